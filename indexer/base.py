@@ -1,0 +1,85 @@
+"""The backend interface every search backend implements (and the contract tests check)."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from policytrack.model import Document, Note, Procedure
+
+Item = Document | Procedure | Note
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    kind: str
+    title: str
+    score: float
+    snippet: str = ""  # HTML-free text with matches marked by « and » (escaped by the renderer)
+    doc_type: str = ""
+    date: str = ""
+    url: str = ""
+    procedure: str | None = None
+    celex: str | None = None
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    hits: tuple[Hit, ...]
+    facets: tuple[Facet, ...] = ()
+    page: int = 1
+    per_page: int = 20
+
+
+class Backend(abc.ABC):
+    """A search index built from stored items. Implementations: embedded, elasticsearch."""
+
+    name: str
+
+    @abc.abstractmethod
+    def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
+        """Add or replace items (each with its last-changed time); return how many were indexed."""
+
+    @abc.abstractmethod
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove items by id."""
+
+    @abc.abstractmethod
+    def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
+               changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
+        """Run a query in policytrack's query language. Raises QueryError on a malformed query."""
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """How many items the index holds."""
+
+    def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterator[str]:
+        """Every matching id (the digest uses this for saved searches)."""
+        page = 1
+        while True:
+            result = self.search(query, page=page, per_page=500, changed_since=changed_since)
+            yield from (h.id for h in result.hits)
+            if page * 500 >= result.total or not result.hits:
+                return
+            page += 1
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self) -> "Backend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,36 @@
+"""What every CLI verb shares: the settings, loaded once and only when a verb needs them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+import click
+
+from ..config import Settings, load_settings
+from ..store import Store
+
+
+class AppContext:
+    def __init__(self, config_file: Path | None) -> None:
+        self.config_file = config_file
+        self._settings: Settings | None = None
+
+    def settings(self, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
+        """The settings; ``overrides`` are this verb's command-line options (highest priority)."""
+        if overrides:
+            return load_settings(self.config_file, overrides=overrides)
+        if self._settings is None:
+            self._settings = load_settings(self.config_file)
+        return self._settings
+
+    def store(self, *, readonly: bool = False) -> Store:
+        return Store(self.settings().store_path, readonly=readonly)
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+
+pass_app = click.make_pass_decorator(AppContext)

@@ -1,0 +1,448 @@
+"""The domain model: what flows from the spiders to the store, the index, the site and the digest.
+
+Every item is a frozen dataclass, validated on creation (a bad value raises
+``ValidationError`` naming the field) and JSON-serialisable through ``to_dict`` /
+``item_from_dict``. Dates are ``datetime.date`` in Python and ISO strings in JSON.
+
+Item ids are stable and say what they are: ``celex:32024L1760``, ``proc:2022/0051(COD)``,
+``ep:A-9-2024-0163``, ``press:20241212IPR25960``, ``oeil-summary:1864147``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from typing import Any, ClassVar, Iterable
+
+from .errors import IdentifierError, ValidationError
+from .identifiers import PROCEDURE_TYPES, normalise_celex, normalise_procedure, parse_eli
+
+DOCUMENT_TYPES = (
+    "regulation", "directive", "decision", "recommendation", "proposal", "communication",
+    "staff working document", "report", "opinion", "resolution", "amendments", "text adopted",
+    "press release", "summary", "position", "agreement", "judgment", "act", "other",
+)
+PROCEDURE_STATUSES = ("ongoing", "completed", "withdrawn", "lapsed", "rejected")
+NOTE_KINDS = ("briefing", "recommendation", "research")
+ASK_STATUSES = ("open", "partly met", "met", "rejected", "dropped")
+_ID_RE = re.compile(r"^[a-z][a-z0-9\-]*:\S+$")
+_URL_RE = re.compile(r"^https?://\S+$")
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
+
+
+def _fail(kind: str, name: str, problem: str) -> None:
+    raise ValidationError(kind, name, problem)
+
+
+def _as_date(kind: str, name: str, value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    _fail(kind, name, f"must be an ISO date (YYYY-MM-DD), got {value!r}")
+    return None  # unreachable
+
+
+def _as_strings(kind: str, name: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        _fail(kind, name, f"must be a list of strings, got {type(value).__name__}")
+    out = []
+    for v in value:
+        if not isinstance(v, str):
+            _fail(kind, name, f"must contain only strings, got {v!r}")
+        v = " ".join(v.split())
+        if v and v not in out:
+            out.append(v)
+    return tuple(out)
+
+
+def _text(kind: str, name: str, value: Any, *, required: bool = False, limit: int = 10_000_000) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        _fail(kind, name, f"must be text, got {type(value).__name__}")
+    if "\x00" in value:
+        _fail(kind, name, "must not contain NUL characters")
+    if required and not value.strip():
+        _fail(kind, name, "is required")
+    if len(value) > limit:
+        _fail(kind, name, f"is longer than {limit} characters")
+    return value
+
+
+def _url(kind: str, name: str, value: Any) -> str:
+    value = _text(kind, name, value)
+    if value and not _URL_RE.match(value):
+        _fail(kind, name, f"must be an http(s) URL, got {value[:80]!r}")
+    return value
+
+
+def _celex(kind: str, name: str, value: Any) -> str | None:
+    if not value:
+        return None
+    try:
+        return normalise_celex(value)
+    except IdentifierError as e:
+        _fail(kind, name, str(e))
+    return None
+
+
+def _procedure(kind: str, name: str, value: Any, *, required: bool = False) -> str | None:
+    if not value:
+        if required:
+            _fail(kind, name, "is required")
+        return None
+    try:
+        return normalise_procedure(value)
+    except IdentifierError as e:
+        _fail(kind, name, str(e))
+    return None
+
+
+class Item:
+    """Shared behaviour of every stored item."""
+
+    kind: ClassVar[str]
+    id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)  # type: ignore[call-overload]
+        data["kind"] = self.kind
+        return _jsonable(data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    def content_hash(self) -> str:
+        """A hash of the content, independent of key order: the store's change detector."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
+    def replace(self, **changes: Any):
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        data.update(changes)
+        return type(self)(**data)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a procedure: a proposal, a committee vote, a plenary vote, a publication…
+
+    ``forecast`` marks announced future steps (OEIL forecasts, plenary agendas).
+    """
+
+    date: date
+    title: str
+    actor: str = ""  # "European Commission", "European Parliament", "Council of the EU"…
+    documents: tuple[str, ...] = ()  # item ids or references of linked documents
+    url: str = ""
+    forecast: bool = False
+
+    def __post_init__(self) -> None:
+        k = "event"
+        object.__setattr__(self, "date", _as_date(k, "date", self.date))
+        if self.date is None:
+            _fail(k, "date", "is required")
+        object.__setattr__(self, "title", " ".join(_text(k, "title", self.title, required=True, limit=2000).split()))
+        object.__setattr__(self, "actor", _text(k, "actor", self.actor, limit=500).strip())
+        object.__setattr__(self, "documents", _as_strings(k, "documents", self.documents))
+        object.__setattr__(self, "url", _url(k, "url", self.url))
+        if not isinstance(self.forecast, bool):
+            _fail(k, "forecast", "must be true or false")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Event":
+        return cls(**_known(cls, "event", data))
+
+
+def _known(cls: type, kind: str, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValidationError(kind, "(item)", f"must be an object, got {type(data).__name__}")
+    names = {f.name for f in fields(cls)}
+    unknown = set(data) - names - {"kind"}
+    if unknown:
+        raise ValidationError(kind, sorted(unknown)[0], "is not a known field")
+    return {k: v for k, v in data.items() if k in names}
+
+
+def _events(kind: str, value: Any) -> tuple[Event, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        _fail(kind, "events", "must be a list")
+    out = [e if isinstance(e, Event) else Event.from_dict(e) for e in value]
+    return tuple(sorted(out, key=lambda e: (e.date, e.title)))
+
+
+@dataclass(frozen=True)
+class Document(Item):
+    """A document: an act, a proposal, an EP report, a press release, a summary…"""
+
+    kind: ClassVar[str] = "document"
+    id: str
+    title: str
+    source: str  # "eurlex", "cellar", "ep-odp", "oeil", "ep-press", "feed"
+    url: str = ""
+    doc_type: str = "other"
+    celex: str | None = None
+    eli: str | None = None
+    procedure: str | None = None
+    date: date | None = None  # the document's own date
+    dates: dict[str, date] = field(default_factory=dict)  # adoption, publication, transposition…
+    authors: tuple[str, ...] = ()
+    eurovoc: tuple[str, ...] = ()
+    summary: str = ""
+    text: str = ""
+    topics: tuple[str, ...] = ()
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        k = "document"
+        if not isinstance(self.id, str) or not _ID_RE.match(self.id):
+            _fail(k, "id", f"must look like 'scheme:value', got {self.id!r}")
+        object.__setattr__(self, "title", " ".join(_text(k, "title", self.title, required=True, limit=5000).split()))
+        object.__setattr__(self, "source", _text(k, "source", self.source, required=True, limit=50))
+        object.__setattr__(self, "url", _url(k, "url", self.url))
+        if self.doc_type not in DOCUMENT_TYPES:
+            _fail(k, "doc_type", f"must be one of {', '.join(DOCUMENT_TYPES)}; got {self.doc_type!r}")
+        object.__setattr__(self, "celex", _celex(k, "celex", self.celex))
+        if self.eli:
+            try:
+                parse_eli(self.eli)
+            except IdentifierError as e:
+                _fail(k, "eli", str(e))
+        else:
+            object.__setattr__(self, "eli", None)
+        object.__setattr__(self, "procedure", _procedure(k, "procedure", self.procedure))
+        object.__setattr__(self, "date", _as_date(k, "date", self.date))
+        if not isinstance(self.dates, dict):
+            _fail(k, "dates", "must be a mapping of name to date")
+        object.__setattr__(self, "dates", {str(n): _as_date(k, f"dates.{n}", v) for n, v in sorted(self.dates.items()) if v})
+        for name in ("authors", "eurovoc", "topics"):
+            object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
+        object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
+        object.__setattr__(self, "text", _text(k, "text", self.text))
+        if not re.match(r"^[a-z]{2}$", self.language or ""):
+            _fail(k, "language", f"must be a two-letter code, got {self.language!r}")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Document":
+        return cls(**_known(cls, "document", data))
+
+
+@dataclass(frozen=True)
+class Procedure(Item):
+    """A legislative (or other) procedure followed from proposal to adoption and after."""
+
+    kind: ClassVar[str] = "procedure"
+    id: str
+    reference: str  # canonical 2022/0051(COD)
+    title: str
+    source: str
+    url: str = ""
+    stage: str = ""  # the source's own words: "Awaiting Council's 1st reading position"
+    status: str = "ongoing"
+    events: tuple[Event, ...] = ()
+    documents: tuple[str, ...] = ()  # ids of linked documents
+    final_act: str | None = None  # CELEX of the adopted act
+    key_players: tuple[str, ...] = ()  # lead committee, rapporteur, Commission DG…
+    eurovoc: tuple[str, ...] = ()
+    summary: str = ""
+    topics: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        k = "procedure"
+        ref = _procedure(k, "reference", self.reference, required=True)
+        object.__setattr__(self, "reference", ref)
+        if self.id != f"proc:{ref}":
+            if isinstance(self.id, str) and self.id.startswith("proc:"):
+                try:
+                    same = normalise_procedure(self.id[5:]) == ref
+                except IdentifierError:
+                    same = False
+                if same:
+                    object.__setattr__(self, "id", f"proc:{ref}")
+                else:
+                    _fail(k, "id", f"must be 'proc:{ref}', got {self.id!r}")
+            else:
+                _fail(k, "id", f"must be 'proc:{ref}', got {self.id!r}")
+        object.__setattr__(self, "title", " ".join(_text(k, "title", self.title, required=True, limit=5000).split()))
+        object.__setattr__(self, "source", _text(k, "source", self.source, required=True, limit=50))
+        object.__setattr__(self, "url", _url(k, "url", self.url))
+        object.__setattr__(self, "stage", " ".join(_text(k, "stage", self.stage, limit=500).split()))
+        if self.status not in PROCEDURE_STATUSES:
+            _fail(k, "status", f"must be one of {', '.join(PROCEDURE_STATUSES)}; got {self.status!r}")
+        object.__setattr__(self, "events", _events(k, self.events))
+        object.__setattr__(self, "final_act", _celex(k, "final_act", self.final_act))
+        for name in ("documents", "key_players", "eurovoc", "topics"):
+            object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
+        object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
+
+    @property
+    def type(self) -> str:
+        return self.reference[-4:-1]
+
+    @property
+    def type_name(self) -> str:
+        return PROCEDURE_TYPES.get(self.type, self.type)
+
+    def upcoming(self, today: date) -> list[Event]:
+        """Events dated today or later (forecasts, deadlines, announced votes)."""
+        return [e for e in self.events if e.date >= today]
+
+    def past(self, today: date) -> list[Event]:
+        return [e for e in self.events if e.date < today]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Procedure":
+        return cls(**_known(cls, "procedure", data))
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One concrete ask of a recommendation, aimed at an act/article or a dossier."""
+
+    text: str
+    target: str  # "32024L1760 Art. 8", "2022/0051(COD)", free words allowed after the identifier
+    status: str = "open"
+    procedure: str | None = None
+    celex: str | None = None
+
+    def __post_init__(self) -> None:
+        k = "ask"
+        object.__setattr__(self, "text", _text(k, "text", self.text, required=True, limit=5000).strip())
+        object.__setattr__(self, "target", _text(k, "target", self.target, required=True, limit=500).strip())
+        if self.status not in ASK_STATUSES:
+            _fail(k, "status", f"must be one of {', '.join(ASK_STATUSES)}; got {self.status!r}")
+        object.__setattr__(self, "procedure", _procedure(k, "procedure", self.procedure))
+        object.__setattr__(self, "celex", _celex(k, "celex", self.celex))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Ask":
+        return cls(**_known(cls, "ask", data))
+
+
+@dataclass(frozen=True)
+class Note(Item):
+    """A coalition text: a briefing note, a recommendation (with asks) or a research entry."""
+
+    kind: ClassVar[str] = "note"
+    id: str  # "note:<slug>"
+    note_type: str
+    title: str
+    date: date
+    slug: str
+    body: str = ""  # Markdown, rendered and sanitised by the site builder
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    procedures: tuple[str, ...] = ()
+    celex: tuple[str, ...] = ()
+    status: str = "published"
+    asks: tuple[Ask, ...] = ()
+    url: str = ""  # research entries: where the report lives
+    source_file: str = ""
+
+    def __post_init__(self) -> None:
+        k = "note"
+        if self.note_type not in NOTE_KINDS:
+            _fail(k, "note_type", f"must be one of {', '.join(NOTE_KINDS)}; got {self.note_type!r}")
+        if not isinstance(self.slug, str) or not _SLUG_RE.match(self.slug):
+            _fail(k, "slug", f"must be lower-case letters, digits and dashes, got {self.slug!r}")
+        if self.id != f"note:{self.slug}":
+            _fail(k, "id", f"must be 'note:{self.slug}', got {self.id!r}")
+        object.__setattr__(self, "title", " ".join(_text(k, "title", self.title, required=True, limit=1000).split()))
+        object.__setattr__(self, "date", _as_date(k, "date", self.date))
+        if self.date is None:
+            _fail(k, "date", "is required")
+        object.__setattr__(self, "body", _text(k, "body", self.body))
+        object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=20_000).strip())
+        for name in ("authors", "topics"):
+            object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
+        procs = _as_strings(k, "procedures", self.procedures)
+        object.__setattr__(self, "procedures", tuple(_procedure(k, "procedures", p) for p in procs))
+        acts = _as_strings(k, "celex", self.celex)
+        object.__setattr__(self, "celex", tuple(_celex(k, "celex", c) for c in acts))
+        object.__setattr__(self, "status", _text(k, "status", self.status, limit=100).strip() or "published")
+        asks = self.asks or ()
+        if not isinstance(asks, (list, tuple)):
+            _fail(k, "asks", "must be a list")
+        object.__setattr__(self, "asks", tuple(a if isinstance(a, Ask) else Ask.from_dict(a) for a in asks))
+        object.__setattr__(self, "url", _url(k, "url", self.url))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Note":
+        return cls(**_known(cls, "note", data))
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A watched topic: matched by keywords, EuroVoc concepts and explicit procedures/acts."""
+
+    slug: str
+    title: str
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    eurovoc: tuple[str, ...] = ()
+    procedures: tuple[str, ...] = ()
+    celex: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        k = "topic"
+        if not isinstance(self.slug, str) or not _SLUG_RE.match(self.slug):
+            _fail(k, "slug", f"must be lower-case letters, digits and dashes, got {self.slug!r}")
+        _text(k, "title", self.title, required=True, limit=200)
+        object.__setattr__(self, "description", _text(k, "description", self.description, limit=5000))
+        for name in ("keywords", "eurovoc"):
+            object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
+        procs = _as_strings(k, "procedures", self.procedures)
+        object.__setattr__(self, "procedures", tuple(_procedure(k, "procedures", p) for p in procs))
+        acts = _as_strings(k, "celex", self.celex)
+        object.__setattr__(self, "celex", tuple(_celex(k, "celex", c) for c in acts))
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Topic":
+        return cls(**_known(cls, "topic", data))
+
+
+ITEM_TYPES: dict[str, type] = {"document": Document, "procedure": Procedure, "note": Note}
+
+
+def item_from_dict(data: dict[str, Any]) -> Document | Procedure | Note:
+    """Rebuild (and re-validate) an item from its JSON form."""
+    if not isinstance(data, dict):
+        raise ValidationError("item", "(item)", f"must be an object, got {type(data).__name__}")
+    kind = data.get("kind")
+    if kind not in ITEM_TYPES:
+        raise ValidationError("item", "kind", f"must be one of {', '.join(ITEM_TYPES)}; got {kind!r}")
+    return ITEM_TYPES[kind].from_dict(data)
+
+
+def items_from_jsonl(lines: Iterable[str]) -> Iterable[Document | Procedure | Note]:
+    for line in lines:
+        if line.strip():
+            yield item_from_dict(json.loads(line))

@@ -1,0 +1,50 @@
+"""Tag items with the watched topics of the configuration."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable, TypeVar
+
+from .model import Document, Note, Procedure, Topic
+
+T = TypeVar("T", Document, Procedure)
+
+
+@lru_cache(maxsize=256)
+def _keyword_re(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not keywords:
+        return None
+    alternatives = "|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
+
+
+def matching_topics(item: Document | Procedure | Note, topics: Iterable[Topic]) -> tuple[str, ...]:
+    """Slugs of the topics an item belongs to, in configuration order."""
+    if isinstance(item, Procedure):
+        procs, acts = {item.reference}, {item.final_act} - {None}
+        text = f"{item.title}\n{item.summary}"
+        eurovoc = {e.lower() for e in item.eurovoc}
+    elif isinstance(item, Document):
+        procs, acts = {item.procedure} - {None}, {item.celex} - {None}
+        if item.celex and item.celex.startswith("0"):
+            acts.add("3" + item.celex[1:].split("-")[0])
+        text = f"{item.title}\n{item.summary}"
+        eurovoc = {e.lower() for e in item.eurovoc}
+    else:
+        procs, acts, text, eurovoc = set(item.procedures), set(item.celex), item.title, set()
+    out = []
+    for topic in topics:
+        rx = _keyword_re(topic.keywords)
+        if (procs & set(topic.procedures) or acts & set(topic.celex)
+                or any(c.lower() in eurovoc for c in topic.eurovoc)
+                or (rx is not None and rx.search(text))):
+            out.append(topic.slug)
+    return tuple(out)
+
+
+def tag(item: T, topics: Iterable[Topic]) -> T:
+    """The item with its topics set (those it already had are kept)."""
+    found = matching_topics(item, topics)
+    merged = tuple(dict.fromkeys((*item.topics, *found)))
+    return item if merged == item.topics else item.replace(topics=merged)
