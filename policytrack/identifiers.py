@@ -111,11 +111,21 @@ class Celex:
         return self.sector == "0"
 
 
+def _unquote_fully(text: str) -> str:
+    """EUR-Lex links carry CELEX numbers escaped up to three times (``CELEX%25253A…``)."""
+    for _ in range(4):
+        decoded = unquote(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
 def parse_celex(text: str) -> Celex:
     """Parse a CELEX number, tolerating a ``CELEX:`` prefix, URL escapes, spaces and case."""
     if not isinstance(text, str):
         raise IdentifierError(f"CELEX number must be text, not {type(text).__name__}")
-    raw = unquote(text).strip()
+    raw = _unquote_fully(text).strip()
     cleaned = re.sub(r"\s+", "", raw).upper()
     if cleaned.startswith("CELEX:"):
         cleaned = cleaned[len("CELEX:"):]
@@ -344,7 +354,7 @@ def parse_procedure(text: str, type: str | None = None) -> ProcedureRef:
     """
     if not isinstance(text, str):
         raise IdentifierError(f"procedure reference must be text, not {type(text).__name__}")
-    raw = unquote(text).strip()
+    raw = _unquote_fully(text).strip()
     s = raw
     m_url = re.search(r"eli/dl/proc/([0-9A-Za-z\-()/]+?)/?$", s)
     if m_url:

@@ -1,0 +1,98 @@
+"""Settings: shipped defaults < TOML file < POLICYTRACK_* environment < command-line options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policytrack.config import default_config_text, load_settings
+from policytrack.errors import ConfigError
+from policytrack.identifiers import normalise_celex, normalise_procedure
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policytrack.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_defaults_have_the_three_topics_with_valid_watchlists(tmp_path):
+    s = load_settings(env={}, cwd=tmp_path)
+    assert [t.slug for t in s.topics] == ["due-diligence", "circular-electronics", "public-procurement"]
+    dd = s.topic("due-diligence")
+    assert "2022/0051(COD)" in dd.procedures and "32024L1760" in dd.celex
+    for t in s.topics:
+        assert all(normalise_procedure(p) == p for p in t.procedures)
+        assert all(normalise_celex(c) == c for c in t.celex)
+    assert s.index.backend == "embedded"
+    assert s.store_path == tmp_path.resolve() / "data" / "store.sqlite3"
+
+
+def test_order_file_then_env_then_options(tmp_path):
+    path = write(tmp_path, '[index]\nbackend = "elasticsearch"\nes_url = "http://127.0.0.1:9201"\n'
+                           '[digest]\nsmtp_port = 2525\n')
+    s = load_settings(path, env={})
+    assert (s.index.backend, s.index.es_url, s.digest.smtp_port) == ("elasticsearch", "http://127.0.0.1:9201", 2525)
+    s = load_settings(path, env={"POLICYTRACK_INDEX_ES_URL": "http://127.0.0.1:9300",
+                                 "POLICYTRACK_DIGEST_SEND_EMPTY": "yes"})
+    assert s.index.es_url == "http://127.0.0.1:9300" and s.digest.send_empty is True
+    s = load_settings(path, env={"POLICYTRACK_INDEX_ES_URL": "http://127.0.0.1:9300"},
+                      overrides={"index": {"es_url": "http://127.0.0.1:9400"}})
+    assert s.index.es_url == "http://127.0.0.1:9400"
+    assert s.site.out_dir == tmp_path.resolve() / "public"
+
+
+def test_config_found_upwards_and_by_env(tmp_path):
+    write(tmp_path, '[project]\nname = "Coalition"\n')
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    assert load_settings(env={}, cwd=sub).project.name == "Coalition"
+    other = tmp_path / "other.toml"
+    other.write_text('[project]\nname = "Other"\n')
+    assert load_settings(env={"POLICYTRACK_CONFIG": str(other)}, cwd=sub).project.name == "Other"
+
+
+def test_user_topics_replace_defaults(tmp_path):
+    path = write(tmp_path, '[[topics]]\nslug = "batteries"\ntitle = "Batteries"\ncelex = ["CELEX:32023r1542"]\n')
+    s = load_settings(path, env={})
+    assert [t.slug for t in s.topics] == ["batteries"]
+    assert s.topics[0].celex == ("32023R1542",)
+
+
+@pytest.mark.parametrize(
+    "text, env, message",
+    [
+        ("[index\n", {}, "not valid TOML"),
+        ('[index]\nbackend = "solr"\n', {}, "index.backend must be one of embedded, elasticsearch"),
+        ('[index]\ncolour = 1\n', {}, "unknown setting index.colour"),
+        ('[nonsense]\na = 1\n', {}, "unknown section [nonsense]"),
+        ('[digest]\nsmtp_port = "twenty"\n', {}, "digest.smtp_port must be int"),
+        ("", {"POLICYTRACK_DIGEST_SMTP_PORT": "x"}, "environment: digest.smtp_port must be int"),
+        ('[[topics]]\nslug = "x"\ntitle = "X"\nprocedures = ["2022/0051"]\n', {}, "topic #1"),
+        ('[[topics]]\nslug = "x"\ntitle = "X"\n[[topics]]\nslug = "x"\ntitle = "Y"\n', {}, "defined twice"),
+        ('[[saved_searches]]\nname = "n"\n', {}, "needs a name and a query"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path, text, env, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        load_settings(path, env=env)
+    assert message in str(exc.value)
+    assert "\n" not in str(exc.value).strip() or "TOML" in str(exc.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml", env={})
+
+
+def test_default_text_is_commented_and_loads(tmp_path):
+    text = default_config_text()
+    assert "POLICYTRACK_" in text
+    s = load_settings(write(tmp_path, text), env={})
+    assert s.saved_search("csddd-downstream").topics == ("due-diligence",)
+    with pytest.raises(ConfigError, match="unknown saved search"):
+        s.saved_search("nope")
+    with pytest.raises(ConfigError, match="unknown topic"):
+        s.topic("nope")

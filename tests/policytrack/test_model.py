@@ -1,0 +1,108 @@
+"""Items validate on creation, name the failing field, and survive a JSON round trip."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from policytrack.errors import ValidationError
+from policytrack.model import Ask, Document, Event, Note, Procedure, Topic, item_from_dict, items_from_jsonl
+
+
+def csddd() -> Procedure:
+    return Procedure(
+        id="proc:2022/0051(COD)", reference="2022/0051(COD)",
+        title="Corporate Sustainability Due Diligence", source="oeil", stage="Procedure completed",
+        status="completed", final_act="32024L1760",
+        events=[{"date": "2024-06-13", "title": "Final act signed", "actor": "European Parliament"},
+                Event(date(2022, 2, 23), "Legislative proposal published", "European Commission",
+                      documents=("celex:52022PC0071",))],
+    )
+
+
+def test_procedure_normalises_and_sorts():
+    p = csddd()
+    assert [e.title for e in p.events] == ["Legislative proposal published", "Final act signed"]
+    assert p.type == "COD" and p.type_name == "ordinary legislative procedure"
+    assert p.upcoming(date(2024, 1, 1))[0].title == "Final act signed"
+    assert p.past(date(2024, 1, 1))[0].documents == ("celex:52022PC0071",)
+
+
+def test_procedure_id_follows_reference():
+    p = Procedure(id="proc:2022/51/COD", reference="2022-0051-cod", title="t", source="oeil")
+    assert p.id == "proc:2022/0051(COD)" and p.reference == "2022/0051(COD)"
+    with pytest.raises(ValidationError, match="field 'id'"):
+        Procedure(id="proc:2023/0001(COD)", reference="2022/0051(COD)", title="t", source="oeil")
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"id": "no-scheme"}, "id"),
+        ({"title": "   "}, "title"),
+        ({"doc_type": "memo"}, "doc_type"),
+        ({"celex": "not-a-celex"}, "celex"),
+        ({"procedure": "2022/0051"}, "procedure"),  # no type: not canonical
+        ({"date": "13/06/2024"}, "date"),
+        ({"dates": {"transposition": "soon"}}, "dates.transposition"),
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"authors": "x" and [1]}, "authors"),
+        ({"language": "english"}, "language"),
+        ({"eli": "http://example.org/x"}, "eli"),
+        ({"text": "a\x00b"}, "text"),
+    ],
+)
+def test_document_rejects_bad_fields(changes, field):
+    data = {"id": "celex:32024L1760", "title": "Directive (EU) 2024/1760", "source": "eurlex", **changes}
+    with pytest.raises(ValidationError) as exc:
+        Document(**data)
+    assert exc.value.field == field
+    assert f"field '{field}'" in str(exc.value)
+
+
+def test_unknown_field_and_kind_rejected():
+    with pytest.raises(ValidationError, match="'colour' is not a known field"):
+        item_from_dict({"kind": "document", "id": "a:b", "title": "t", "source": "s", "colour": "red"})
+    with pytest.raises(ValidationError, match="field 'kind'"):
+        item_from_dict({"kind": "memo", "id": "a:b"})
+    with pytest.raises(ValidationError, match="must be an object"):
+        item_from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
+def test_json_round_trip_of_each_kind():
+    doc = Document(id="celex:32024L1760", title="Directive (EU) 2024/1760", source="eurlex",
+                   doc_type="directive", celex="32024L1760", eli="http://data.europa.eu/eli/dir/2024/1760/oj",
+                   procedure="2022/0051(COD)", date="2024-06-13", dates={"transposition": "2026-07-26"},
+                   topics=["due-diligence"])
+    note = Note(id="note:csddd", slug="csddd", note_type="recommendation", title="Fix the CSDDD",
+                date="2025-03-01", procedures=["2022/51/COD"], celex=["CELEX:32024L1760"],
+                asks=[{"text": "Keep downstream", "target": "32024L1760 Art. 3", "celex": "32024L1760"}])
+    for item in (doc, csddd(), note):
+        text = json.dumps(item.to_dict())
+        again = item_from_dict(json.loads(text))
+        assert again == item
+        assert again.content_hash() == item.content_hash()
+    assert note.procedures == ("2022/0051(COD)",) and isinstance(note.asks[0], Ask)
+    assert list(items_from_jsonl([doc.to_json(), "", csddd().to_json()])) == [doc, csddd()]
+
+
+def test_content_hash_changes_with_content():
+    p = csddd()
+    assert p.replace(stage="Awaiting signature").content_hash() != p.content_hash()
+
+
+def test_topic_and_ask_validation():
+    with pytest.raises(ValidationError, match="field 'slug'"):
+        Topic(slug="Due Diligence", title="x")
+    with pytest.raises(ValidationError, match="field 'status'"):
+        Ask(text="x", target="32024L1760", status="pending")
+
+
+@given(st.text(min_size=1, max_size=200).filter(lambda t: t.strip() and "\x00" not in t))
+def test_any_title_round_trips(title):
+    doc = Document(id="press:1", title=title, source="ep-press", doc_type="press release")
+    assert item_from_dict(json.loads(doc.to_json())) == doc

@@ -1,0 +1,136 @@
+"""The embedded store: upserts by id and hash, a change log, and crash safety."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from policytrack.errors import StoreError
+from policytrack.model import Document, Event, Procedure
+from policytrack.store import Store, describe_changes
+
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+
+
+def proc(stage: str = "Awaiting committee decision", events=()) -> Procedure:
+    return Procedure(id="proc:2023/0083(COD)", reference="2023/0083(COD)", title="Right to repair",
+                     source="oeil", stage=stage, events=events)
+
+
+def doc(title: str = "Directive (EU) 2024/1799") -> Document:
+    return Document(id="celex:32024L1799", title=title, source="eurlex", doc_type="directive", celex="32024L1799")
+
+
+def test_upsert_counts_and_times(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        assert store.upsert([proc(), doc()], T0) .new == 2
+        stats = store.upsert([proc(), doc("Directive (EU) 2024/1799 on repair")], T0 + timedelta(days=1))
+        assert (stats.new, stats.changed, stats.unchanged) == (0, 1, 1)
+        rec = store.get_record("celex:32024L1799")
+        assert rec.first_seen == T0 and rec.last_changed == T0 + timedelta(days=1)
+        assert rec.item.title == "Directive (EU) 2024/1799 on repair"
+        assert store.get_record("proc:2023/0083(COD)").last_changed == T0
+        assert store.count() == 2 and store.count("procedure") == 1
+        assert [r.item.id for r in store.records(changed_since=T0 + timedelta(hours=1))] == ["celex:32024L1799"]
+        assert store.get("nope:1") is None
+
+
+def test_change_log_names_stage_changes_and_new_events(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.upsert([proc()], T0)
+        later = proc("Awaiting Parliament's position in 1st reading",
+                     [Event("2024-04-23", "Decision by Parliament", "European Parliament"),
+                      Event("2026-12-01", "Indicative plenary sitting date", forecast=True)])
+        store.upsert([later], T0 + timedelta(days=7))
+        store.upsert([later], T0 + timedelta(days=8))  # unchanged: no new change rows
+        changes = store.changes()
+        assert [c.change for c in changes] == ["new", "stage", "event", "event"]
+        assert changes[1].detail["to"] == "Awaiting Parliament's position in 1st reading"
+        assert changes[3].detail == {"date": "2026-12-01", "title": "Indicative plenary sitting date",
+                                     "actor": "", "forecast": True}
+        assert [c.change for c in store.changes(since=T0 + timedelta(days=1))] == ["stage", "event", "event"]
+        assert [c.change for c in store.changes(until=T0 + timedelta(days=1))] == ["new"]
+
+
+def test_describe_plain_document_change():
+    assert describe_changes(doc(), doc("New title")) == [("changed", {"fields": ["title"]})]
+
+
+def test_naive_time_refused(tmp_path):
+    with Store(tmp_path / "s.sqlite3") as store, pytest.raises(StoreError, match="timezone-aware"):
+        store.upsert([doc()], datetime(2025, 1, 1))
+
+
+def test_readonly_missing_and_corrupt(tmp_path):
+    with pytest.raises(StoreError, match="no store here yet"):
+        Store(tmp_path / "missing.sqlite3", readonly=True)
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open store"):
+        Store(bad)
+
+
+def test_failed_batch_rolls_back_and_keeps_earlier_data(tmp_path):
+    class Boom(Document):
+        def content_hash(self) -> str:  # a failure in the middle of a batch
+            raise StoreError("simulated failure")
+
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.upsert([doc()], T0)
+        good = Document(id="celex:32024R1781", title="ESPR", source="eurlex")
+        bad = Boom(id="celex:32024L1760", title="CSDDD", source="eurlex")
+        with pytest.raises(StoreError, match="simulated"):
+            store.upsert([good, bad], T0 + timedelta(days=1), batch_size=10)
+        assert store.count() == 1 and store.get("celex:32024R1781") is None
+        assert store.get("celex:32024L1799") == doc()
+
+
+CHILD = textwrap.dedent("""
+    import sys
+    from datetime import datetime, timezone
+    from policytrack.model import Document
+    from policytrack.store import Store
+
+    def items():
+        for i in range(10**7):
+            if i and i % 200 == 0:
+                # upsert() committed the previous batch before asking for this item
+                print(i, flush=True)
+            yield Document(id=f"test:{i}", title=f"Document {i} " + "x" * 200, source="test",
+                           text="body " * 200)
+
+    Store(sys.argv[1]).upsert(items(), datetime.now(timezone.utc), batch_size=200)
+""")
+
+
+def test_sigkill_during_large_upsert_keeps_committed_items(tmp_path):
+    path = tmp_path / "crash.sqlite3"
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    committed = 0
+    try:
+        for line in child.stdout:
+            committed = int(line)
+            if committed >= 3000:
+                break
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert committed >= 3000
+    with Store(path) as store:
+        assert store.check() == "ok"
+        n = store.count()
+        assert n >= committed and n % 200 == 0  # whole batches only
+        for i in range(n):
+            item = store.get(f"test:{i}")
+            assert item is not None and item.title.startswith(f"Document {i} ")
+        assert len([c for c in store.changes() if c.change == "new"]) == n
+        # The store stays writable after the crash.
+        assert store.upsert([doc()], T0).new == 1
