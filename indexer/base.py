@@ -43,6 +43,22 @@ class SearchResult:
     per_page: int = 20
 
 
+SORTS = ("relevance", "date", "oldest")
+MAX_PER_PAGE = 1000
+
+
+def check_paging(page: int, per_page: int, sort: str) -> None:
+    """The arguments every backend's ``search`` checks the same way."""
+    from .errors import IndexerError
+
+    if not isinstance(page, int) or page < 1:
+        raise IndexerError(f"page must be 1 or more, got {page!r}")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise IndexerError(f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page!r}")
+    if sort not in SORTS:
+        raise IndexerError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+
+
 class Backend(abc.ABC):
     """A search index built from stored items. Implementations: embedded, elasticsearch."""
 

@@ -46,7 +46,12 @@ def load_note(path: Path) -> Note:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise ContentError(f"{path}{line}: bad front matter: {getattr(e, 'problem', e)}") from None
+    if not isinstance(post.metadata, dict):
+        raise ContentError(f"{path}:1: front matter must be a mapping of fields")
     meta: dict[str, Any] = dict(post.metadata)
+    for required in ("title", "date"):
+        if meta.get(required) in (None, ""):
+            raise ContentError(f"{path}:1: invalid note: field '{required}' is required")
     kind = meta.pop("type", None) or _FOLDER_KIND.get(path.parent.name)
     slug = meta.pop("slug", None) or path.stem
     data = {
@@ -55,6 +60,8 @@ def load_note(path: Path) -> Note:
     }
     try:
         return Note.from_dict(data)
+    except TypeError as e:  # a field of the wrong shape (e.g. an ask that is not a mapping)
+        raise ContentError(f"{path}:1: invalid note: {e}") from None
     except PolicytrackError as e:
         field = getattr(e, "field", "").split(".")[0]
         line = _line_of(raw, f"{field}:") if field else 1

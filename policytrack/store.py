@@ -11,6 +11,7 @@ most the batch in flight; every batch committed before stays readable and intact
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -165,7 +166,8 @@ class Store:
         try:
             with self.conn:
                 for item in batch:
-                    digest = item.content_hash()
+                    data = item.to_json()
+                    digest = hashlib.sha256(data.encode()).hexdigest()  # == item.content_hash()
                     row = self.conn.execute("SELECT hash, data FROM items WHERE id = ?", (item.id,)).fetchone()
                     if row is not None and row[0] == digest:
                         unchanged += 1
@@ -176,12 +178,12 @@ class Store:
                         new += 1
                         self.conn.execute(
                             "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (item.id, item.kind, digest, item.to_json(), stamp, stamp, stamp))
+                            (item.id, item.kind, digest, data, stamp, stamp, stamp))
                     else:
                         changed += 1
                         self.conn.execute(
                             "UPDATE items SET kind = ?, hash = ?, data = ?, last_changed = ?, last_seen = ? WHERE id = ?",
-                            (item.kind, digest, item.to_json(), stamp, stamp, item.id))
+                            (item.kind, digest, data, stamp, stamp, item.id))
                     self.conn.executemany(
                         "INSERT INTO changes (at, item_id, kind, change, detail) VALUES (?, ?, ?, ?, ?)",
                         [(stamp, item.id, item.kind, c, json.dumps(d, ensure_ascii=False))

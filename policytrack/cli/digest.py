@@ -1,5 +1,206 @@
-"""CLI verbs of this area (filled by its issue)."""
+"""``policytrack digest build|send`` and ``policytrack subscribers add|remove|list|import``."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..digest.errors import SubscriberError
+from ..digest.run import PROBLEMS, DigestRun, RunReport, backend_for
+from ..digest.smtp import Mailer, SmtpOptions
+from ..digest.subscribers import Subscribers
+from ..digest.tokens import token_subscriber, verify_token
+from .context import AppContext, pass_app
+
+_STYLE = {"sent": "green", "written": "green", "empty": "dim", "not due": "dim", "cancelled": "dim",
+          "failed": "red", "uncertain": "yellow", "not sent": "red"}
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+# ---------------------------------------------------------------- subscribers
+
+@click.group()
+def subscribers() -> None:
+    """Manage who receives the weekly digest."""
+
+
+@subscribers.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="Display name used in the greeting and the To header.")
+@click.option("-t", "--topic", "topics", multiple=True, help="Topic slug to follow (repeatable).")
+@click.option("-s", "--search", "searches", multiple=True, help="Saved search name from the configuration (repeatable).")
+@click.option("-q", "--query", "queries", multiple=True, help="An own search query to follow (repeatable).")
+@click.option("--language", default="en", show_default=True, help="Language of the digest text.")
+@click.option("--update", is_flag=True, help="Change an existing subscriber (re-activates an unsubscribed one).")
+@pass_app
+def add(app: AppContext, email: str, name: str, topics, searches, queries, language: str, update: bool) -> None:
+    """Add a subscriber with the topics and saved searches they follow."""
+    with app.store() as store:
+        sub, outcome = Subscribers(store, app.settings()).add(
+            app.now(), update=update, email=email, name=name, topics=topics, searches=searches,
+            queries=queries, language=language)
+    click.echo(f"{outcome.capitalize()} {sub.email} (#{sub.id}): topics {', '.join(sub.topics) or '-'}; "
+               f"searches {', '.join([*sub.searches, *sub.queries]) or '-'}; language {sub.language}")
+
+
+@subscribers.command("remove")
+@click.argument("email", required=False)
+@click.option("--token", help="Unsubscribe by the signed token of a List-Unsubscribe link instead.")
+@click.option("--purge", is_flag=True, help="Delete the subscriber and their ledger instead of marking them unsubscribed.")
+@pass_app
+def remove(app: AppContext, email: str | None, token: str | None, purge: bool) -> None:
+    """Unsubscribe EMAIL (kept as 'unsubscribed'; --purge deletes it)."""
+    if bool(email) == bool(token):
+        raise click.UsageError("give either EMAIL or --token")
+    settings = app.settings()
+    with app.store() as store:
+        book = Subscribers(store, settings)
+        if token:
+            found = book.by_id(token_subscriber(token))
+            if found is None:
+                raise SubscriberError("the token names no known subscriber")
+            verify_token(settings.digest.secret, token, found.email)
+            email = found.email
+        sub = book.remove(email, app.now(), purge=purge)  # type: ignore[arg-type]
+    click.echo(f"{'Deleted' if purge else 'Unsubscribed'} {sub.email}")
+
+
+@subscribers.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include unsubscribed addresses.")
+@pass_app
+def list_(app: AppContext, show_all: bool) -> None:
+    """List subscribers and what they follow."""
+    with app.store() as store:
+        subs = list(Subscribers(store, app.settings()).all(active_only=not show_all))
+    table = Table(title=f"{len(subs)} subscriber{'s' if len(subs) != 1 else ''}")
+    for col in ("#", "email", "name", "topics", "searches", "lang", "status"):
+        table.add_column(col, overflow="fold")
+    for s in subs:
+        table.add_row(str(s.id), s.email, s.name, ", ".join(s.topics), ", ".join([*s.searches, *s.queries]),
+                      s.language, s.status)
+    _console().print(table)
+
+
+@subscribers.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def import_(app: AppContext, csv_file: Path) -> None:
+    """Add the rows of CSV_FILE (email,name,topics,searches,queries,language; lists split by ';').
+
+    Bad rows are reported with their line number and skipped; good rows are kept. Exit 1 when
+    any row was rejected.
+    """
+    with app.store() as store:
+        report = Subscribers(store, app.settings()).import_csv(csv_file, app.now())
+    console = _console()
+    console.print(f"{csv_file}: {report.added} added, {report.updated} updated, {len(report.errors)} rejected")
+    if report.errors:
+        table = Table(title="Rejected rows")
+        table.add_column("row", justify="right")
+        table.add_column("reason", overflow="fold")
+        for err in report.errors:
+            table.add_row(str(err.row), err.reason)
+        console.print(table)
+        raise SystemExit(1)
+
+
+# ---------------------------------------------------------------- digest
+
+@click.group()
+def digest() -> None:
+    """Build or send the weekly digest emails."""
+
+
+_min_gap = click.option("--min-gap-hours", type=click.FloatRange(min=0), default=20, show_default=True,
+                        help="A subscriber whose last digest ended less than this long ago is not due.")
+
+
+def _report_table(report: RunReport, title: str) -> Table:
+    table = Table(title=title)
+    for col in ("subscriber", "period", "items", "result", "detail"):
+        table.add_column(col, overflow="fold")
+    for r in report.results:
+        period = f"{r.period.start:%Y-%m-%d %H:%M} → {r.period.end:%Y-%m-%d %H:%M}" if r.period else "-"
+        style = _STYLE.get(r.status, "")
+        table.add_row(r.subscriber.email, period, str(r.items), f"[{style}]{r.status}[/]" if style else r.status,
+                      r.detail)
+    return table
+
+
+def _summary(report: RunReport) -> str:
+    counts: dict[str, int] = {}
+    for r in report.results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console, transient=True)
+
+
+@digest.command("build")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the .eml files (one per subscriber).")
+@_min_gap
+@pass_app
+def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
+    """Write the digest each due subscriber would get now as .eml files, for review. Sends nothing."""
+    settings, console = app.settings(), _console()
+    with app.store() as store:
+        backend, why = backend_for(store, settings)
+        try:
+            run = DigestRun(store, settings, app.now(), backend=backend, backend_error=why,
+                            min_gap=timedelta(hours=min_gap_hours))
+            total = sum(1 for _ in run.subscribers.all(active_only=True))
+            with _progress(console) as bar:
+                task = bar.add_task("Rendering digests", total=total)
+                report = run.build(out_dir, progress=lambda r: bar.advance(task))
+        finally:
+            if backend is not None:
+                backend.close()  # type: ignore[attr-defined]
+    console.print(_report_table(report, f"Digests written to {out_dir}"))
+    console.print(_summary(report))
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@digest.command("send")
+@click.option("--resend-uncertain", is_flag=True,
+              help="Also resend digests a crashed run may or may not have delivered (check the mail log first).")
+@_min_gap
+@pass_app
+def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
+    """Send each due subscriber their digest over SMTP, exactly once (see the ledger)."""
+    settings, console = app.settings(), _console()
+    with app.store() as store:
+        backend, why = backend_for(store, settings)
+        try:
+            run = DigestRun(store, settings, app.now(), backend=backend, backend_error=why,
+                            min_gap=timedelta(hours=min_gap_hours))
+            plan = run.plan()
+            with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer, _progress(console) as bar:
+                task = bar.add_task("Sending digests", total=len(plan))
+                report = run.send(mailer, resend_uncertain=resend_uncertain, plan=plan,
+                                  progress=lambda r: bar.advance(task))
+        finally:
+            if backend is not None:
+                backend.close()  # type: ignore[attr-defined]
+    console.print(_report_table(report, "Digest run"))
+    console.print(_summary(report))
+    if not report.ok:
+        problems = sum(1 for r in report.results if r.status in PROBLEMS)
+        console.print(f"[red]{problems} digest{'s' if problems != 1 else ''} not delivered; "
+                      "run `policytrack digest send` again to send the rest[/]")
+        raise SystemExit(1)
+
+
+COMMANDS = [digest, subscribers]

@@ -78,7 +78,7 @@ def test_readonly_missing_and_corrupt(tmp_path):
 
 def test_failed_batch_rolls_back_and_keeps_earlier_data(tmp_path):
     class Boom(Document):
-        def content_hash(self) -> str:  # a failure in the middle of a batch
+        def to_json(self) -> str:  # a failure in the middle of a batch
             raise StoreError("simulated failure")
 
     with Store(tmp_path / "s.sqlite3") as store:

@@ -1,0 +1,178 @@
+"""Weekly digest: render digests for 10k subscribers over a generated corpus (target ≤ 60 s).
+
+    .venv/bin/python benchmarks/bench_digest.py [--subscribers 10000] [--documents 5000]
+
+Measured in one run, each over every subscriber:
+
+* baseline: the bare templates rendered with an empty digest (no selection, no MIME), with the
+  same CSS inliner: the floor any digest costs;
+* select: choosing each subscriber's content (topics, saved searches through the embedded index,
+  grouping by dossier, upcoming dates);
+* select + render + MIME: the finished ``EmailMessage`` as bytes, what ``send`` hands to SMTP;
+* ``digest build``: the whole command path (ledger look-ups, one .eml file per subscriber).
+
+The corpus comes from ``benchmarks/corpus.py`` when it provides ``generate_documents`` /
+``generate_procedures``, else from the small seeded generator below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from policytrack.config import load_settings  # noqa: E402
+from policytrack.digest.render import Renderer  # noqa: E402
+from policytrack.digest.run import DigestRun  # noqa: E402
+from policytrack.digest.selection import DigestContent, Period, Selector  # noqa: E402
+from policytrack.digest.subscribers import Subscribers  # noqa: E402
+from policytrack.model import Document, Event, Note, Procedure  # noqa: E402
+from policytrack.store import Store  # noqa: E402
+
+TOPICS = ("due-diligence", "circular-electronics", "public-procurement")
+WORDS = ("due diligence supply chain ecodesign repair battery charger procurement waste mineral forced "
+         "labour regulation directive amendment article Member States Commission tender downstream "
+         "conflict minerals recycling").split()
+QUERIES = ["battery", "repair", "tender", "forced labour", "recycling", "ecodesign*", '"supply chain"', "mineral"]
+NOW = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
+
+
+def _own_corpus(n_docs: int, n_procs: int, rng: random.Random) -> tuple[list[Procedure], list[Document]]:
+    procs = []
+    for i in range(n_procs):
+        ref = f"{2010 + i % 15}/{i + 1:04d}(COD)"
+        events = [Event(date=date(2020, 1, 1) + timedelta(days=rng.randint(0, 1800)), title=" ".join(rng.choices(WORDS, k=5)))
+                  for _ in range(rng.randint(1, 6))]
+        events.append(Event(date=NOW.date() + timedelta(days=rng.randint(1, 60)), title="Plenary vote", forecast=True))
+        procs.append(Procedure(id=f"proc:{ref}", reference=ref, title=" ".join(rng.choices(WORDS, k=8)).capitalize(),
+                               source="oeil", stage=rng.choice(["Awaiting committee decision", "Awaiting Council position"]),
+                               events=events, topics=tuple(rng.sample(TOPICS, k=rng.randint(1, 2)))))
+    docs = []
+    for i in range(n_docs):
+        proc = rng.choice(procs) if rng.random() < 0.7 else None
+        dates = {"transposition": NOW.date() + timedelta(days=rng.randint(-400, 400))} if rng.random() < 0.1 else {}
+        docs.append(Document(id=f"bench:{i}", title=" ".join(rng.choices(WORDS, k=rng.randint(6, 20))).capitalize(),
+                             source="eurlex", doc_type=rng.choice(["regulation", "directive", "report", "press release"]),
+                             procedure=proc.reference if proc else None, date=date(2024, 1, 1) + timedelta(days=rng.randint(0, 430)),
+                             summary=" ".join(rng.choices(WORDS, k=40)), dates=dates,
+                             topics=proc.topics if proc else (rng.choice(TOPICS),)))
+    return procs, docs
+
+
+def corpus(n_docs: int, n_procs: int, seed: int = 7) -> tuple[list[Procedure], list[Document]]:
+    try:
+        from benchmarks import corpus as shared  # type: ignore[import-not-found]
+
+        return list(shared.generate_procedures(n_procs)), list(shared.generate_documents(n_docs))
+    except (ImportError, AttributeError, TypeError):
+        return _own_corpus(n_docs, n_procs, random.Random(seed))
+
+
+def fill(tmp: Path, n_docs: int, n_procs: int, n_subs: int, settings):
+    rng = random.Random(11)
+    procs, docs = corpus(n_docs, n_procs)
+    store = Store(tmp / "data" / "store.sqlite3")
+    store.upsert([*procs, *docs], NOW - timedelta(days=30))
+    # this week: 5% of documents edited, a tenth of procedures moved on, 300 new documents
+    week = [replace(d, summary=d.summary + " Amended.") for d in rng.sample(docs, k=len(docs) // 20)]
+    week += [replace(p, stage="Awaiting Parliament's position in 2nd reading") for p in rng.sample(procs, k=len(procs) // 10)]
+    new = _own_corpus(300, 1, random.Random(3))[1]
+    week += [replace(d, id=f"new:{i}", date=NOW.date() - timedelta(days=2)) for i, d in enumerate(new)]
+    store.upsert(week, NOW - timedelta(days=2))
+    book = Subscribers(store, settings)
+    rows = ["email,name,topics,queries,language"]
+    for i in range(n_subs):
+        topics = ";".join(rng.sample(TOPICS, k=rng.randint(1, 3)))
+        query = rng.choice(QUERIES) if rng.random() < 0.1 else ""
+        rows.append(f"user{i}@example.org,User {i},{topics},\"{query.replace(chr(34), chr(34) * 2)}\","
+                    f"{'fr' if rng.random() < 0.2 else 'en'}")
+    csv_file = tmp / "subs.csv"
+    csv_file.write_text("\n".join(rows) + "\n", "utf-8")
+    report = book.import_csv(csv_file, NOW - timedelta(days=40))
+    assert not report.errors, report.errors[:3]
+    notes = [Note(id=f"note:n{i}", slug=f"n{i}", note_type="briefing", title=f"Briefing {i}",
+                  date=NOW.date() - timedelta(days=i), topics=(TOPICS[i % 3],)) for i in range(10)]
+    return store, book, notes
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subscribers", type=int, default=10_000)
+    parser.add_argument("--documents", type=int, default=5_000)
+    parser.add_argument("--procedures", type=int, default=300)
+    args = parser.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        settings = load_settings(env={}, cwd=tmp, overrides={
+            "project": {"data_dir": str(tmp / "data")}, "site": {"content_dir": str(tmp / "content")},
+            "digest": {"secret": "bench"}})
+        start = time.perf_counter()
+        store, book, notes = fill(tmp, args.documents, args.procedures, args.subscribers, settings)
+        import indexer
+
+        backend = indexer.open_backend(settings)
+        backend.index([(r.item, r.last_changed) for r in store.records()], rebuild=True)
+        console.print(f"corpus: {args.procedures} procedures, {args.documents + 300} documents, "
+                      f"{args.subscribers:,} subscribers (set-up {time.perf_counter() - start:.1f} s)")
+        subs = list(book.all(active_only=True))
+        period = Period(NOW - timedelta(days=7), NOW)
+        renderer = Renderer(settings)
+        bare = DigestContent(period)
+
+        def baseline():
+            for s in subs:
+                renderer.render(s, bare)
+
+        selector = Selector(store, settings, now=NOW, notes=notes, backend=backend)
+        contents = []
+
+        def select():
+            contents.extend(selector.select(s, period) for s in subs)
+
+        def full():
+            sel = Selector(store, settings, now=NOW, notes=notes, backend=backend)
+            for s in subs:
+                renderer.message(s, sel.select(s, period), NOW).as_bytes()
+
+        def build():
+            DigestRun(store, settings, NOW, notes=notes, backend=backend).build(tmp / "out")
+
+        results = [("baseline: bare templates", timed(baseline)), ("select content", timed(select)),
+                   ("select + render + MIME", timed(full)), ("digest build (.eml files)", timed(build))]
+        items = sum(c.count for c in contents) / max(len(contents), 1)
+        written = len(list((tmp / "out").glob("*.eml")))
+        backend.close()
+        store.close()
+    base = results[0][1]
+    table = Table(title=f"Digest rendering, {len(subs):,} subscribers, {items:.0f} items per digest on average "
+                        f"(target: digest build ≤ 60 s)")
+    for col in ("phase", "total s", "ms / subscriber", "× baseline"):
+        table.add_column(col, justify="right" if col != "phase" else "left")
+    for name, seconds in results:
+        table.add_row(name, f"{seconds:.1f}", f"{1000 * seconds / len(subs):.2f}", f"{seconds / base:.1f}×")
+    console.print(table)
+    console.print(f".eml files written: {written:,}")
+    build_s = results[-1][1]
+    console.print(f"[{'green' if build_s <= 60 else 'red'}]digest build: {build_s:.1f} s "
+                  f"({'within' if build_s <= 60 else 'over'} the 60 s target)[/]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Static site: full build, no-change rebuild and one-change rebuild of a large generated corpus.
+
+    .venv/bin/python benchmarks/bench_site.py [--dossiers 10000] [--documents 100000] [--no-pagefind]
+
+The corpus comes from ``benchmarks/corpus.py`` (seeded: same numbers, same items) plus the sample
+content of ``site/content``. Measured in one run:
+
+* **baseline**: writing the same number of pages with a bare ``str.format`` template and no model
+  (the file-system floor on this machine); the full build is reported as a ratio of it;
+* **full build**: store → model → every page, feeds, calendar, sitemap, exports (targets ≥ 500 pages/s);
+* **no-change rebuild**: same inputs again (target ≤ 2 s: the manifest's fingerprint stops it early);
+* **one-change rebuild**: one dossier gains an event; only pages whose inputs changed are rendered;
+* **Pagefind**: the client-side search index over all pages, measured on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.corpus import generate_documents, generate_procedures  # noqa: E402
+from policytrack.config import load_settings, site_dir  # noqa: E402
+from policytrack.model import Event  # noqa: E402
+from policytrack.store import Store  # noqa: E402
+from policytrack.website import BuildOptions, build_site  # noqa: E402
+from policytrack.website.search import build_search_index  # noqa: E402
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+BASELINE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><main><h1>{title}</h1><p>{summary}</p></main></body></html>"""
+
+
+def fill(store_path: Path, dossiers: int, documents: int, seed: int) -> float:
+    t0 = time.perf_counter()
+    with Store(store_path) as store, Progress(transient=True) as bar:
+        task = bar.add_task("filling the store", total=dossiers + documents)
+
+        def counted(items):
+            for n, item in enumerate(items, 1):
+                if n % 2000 == 0:
+                    bar.update(task, advance=2000)
+                yield item
+
+        store.upsert(counted(generate_procedures(dossiers, seed)), NOW - timedelta(days=3), batch_size=2000)
+        store.upsert(counted(generate_documents(documents, seed)), NOW - timedelta(days=3), batch_size=2000)
+    return time.perf_counter() - t0
+
+
+def baseline(store_path: Path, out: Path, pages: int) -> float:
+    """Write ``pages`` files from the store's rows with str.format: no model, no Jinja, no hashing."""
+    import json
+
+    t0 = time.perf_counter()
+    with Store(store_path, readonly=True) as store:
+        rows = store.conn.execute("SELECT id, data FROM items LIMIT ?", (pages,))
+        for n, (item_id, data) in enumerate(rows):
+            item = json.loads(data)
+            folder = out / str(n // 1000) / str(n)
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "index.html").write_text(
+                BASELINE_PAGE.format(title=item["title"], summary=item.get("summary", "")[:500]), "utf-8")
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dossiers", type=int, default=10_000)
+    ap.add_argument("--documents", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-pagefind", action="store_true", help="skip the search-index measurement")
+    ap.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder)")
+    args = ap.parse_args()
+    console = Console(width=150)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-site-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        store_path = work / "store.sqlite3"
+        if store_path.exists():
+            store_path.unlink()
+        out = work / "public"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(work / "baseline", ignore_errors=True)
+        fill_s = fill(store_path, args.dossiers, args.documents, args.seed)
+        console.print(f"store filled with {args.dossiers:,} dossiers and {args.documents:,} documents in {fill_s:.1f} s")
+        settings = load_settings(env={}, cwd=work)
+        opts = BuildOptions(out_dir=out, content_dir=site_dir() / "content", store_path=store_path, now=NOW,
+                            title=settings.site.title, base_url="https://policy.example.org/",
+                            topics=settings.topics, search=False)
+
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("full build", total=None)
+            full = build_site(opts, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        pages = full.pages
+        base_s = baseline(store_path, work / "baseline", pages)
+        again = build_site(opts)
+        assert again.up_to_date, "the no-change rebuild should stop at the fingerprint"
+
+        with Store(store_path) as store:
+            proc = next(store.items("procedure"))
+            store.upsert([proc.replace(events=(*proc.events, Event(date(2027, 1, 15), "Plenary vote", "European Parliament", forecast=True)))],
+                         NOW - timedelta(hours=1))
+        one = build_site(opts)
+
+        search_s = None
+        if not args.no_pagefind:
+            t0 = time.perf_counter()
+            summary = build_search_index(out)
+            search_s = time.perf_counter() - t0
+            console.print(f"Pagefind: {summary}")
+
+        full_s = full.timings["total"]
+        table = Table(title=f"Site build: {args.dossiers:,} dossiers, {args.documents:,} documents, "
+                            f"{pages:,} pages ({os.cpu_count()} CPUs)")
+        for col in ("run", "pages rendered", "seconds", "pages/s", "vs baseline", "target", "met"):
+            table.add_column(col, justify="right" if col not in ("run", "target") else "left")
+        table.add_row("baseline: str.format, no model", f"{pages:,}", f"{base_s:.2f}", f"{pages / base_s:,.0f}",
+                      "1.00×", "", "")
+        pps = pages / full_s
+        table.add_row("full build (all pages, feeds, ics, sitemap, exports)", f"{full.written:,}", f"{full_s:.2f}",
+                      f"{pps:,.0f}", f"{full_s / base_s:.2f}×", "≥ 500 pages/s", "yes" if pps >= 500 else "NO")
+        table.add_row("  of which: model (store → cross-links)", "", f"{full.timings['model']:.2f}", "", "", "", "")
+        table.add_row("  of which: render + write pages", "", f"{full.timings['render']:.2f}",
+                      f"{pages / full.timings['render']:,.0f}", "", "", "")
+        a_s = again.timings["total"]
+        table.add_row("no-change rebuild", f"{again.written:,}", f"{a_s:.2f}", "", f"{a_s / base_s:.3f}×",
+                      "≤ 2 s", "yes" if a_s <= 2 else "NO")
+        o_s = one.timings["total"]
+        table.add_row("one dossier changed", f"{one.written:,}", f"{o_s:.2f}", "", f"{o_s / base_s:.2f}×", "", "")
+        if search_s is not None:
+            table.add_row("Pagefind index (all pages)", f"{pages:,}", f"{search_s:.1f}", f"{pages / search_s:,.0f}",
+                          f"{search_s / base_s:.2f}×", "measured only", "")
+        console.print(table)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

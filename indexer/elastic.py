@@ -1,0 +1,317 @@
+"""The Elasticsearch backend (official client 8.x, the ``[es]`` extra).
+
+The configured index name is an *alias* over a versioned index (``<name>-v<millis>``). Normal
+indexing writes through the alias; ``rebuild`` fills a new versioned index and then moves the
+alias in one atomic ``update_aliases`` call, so searches never see a half-built index, and the
+old index is deleted afterwards.
+
+The mapping is explicit. Elastic's minimal distributions lack the analysis-common module
+(stemmers, ASCII folding, language analyzers), so the text analyzer is chosen when the index is
+created: lowercase + ASCII folding + Porter stemming (what the embedded backend does) when the
+node has those filters, else the built-in ``standard`` analyzer.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any, Iterable, Iterator
+
+from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
+from .errors import IndexerError
+from .es_query import compile_es
+from .fields import FACETS, to_record, utc_text
+from .query import parse
+
+try:
+    import elasticsearch
+    from elasticsearch import Elasticsearch, helpers
+except ImportError:  # pragma: no cover - exercised only without the extra
+    elasticsearch = None  # type: ignore[assignment]
+
+FACET_SIZE = 10
+MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
+CHUNK = 500
+_FACET_FIELDS = {"topics": "topics", "doc_type": "doc_type", "authors": "authors", "year": "year",
+                 "proc_type": "proc_type", "stage": "stage"}
+_SOURCE = ["id", "kind", "title", "doc_type", "date", "url", "procedure", "celex", "topics", "lead"]
+
+
+def mapping(analyzer: str) -> dict[str, Any]:
+    text = {"type": "text", "analyzer": analyzer}
+    kw = {"type": "keyword"}
+    return {
+        "dynamic": "strict",
+        "properties": {
+            "id": kw, "kind": kw, "title": {**text, "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+            "body": {**text, "index_options": "offsets"}, "meta": text,
+            "doc_type": kw, "date": {"type": "date", "format": "yyyy-MM-dd"}, "year": {"type": "integer"},
+            "proc_type": kw, "stage": kw, "url": {"type": "keyword", "index": False, "doc_values": False},
+            "procedure": kw, "celex": kw, "topics": kw, "authors": kw, "authors_norm": kw,
+            "procedures": kw, "celexes": kw, "lead": {"type": "text", "index": False},
+            "changed": {"type": "date"},
+        },
+    }
+
+
+FOLDING_ANALYSIS = {"analyzer": {"policytrack_text": {
+    "type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding", "porter_stem"]}}}
+
+
+class ElasticBackend(Backend):
+    name = "elasticsearch"
+
+    def __init__(self, url: str, index: str, *, username: str = "", password: str = "", api_key: str = "",
+                 request_timeout: float = 60.0) -> None:
+        if elasticsearch is None:
+            raise IndexerError("the elasticsearch backend needs the Elasticsearch client: pip install 'policytrack[es]'")
+        self.url = url.rstrip("/")
+        self.alias = index
+        if not index or index != index.lower() or index.startswith(("_", "-", "+")):
+            raise IndexerError(f"es_index {index!r} must be a lower-case Elasticsearch index name")
+        kwargs: dict[str, Any] = {"request_timeout": request_timeout, "max_retries": 1, "retry_on_timeout": True}
+        if api_key:
+            kwargs["api_key"] = api_key
+        elif username:
+            kwargs["basic_auth"] = (username, password)
+        try:
+            self.es = Elasticsearch(self.url, **kwargs)
+        except ValueError as e:
+            raise IndexerError(f"bad Elasticsearch URL {url!r}: {e}") from None
+        self._analyzer: str | None = None
+
+    # -- errors
+    def _fail(self, e: Exception, doing: str) -> IndexerError:
+        if isinstance(e, (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout)):
+            return IndexerError(f"cannot reach Elasticsearch at {self.url} while {doing}: is it running?")
+        if isinstance(e, elasticsearch.AuthenticationException):
+            return IndexerError(f"Elasticsearch at {self.url} refused the credentials while {doing}")
+        if isinstance(e, elasticsearch.ApiError):
+            reason = _reason(e)
+            return IndexerError(f"Elasticsearch at {self.url} failed while {doing}: {reason}")
+        if isinstance(e, elasticsearch.UnsupportedProductError):
+            return IndexerError(f"{self.url} is not an Elasticsearch 8 server: {e}")
+        return IndexerError(f"Elasticsearch at {self.url} failed while {doing}: {e}")
+
+    def _call(self, doing: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (elasticsearch.ApiError, elasticsearch.TransportError, elasticsearch.UnsupportedProductError) as e:
+            raise self._fail(e, doing) from None
+
+    # -- index management
+    def analyzer(self) -> str:
+        """``policytrack_text`` when the node has the filters it needs, else ``standard``."""
+        if self._analyzer is None:
+            try:
+                self.es.indices.analyze(tokenizer="standard", filter=["lowercase", "asciifolding", "porter_stem"], text="Régulations")
+                self._analyzer = "policytrack_text"
+            except elasticsearch.BadRequestError:
+                self._analyzer = "standard"
+            except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+                raise self._fail(e, "checking the analyzers") from None
+        return self._analyzer
+
+    def _create_versioned(self, *, for_bulk: bool) -> str:
+        name = f"{self.alias}-v{time.time_ns() // 1_000_000}"
+        analyzer = self.analyzer()
+        settings: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0}
+        if for_bulk:
+            settings["refresh_interval"] = "-1"
+        if analyzer != "standard":
+            settings["analysis"] = FOLDING_ANALYSIS
+        self._call(f"creating index {name}", self.es.indices.create, index=name, settings=settings,
+                   mappings=mapping(analyzer))
+        return name
+
+    def _targets(self) -> list[str]:
+        try:
+            return sorted(self.es.indices.get_alias(name=self.alias).body)
+        except elasticsearch.NotFoundError:
+            return []
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            raise self._fail(e, f"looking up alias {self.alias}") from None
+
+    def ensure_index(self) -> str:
+        """The index behind the alias, created (with the alias) when there is none."""
+        targets = self._targets()
+        if targets:
+            return targets[-1]
+        if self._call("checking the index", self.es.indices.exists, index=self.alias):
+            raise IndexerError(f"{self.alias!r} on {self.url} is a plain index, not policytrack's alias; "
+                               "delete it or choose another es_index")
+        name = self._create_versioned(for_bulk=False)
+        self._call("creating the alias", self.es.indices.update_aliases,
+                   actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}])
+        return name
+
+    def drop(self) -> None:
+        """Delete the alias and every index behind it (tests, or a clean start)."""
+        for name in self._targets():
+            self._call(f"deleting {name}", self.es.indices.delete, index=name, ignore_unavailable=True)
+
+    # -- writing
+    def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
+        if not rebuild:
+            target = self.ensure_index()
+            count = self._bulk(target, _actions(items, target))
+            self._call("refreshing", self.es.indices.refresh, index=target)
+            return count
+        old = self._targets()
+        new = self._create_versioned(for_bulk=True)
+        try:
+            count = self._bulk(new, _actions(items, new))
+            self._call("refreshing", self.es.indices.put_settings, index=new, settings={"refresh_interval": None})
+            self._call("refreshing", self.es.indices.refresh, index=new)
+        except BaseException:
+            self.es.options(ignore_status=404).indices.delete(index=new)
+            raise
+        actions: list[dict] = [{"remove": {"index": o, "alias": self.alias}} for o in old]
+        actions.append({"add": {"index": new, "alias": self.alias, "is_write_index": True}})
+        self._call("swapping the alias", self.es.indices.update_aliases, actions=actions)
+        for o in old:
+            self._call(f"deleting the old index {o}", self.es.indices.delete, index=o, ignore_unavailable=True)
+        return count
+
+    def _bulk(self, index: str, actions: Iterator[dict]) -> int:
+        ok, failed, first = 0, 0, ""
+        try:
+            for success, info in helpers.streaming_bulk(self.es, actions, chunk_size=CHUNK, max_chunk_bytes=20 << 20,
+                                                        raise_on_error=False, raise_on_exception=True, max_retries=3):
+                if success:
+                    ok += 1
+                else:
+                    failed += 1
+                    if not first:
+                        op = next(iter(info.values()))
+                        first = f"{op.get('_id')}: {_short(op.get('error'))}"
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            raise self._fail(e, f"indexing into {index}") from None
+        if failed:
+            raise IndexerError(f"Elasticsearch at {self.url} rejected {failed} of {ok + failed} items (first: {first})")
+        return ok
+
+    def delete(self, ids: Iterable[str]) -> None:
+        target = self.ensure_index()
+        acts = ({"_op_type": "delete", "_index": target, "_id": i} for i in ids)
+        try:
+            for success, info in helpers.streaming_bulk(self.es, acts, chunk_size=CHUNK, raise_on_error=False):
+                if not success and next(iter(info.values())).get("status") != 404:
+                    raise IndexerError(f"Elasticsearch at {self.url} could not delete: {info}")
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            raise self._fail(e, "deleting") from None
+        self._call("refreshing", self.es.indices.refresh, index=target)
+
+    # -- reading
+    def count(self) -> int:
+        try:
+            return self.es.count(index=self.alias)["count"]
+        except elasticsearch.NotFoundError:
+            return 0
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            raise self._fail(e, "counting") from None
+
+    def _query(self, query: str, changed_since: datetime | None) -> dict[str, Any]:
+        q = compile_es(parse(query))
+        if changed_since is not None:
+            q = {"bool": {"must": [q], "filter": [{"range": {"changed": {"gte": utc_text(changed_since)}}}]}}
+        return q
+
+    def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
+               changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
+        check_paging(page, per_page, sort)
+        q = self._query(query, changed_since)
+        start = (page - 1) * per_page
+        if start + per_page > MAX_WINDOW:
+            raise IndexerError(f"page {page} is too deep for Elasticsearch (at most {MAX_WINDOW} results); narrow the query")
+        body: dict[str, Any] = {
+            "query": q, "from": start, "size": per_page, "track_total_hits": True, "_source": _SOURCE,
+            "sort": _sort(sort),
+            "highlight": {"pre_tags": ["«"], "post_tags": ["»"], "encoder": "default",
+                          "fields": {"body": {"fragment_size": 160, "number_of_fragments": 1, "no_match_size": 0}}},
+        }
+        if facets:
+            body["aggs"] = {name: {"terms": {"field": _FACET_FIELDS[attr], "size": FACET_SIZE,
+                                             "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+                            for name, attr in FACETS}
+        try:
+            resp = self.es.search(index=self.alias, **body)
+        except elasticsearch.NotFoundError:
+            return SearchResult(query, 0, (), _empty_facets() if facets else (), page, per_page)
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            raise self._fail(e, "searching") from None
+        hits = tuple(_hit(h) for h in resp["hits"]["hits"])
+        facet_list: tuple[Facet, ...] = ()
+        if facets:
+            aggs = resp.get("aggregations", {})
+            facet_list = tuple(
+                Facet(name, tuple((str(b.get("key_as_string", b["key"])), b["doc_count"]) for b in aggs[name]["buckets"]))
+                for name, _ in FACETS)
+        return SearchResult(query, resp["hits"]["total"]["value"], hits, facet_list, page, per_page)
+
+    def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterator[str]:
+        """Every matching id, past the 10 000 window (``search_after`` on the id)."""
+        q = self._query(query, changed_since)
+        after = None
+        while True:
+            extra = {"search_after": after} if after else {}
+            try:
+                resp = self.es.search(index=self.alias, query=q, size=1000, _source=False, sort=[{"id": "asc"}],
+                                      track_total_hits=False, **extra)
+            except elasticsearch.NotFoundError:
+                return
+            except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+                raise self._fail(e, "searching") from None
+            hits = resp["hits"]["hits"]
+            for h in hits:
+                yield h["_id"]
+            if len(hits) < 1000:
+                return
+            after = hits[-1]["sort"]
+
+    def close(self) -> None:
+        self.es.close()
+
+
+def _actions(items: Iterable[tuple[Item, datetime]], index: str) -> Iterator[dict]:
+    for item, changed in items:
+        rec = to_record(item, changed)
+        yield {"_op_type": "index", "_index": index, "_id": rec.id, "_source": rec.as_source()}
+
+
+def _sort(sort: str) -> list:
+    date_desc = {"date": {"order": "desc", "missing": "_last"}}
+    if sort == "relevance":
+        return ["_score", date_desc, {"id": "asc"}]
+    if sort == "date":
+        return [date_desc, {"id": "asc"}]
+    return [{"date": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+
+
+def _hit(h: dict) -> Hit:
+    src = h["_source"]
+    frags = h.get("highlight", {}).get("body") or []
+    snippet = frags[0] if frags else (src.get("lead") or "")
+    score = h.get("_score")
+    return Hit(id=src["id"], kind=src["kind"], title=src["title"], score=float(score) if score is not None else 0.0,
+               snippet=" ".join(snippet.split()), doc_type=src.get("doc_type") or "", date=src.get("date") or "",
+               url=src.get("url") or "", procedure=src.get("procedure"), celex=src.get("celex"),
+               topics=tuple(src.get("topics") or ()))
+
+
+def _empty_facets() -> tuple[Facet, ...]:
+    return tuple(Facet(name, ()) for name, _ in FACETS)
+
+
+def _short(error: Any) -> str:
+    if isinstance(error, dict):
+        return f"{error.get('type')}: {error.get('reason')}"[:300]
+    return str(error)[:300]
+
+
+def _reason(e: Exception) -> str:
+    info = getattr(e, "info", None)
+    if isinstance(info, dict) and isinstance(info.get("error"), dict):
+        root = info["error"].get("root_cause") or [info["error"]]
+        return _short(root[0])
+    return " ".join(str(getattr(e, "message", e)).split())[:300]

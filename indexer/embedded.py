@@ -1,0 +1,224 @@
+"""The embedded backend: SQLite FTS5 in one file beside the store, no services needed.
+
+Ranking is BM25 with column weights (title above identifiers above body); snippets come from
+FTS5's ``snippet()``; facets are GROUP BY counts over the matching rows. A rebuild drops and
+refills the tables inside one transaction, so readers keep seeing the old index until the new
+one is committed (WAL mode).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
+from .errors import IndexerError
+from .fields import FACETS, Record, to_record, utc_text
+from .fts_query import Compiled, compile_fts
+from .query import parse
+
+WEIGHTS = (10.0, 1.0, 4.0)  # title, body, meta
+FACET_SIZE = 10
+BATCH = 500
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, title TEXT NOT NULL,
+    doc_type TEXT NOT NULL, date TEXT, year INTEGER, proc_type TEXT, stage TEXT, url TEXT,
+    procedure TEXT, celex TEXT, topics TEXT NOT NULL, lead TEXT NOT NULL, changed TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
+CREATE INDEX IF NOT EXISTS docs_changed ON docs(changed);
+CREATE TABLE IF NOT EXISTS terms (doc INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, norm TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS terms_lookup ON terms(field, norm, doc);
+CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc, field, value);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+    title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+_DOC_COLS = "d.id, d.kind, d.title, d.doc_type, d.date, d.url, d.procedure, d.celex, d.topics, d.lead"
+
+
+def _term_rows(rowid: int, rec: Record) -> list[tuple]:
+    rows = [(rowid, "topic", t, t.casefold()) for t in rec.topics]
+    rows += [(rowid, "author", a, a.casefold()) for a in rec.authors]
+    rows += [(rowid, "procedure", p, p) for p in rec.procedures]
+    rows += [(rowid, "celex", c, c) for c in rec.celexes]
+    return rows
+
+
+class EmbeddedBackend(Backend):
+    name = "embedded"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA busy_timeout=10000")
+            self.conn.execute("PRAGMA temp_store=MEMORY")
+            self.conn.execute("PRAGMA cache_size=-65536")
+            self.conn.executescript(SCHEMA)
+        except (sqlite3.Error, OSError) as e:
+            raise IndexerError(f"{self.path}: cannot open the search index: {e}") from None
+
+    # -- writing
+    def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
+        count = 0
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            if rebuild:
+                # executescript() would commit: run each statement inside this transaction.
+                for table in ("fts", "terms", "docs"):
+                    self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+            next_id = (self.conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
+            batch: list[Record] = []
+            for item, changed in items:
+                batch.append(to_record(item, changed))
+                if len(batch) >= BATCH:
+                    next_id = self._write(batch, next_id, fresh=rebuild)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                self._write(batch, next_id, fresh=rebuild)
+                count += len(batch)
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._rollback()
+            raise IndexerError(f"{self.path}: indexing failed, nothing written: {e}") from None
+        except BaseException:
+            self._rollback()
+            raise
+        return count
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def _write(self, batch: list[Record], next_id: int, *, fresh: bool) -> int:
+        # The same id twice in one batch: the last one wins, as it would across batches.
+        batch = list({r.id: r for r in batch}.values())
+        if not fresh:
+            self._delete_ids([r.id for r in batch])
+        docs, fts, terms = [], [], []
+        for rec in batch:
+            rowid, next_id = next_id, next_id + 1
+            docs.append((rowid, rec.id, rec.kind, rec.title, rec.doc_type, rec.date, rec.year, rec.proc_type,
+                         rec.stage, rec.url, rec.procedure, rec.celex, json.dumps(rec.topics), rec.lead, rec.changed))
+            fts.append((rowid, rec.title, rec.body, rec.meta))
+            terms.extend(_term_rows(rowid, rec))
+        c = self.conn
+        c.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", docs)
+        c.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", fts)
+        c.executemany("INSERT INTO terms VALUES (?,?,?,?)", terms)
+        return next_id
+
+    def _delete_ids(self, ids: list[str]) -> None:
+        rowids: list[int] = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rowids += [r[0] for r in self.conn.execute(
+                f"SELECT rowid FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk)]
+        if rowids:
+            args = [(r,) for r in rowids]
+            self.conn.executemany("DELETE FROM fts WHERE rowid = ?", args)
+            self.conn.executemany("DELETE FROM terms WHERE doc = ?", args)
+            self.conn.executemany("DELETE FROM docs WHERE rowid = ?", args)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._delete_ids(list(ids))
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._rollback()
+            raise IndexerError(f"{self.path}: delete failed: {e}") from None
+
+    def optimize(self) -> None:
+        """Merge FTS5 segments into one: faster queries after a big load."""
+        self.conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+
+    # -- reading
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
+               changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
+        check_paging(page, per_page, sort)
+        comp = compile_fts(parse(query))
+        if changed_since is not None:
+            comp.where.append("d.changed >= ?")
+            comp.params.append(utc_text(changed_since))
+        try:
+            return self._run(query, comp, page, per_page, facets, sort)
+        except sqlite3.OperationalError as e:
+            # Compiled queries are valid FTS5; anything else here is the file, not the query.
+            raise IndexerError(f"{self.path}: search failed: {e}") from None
+
+    def _from(self, comp: Compiled) -> tuple[str, list]:
+        where = " AND ".join(comp.where) or "1"
+        if comp.match is not None:
+            return f"fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}", [comp.match, *comp.params]
+        return f"docs d WHERE {where}", list(comp.params)
+
+    def _run(self, query: str, comp: Compiled, page: int, per_page: int, facets: bool, sort: str) -> SearchResult:
+        base, args = self._from(comp)
+        c = self.conn
+        ranked = comp.match is not None and sort == "relevance"
+        if ranked:
+            order = "score"
+            score = f"bm25(fts, {', '.join(map(str, WEIGHTS))}) AS score"
+            snip = "snippet(fts, 1, '«', '»', '…', 20)"
+        else:
+            order = "d.date IS NULL, d.date DESC, d.id" if sort != "oldest" else "d.date IS NULL, d.date, d.id"
+            score = "0.0 AS score"
+            snip = "snippet(fts, 1, '«', '»', '…', 20)" if comp.match is not None else "''"
+        if ranked and sort == "relevance":
+            order = "score, d.date DESC, d.id"
+        rows = c.execute(
+            f"SELECT {_DOC_COLS}, {score}, {snip} FROM {base} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*args, per_page, (page - 1) * per_page]).fetchall()
+        facet_list: tuple[Facet, ...] = ()
+        if facets:
+            c.execute("DROP TABLE IF EXISTS temp.m")
+            c.execute(f"CREATE TEMP TABLE m AS SELECT d.rowid AS r FROM {base}", args)
+            total = c.execute("SELECT count(*) FROM temp.m").fetchone()[0]
+            facet_list = self._facets()
+            c.execute("DROP TABLE temp.m")
+        else:
+            total = c.execute(f"SELECT count(*) FROM {base}", args).fetchone()[0]
+        hits = tuple(_hit(r) for r in rows)
+        return SearchResult(query, total, hits, facet_list, page, per_page)
+
+    def _facets(self) -> tuple[Facet, ...]:
+        out = []
+        for name, attr in FACETS:
+            if attr in ("topics", "authors"):
+                field = "topic" if attr == "topics" else "author"
+                sql = ("SELECT t.value, count(*) AS n FROM temp.m JOIN terms t ON t.doc = m.r AND t.field = ? "
+                       "GROUP BY t.value ORDER BY n DESC, t.value LIMIT ?")
+                rows = self.conn.execute(sql, (field, FACET_SIZE)).fetchall()
+            else:
+                sql = (f"SELECT d.{attr}, count(*) AS n FROM temp.m JOIN docs d ON d.rowid = m.r "
+                       f"WHERE d.{attr} IS NOT NULL GROUP BY d.{attr} ORDER BY n DESC, d.{attr} LIMIT ?")
+                rows = self.conn.execute(sql, (FACET_SIZE,)).fetchall()
+            out.append(Facet(name, tuple((str(v), n) for v, n in rows)))
+        return tuple(out)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _hit(r: tuple) -> Hit:
+    id_, kind, title, doc_type, date, url, procedure, celex, topics, lead, score, snip = r
+    snippet = snip if snip and "«" in snip else (snip or lead)
+    return Hit(id=id_, kind=kind, title=title, score=-float(score), snippet=" ".join(snippet.split()),
+               doc_type=doc_type, date=date or "", url=url or "", procedure=procedure, celex=celex,
+               topics=tuple(json.loads(topics)))

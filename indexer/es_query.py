@@ -1,0 +1,75 @@
+"""Compile a query tree to an Elasticsearch query DSL dict.
+
+Only structured clauses are produced (``multi_match`` of type phrase, ``term``, ``prefix``,
+``range``, ``bool``), never ``query_string``: Lucene syntax typed by a user stays plain words.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .query import And, Filter, MatchAll, Node, Not, Or, Text, has_text, words
+
+TEXT_FIELDS = ["title^10", "body", "meta^4"]  # the same weights as the embedded BM25
+PREFIX_EXPANSIONS = 200
+
+_TERM_FIELDS = {"celex": "celexes", "procedure": "procedures", "topic": "topics",
+                "author": "authors_norm", "type": "doc_type", "proctype": "proc_type"}
+
+
+def _phrase(text: str, prefix: bool) -> dict[str, Any]:
+    clause: dict[str, Any] = {"query": text, "fields": TEXT_FIELDS, "type": "phrase_prefix" if prefix else "phrase"}
+    if prefix:
+        clause["max_expansions"] = PREFIX_EXPANSIONS
+    return {"multi_match": clause}
+
+
+def _text(node: Text) -> dict[str, Any]:
+    # Match queries never interpret syntax. The standard tokenizer keeps some punctuated words
+    # whole ("a:b") where the embedded tokenizer splits them, so a word with punctuation asks
+    # for either form: as typed (analysed like the documents) or as its letter-and-digit runs.
+    split = " ".join(words(node.text))
+    if split == node.text.strip():
+        return _phrase(split, node.prefix)
+    return {"bool": {"should": [_phrase(node.text, node.prefix), _phrase(split, node.prefix)],
+                     "minimum_should_match": 1}}
+
+
+def _filter(f: Filter) -> dict[str, Any]:
+    if f.field in _TERM_FIELDS:
+        return {"term": {_TERM_FIELDS[f.field]: f.value}}
+    if f.field == "procedure_prefix":
+        return {"prefix": {"procedures": f.value}}
+    if f.field == "date":
+        lo, hi = f.value
+        bounds = {k: v for k, v in (("gte", lo), ("lte", hi)) if v}
+        return {"range": {"date": {**bounds, "format": "yyyy-MM-dd"}}}
+    raise TypeError(f.field)
+
+
+def compile_es(node: Node) -> dict[str, Any]:
+    if isinstance(node, MatchAll):
+        return {"match_all": {}}
+    if isinstance(node, Text):
+        return _text(node)
+    if isinstance(node, Filter):
+        return {"bool": {"filter": [_filter(node)]}}  # no score: filters do not rank
+    if isinstance(node, Not):
+        return {"bool": {"must_not": [compile_es(node.child)]}}
+    if isinstance(node, Or):
+        return {"bool": {"should": [compile_es(c) for c in node.children], "minimum_should_match": 1}}
+    if isinstance(node, And):
+        must, filt, must_not = [], [], []
+        for c in node.children:
+            if isinstance(c, Not):
+                must_not.append(compile_es(c.child))
+            elif has_text(c):
+                must.append(compile_es(c))
+            else:
+                filt.append(compile_es(c))
+        out: dict[str, Any] = {}
+        for key, val in (("must", must), ("filter", filt), ("must_not", must_not)):
+            if val:
+                out[key] = val
+        return {"bool": out}
+    raise TypeError(node)

@@ -1,0 +1,166 @@
+"""Render a digest as an email: Jinja2 templates (HTML autoescaped, plain text), CSS inlined.
+
+Headers are set through the ``email`` package's header objects, never by string concatenation:
+subscriber names and anything scraped cannot add a header (the model and the subscriber book
+already refuse line breaks; the header registry and policy are the second line of defence).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses
+from functools import lru_cache
+from importlib import resources
+from typing import Callable
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from ..config import Settings
+from ..urls import absolute
+from .addresses import validate_address
+from .errors import DigestError
+from .i18n import catalogue
+from .selection import DigestContent, Period
+from .subscribers import Subscriber
+from .tokens import make_token
+
+log = logging.getLogger(__name__)
+
+
+def _load_inliner() -> Callable[[str], str] | None:
+    """css_inline's inliner, or None when the package is missing (no wheel for some platforms)."""
+    try:
+        import css_inline
+    except ImportError:
+        return None
+    inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+    return inliner.inline
+
+
+def inline_css(html: str, inliner: Callable[[str], str] | None) -> str:
+    """Inline the ``<style>`` rules into ``style`` attributes (Gmail and Outlook ignore many
+    ``<style>`` rules). Without css_inline the ``<style>`` block stays: most clients still apply
+    it, and the message remains readable in the others."""
+    if inliner is None:
+        return html
+    return inliner(html)
+
+
+@lru_cache(maxsize=None)
+def _environment(language: str) -> Environment:
+    env = Environment(
+        loader=PackageLoader("policytrack.digest", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    cat = catalogue(language)
+    env.install_gettext_callables(cat.gettext, cat.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class Renderer:
+    """Turns (subscriber, content) into an ``EmailMessage``; one per run, reused for every digest."""
+
+    def __init__(self, settings: Settings, *, inliner: Callable[[str], str] | None | bool = True) -> None:
+        self.settings = settings
+        self.digest = settings.digest
+        if not self.digest.secret:
+            raise DigestError("digest.secret is not set: set POLICYTRACK_DIGEST_SECRET to sign unsubscribe links")
+        self.inliner = _load_inliner() if inliner is True else (inliner or None)
+        if inliner is True and self.inliner is None:
+            log.warning("css_inline is not installed: digests keep their <style> block instead of inline styles")
+        self.css = resources.files("policytrack.digest").joinpath("templates", "digest.css").read_text("utf-8")
+        self.sender = _from_address(self.digest.from_address)
+        self.list_id = _list_id(self.digest.list_id)
+        self.topic_titles = {t.slug: t.title for t in settings.topics}
+        self.home_url = absolute(settings.site.base_url, "")
+
+    # -- pieces
+    def unsubscribe_token(self, subscriber: Subscriber) -> str:
+        return make_token(self.digest.secret, subscriber.id, subscriber.email)
+
+    def unsubscribe_url(self, token: str) -> str:
+        return absolute(self.settings.site.base_url, "unsubscribe/") + "?token=" + quote(token, safe="")
+
+    def message_id(self, subscriber: Subscriber, period: Period) -> str:
+        """Stable per (subscriber, period): a re-sent digest carries the same Message-ID, so
+        receiving systems can tell it is the same message."""
+        key = f"{subscriber.id}\x00{subscriber.email.lower()}\x00{period.start.isoformat()}\x00{period.end.isoformat()}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:20]
+        return f"<digest.{period.end:%Y%m%d}.{subscriber.id}.{digest}@{self.sender.domain}>"
+
+    def render(self, subscriber: Subscriber, content: DigestContent, *, token: str | None = None) -> Rendered:
+        env = _environment(subscriber.language)
+        cat = catalogue(subscriber.language)
+        following = [self.topic_titles.get(t, t) for t in subscriber.topics]
+        following += [*subscriber.searches, *(f"“{q}”" for q in subscriber.queries)]
+        subject = cat.ngettext("%(site)s digest, %(end)s: %(num)d update",
+                               "%(site)s digest, %(end)s: %(num)d updates", content.count) % {
+            "site": self.settings.site.title, "end": content.period.end.date().isoformat(), "num": content.count}
+        token = token or self.unsubscribe_token(subscriber)
+        context = {
+            "site_title": self.settings.site.title, "home_url": self.home_url, "subject": subject,
+            "name": subscriber.name, "language": subscriber.language, "period": content.period,
+            "content": content, "weeks": self.digest.upcoming_weeks, "css": self.css,
+            "following": ", ".join(following) or cat.gettext("nothing yet"),
+            "unsubscribe_url": self.unsubscribe_url(token),
+        }
+        text = env.get_template("digest.txt").render(context)
+        html = inline_css(env.get_template("digest.html").render(context), self.inliner)
+        return Rendered(subject, text, html)
+
+    def message(self, subscriber: Subscriber, content: DigestContent, now: datetime) -> EmailMessage:
+        """The complete multipart/alternative message (plain text first, HTML preferred)."""
+        token = self.unsubscribe_token(subscriber)
+        rendered = self.render(subscriber, content, token=token)
+        msg = EmailMessage(policy=policy.default)
+        msg["Subject"] = " ".join(rendered.subject.split())
+        msg["From"] = self.sender
+        msg["To"] = Address(display_name=" ".join(subscriber.name.split()),
+                            addr_spec=validate_address(subscriber.email))
+        msg["Date"] = format_datetime(now)
+        msg["Message-ID"] = self.message_id(subscriber, content.period)
+        msg["List-Id"] = f"<{self.list_id}>"
+        mailto = f"mailto:{self.sender.addr_spec}?subject=" + quote(f"unsubscribe {token}", safe="")
+        msg["List-Unsubscribe"] = f"<{self.unsubscribe_url(token)}>, <{mailto}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(rendered.text, subtype="plain", cte="quoted-printable")
+        msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+        return msg
+
+
+def _from_address(text: str) -> Address:
+    pairs = getaddresses([text])
+    if len(pairs) != 1 or not pairs[0][1] or any(c in text for c in "\r\n"):
+        raise DigestError(f"digest.from_address must be one address like 'Name <digest@example.org>', got {text!r}")
+    name, addr = pairs[0]
+    addr = validate_address(addr)
+    local, _, domain = addr.rpartition("@")
+    return Address(display_name=" ".join(name.split()), username=local, domain=domain)
+
+
+def _list_id(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", text or ""):
+        raise DigestError(f"digest.list_id must be a dotted name like 'digest.example.org', got {text!r}")
+    return text

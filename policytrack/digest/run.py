@@ -1,0 +1,215 @@
+"""A digest run: plan the periods, select and render each digest, write .eml files or send them.
+
+``build`` only reads the ledger (review before sending). ``send`` walks the ledger's plan and
+records every step (see ``ledger`` for the exactly-once reasoning). One subscriber's problem
+(refused recipient, broken saved search, rendering error) is recorded and the run goes on; a
+mail server that cannot be reached any more stops the run and leaves the rest ``pending``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import policy
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..config import Settings
+from ..content import load_content
+from ..errors import PolicytrackError
+from ..model import Note
+from ..store import Store
+from .errors import DigestError
+from .ledger import MIN_GAP, Ledger
+from .render import Renderer
+from .selection import Period, SearchBackend, Selector
+from .smtp import ConnectError, DeliveryError, Mailer
+from .subscribers import Subscriber, Subscribers
+
+log = logging.getLogger(__name__)
+
+# Result statuses, in the words the CLI table shows.
+SENT, WRITTEN, EMPTY, FAILED, UNCERTAIN, NOT_SENT, CANCELLED, NOT_DUE = (
+    "sent", "written", "empty", "failed", "uncertain", "not sent", "cancelled", "not due")
+PROBLEMS = (FAILED, UNCERTAIN, NOT_SENT)
+
+
+@dataclass(frozen=True)
+class Result:
+    subscriber: Subscriber
+    period: Period | None
+    status: str
+    detail: str = ""
+    items: int = 0
+
+
+@dataclass
+class RunReport:
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.status in PROBLEMS for r in self.results)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+Progress = Callable[[Result], None]
+
+
+def search_backend(settings: Settings) -> SearchBackend:
+    """The configured search index (for saved searches), or a DigestError saying why not."""
+    try:
+        import indexer
+        opener = getattr(indexer, "open_backend")
+    except (ImportError, AttributeError):
+        raise DigestError("saved searches need the search index, but indexer.open_backend is not available") from None
+    try:
+        return opener(settings)
+    except PolicytrackError as e:
+        raise DigestError(f"cannot open the search index for saved searches: {e}") from None
+
+
+def backend_for(store: Store, settings: Settings) -> tuple[SearchBackend | None, str]:
+    """The search backend when an active subscriber follows a saved search, else None; and why
+    it could not be opened (those subscribers' digests then fail instead of silently losing
+    their search results)."""
+    subs = Subscribers(store, settings)
+    if not any(s.searches or s.queries for s in subs.all(active_only=True)):
+        return None, ""
+    try:
+        return search_backend(settings), ""
+    except DigestError as e:
+        log.warning("%s", e)
+        return None, str(e)
+
+
+def eml_name(subscriber: Subscriber) -> str:
+    return f"{subscriber.id:06d}-{re.sub(r'[^A-Za-z0-9@._+-]', '_', subscriber.email)}.eml"
+
+
+class DigestRun:
+    """Everything one run shares: settings, subscribers, ledger, selector, renderer, ``now``."""
+
+    def __init__(self, store: Store, settings: Settings, now: datetime, *, notes: Iterable[Note] | None = None,
+                 backend: SearchBackend | None = None, backend_error: str = "", renderer: Renderer | None = None,
+                 min_gap: timedelta = MIN_GAP) -> None:
+        self.store = store
+        self.settings = settings
+        self.now = now
+        self.min_gap = min_gap
+        self.subscribers = Subscribers(store, settings)
+        self.ledger = Ledger(store)
+        if notes is None:
+            loaded, errors = load_content(settings.site.content_dir)
+            for error in errors:
+                log.warning("briefing note skipped: %s", error)
+            notes = loaded
+        self.renderer = renderer or Renderer(settings)
+        self.selector = Selector(store, settings, now=now, notes=notes, backend=backend,
+                                 backend_error=backend_error)
+
+    def _period_for_review(self, sub: Subscriber) -> Period | None:
+        entry = self.ledger.open_entry(sub.id)
+        if entry is not None:
+            return entry.period
+        return self.ledger.due_period(sub.id, self.now, min_gap=self.min_gap)
+
+    def build(self, out_dir: Path, *, progress: Progress | None = None) -> RunReport:
+        """Write the .eml each due subscriber would get now; the ledger is not changed."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        report = RunReport()
+        for sub in self.subscribers.all(active_only=True):
+            period = self._period_for_review(sub)
+            if period is None:
+                result = Result(sub, None, NOT_DUE, "last digest sent less than "
+                                f"{self.min_gap.total_seconds() / 3600:g} hours ago")
+            else:
+                try:
+                    content = self.selector.select(sub, period)
+                    if content.empty and not self.settings.digest.send_empty:
+                        result = Result(sub, period, EMPTY, "nothing new: no message")
+                    else:
+                        path = out_dir / eml_name(sub)
+                        msg = self.renderer.message(sub, content, self.now)
+                        path.write_bytes(msg.as_bytes(policy=policy.default))
+                        result = Result(sub, period, WRITTEN, str(path), content.count)
+                except PolicytrackError as e:
+                    result = Result(sub, period, FAILED, str(e))
+            report.results.append(result)
+            if progress:
+                progress(result)
+        return report
+
+    def plan(self):
+        return self.ledger.plan(list(self.subscribers.all()), self.now, min_gap=self.min_gap)
+
+    def send(self, mailer: Mailer, *, resend_uncertain: bool = False, progress: Progress | None = None,
+             plan=None) -> RunReport:
+        """Send every planned digest once; see ``ledger`` for what each state means."""
+        report = RunReport()
+        entries = self.plan() if plan is None else plan
+        by_id = {s.id: s for s in self.subscribers.all()}
+        envelope_from = self.renderer.sender.addr_spec
+        stopped = ""
+        for entry in entries:
+            sub = by_id[entry.subscriber_id]
+            result, lost = self._send_one(mailer, entry, sub, envelope_from, resend_uncertain, stopped)
+            if result.status == NOT_SENT and not stopped:
+                stopped = result.detail
+            elif lost:
+                # One reconnection attempt: a server that dropped us once may be back; one that
+                # refuses new sessions is down, and the rest of the run waits for the next run.
+                try:
+                    mailer.connect()
+                except ConnectError as e:
+                    stopped = f"run stopped: {e}"
+            report.results.append(result)
+            if progress:
+                progress(result)
+        return report
+
+    def _send_one(self, mailer: Mailer, entry, sub: Subscriber, envelope_from: str, resend_uncertain: bool,
+                  stopped: str) -> tuple[Result, bool]:
+        """The outcome for one ledger entry, and whether the SMTP connection was lost."""
+        ledger, now = self.ledger, self.now
+        if not sub.active:
+            ledger.mark(entry.id, "cancelled", now, error="unsubscribed before the digest was sent")
+            return Result(sub, entry.period, CANCELLED, "unsubscribed"), False
+        if entry.state == "sending" and not resend_uncertain:
+            return Result(sub, entry.period, UNCERTAIN,
+                          "a previous run stopped after handing this message over; check the mail log, "
+                          "then use --resend-uncertain"), False
+        if stopped:
+            return Result(sub, entry.period, NOT_SENT, stopped), False
+        try:
+            content = self.selector.select(sub, entry.period)
+            if content.empty and not self.settings.digest.send_empty:
+                ledger.mark(entry.id, "empty", now)
+                return Result(sub, entry.period, EMPTY, "nothing new: no message"), False
+            msg = self.renderer.message(sub, content, now)
+            data = msg.as_bytes(policy=policy.SMTP)
+        except PolicytrackError as e:
+            ledger.mark(entry.id, "failed", now, error=str(e))
+            return Result(sub, entry.period, FAILED, str(e)), False
+        for warning in content.warnings:
+            log.warning("%s: %s", sub.email, warning)
+        if mailer.smtp is None:
+            try:
+                mailer.connect()
+            except ConnectError as e:
+                return Result(sub, entry.period, NOT_SENT, f"run stopped: {e}"), False
+        ledger.mark(entry.id, "sending", now, message_id=msg["Message-ID"])
+        try:
+            reply = mailer.send(envelope_from, sub.email, data)
+        except DeliveryError as e:
+            if e.delivered is None:
+                ledger.record_error(entry.id, str(e), now)
+                return Result(sub, entry.period, UNCERTAIN, str(e), content.count), e.connection_lost
+            ledger.mark(entry.id, "failed", now, error=str(e))
+            return Result(sub, entry.period, FAILED, str(e), content.count), e.connection_lost
+        ledger.mark(entry.id, "sent", now)
+        return Result(sub, entry.period, SENT, reply, content.count), False

@@ -1,0 +1,262 @@
+"""Subscribers in the store: who gets a digest, on which topics, saved searches and language.
+
+Kept in the store's SQLite file (``subscribers`` table) so a digest run reads items, subscribers
+and its ledger from one place. Nothing is deleted by ``remove``: the subscriber is marked
+``unsubscribed`` (the ledger keeps referring to them); ``purge`` deletes them and their ledger.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from ..config import Settings
+from ..store import Store, utc_text
+from .addresses import validate_address
+from .errors import AddressError, SubscriberError
+from .i18n import LANGUAGES
+
+STATUSES = ("active", "unsubscribed")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS subscribers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL DEFAULT '',
+    topics TEXT NOT NULL DEFAULT '[]',
+    searches TEXT NOT NULL DEFAULT '[]',
+    queries TEXT NOT NULL DEFAULT '[]',
+    language TEXT NOT NULL DEFAULT 'en',
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed')),
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+"""
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    email: str
+    name: str = ""
+    topics: tuple[str, ...] = ()
+    searches: tuple[str, ...] = ()  # names of [[saved_searches]] in the configuration
+    queries: tuple[str, ...] = ()  # the subscriber's own queries, in policytrack's query language
+    language: str = "en"
+    status: str = "active"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the line number in the CSV file (the header is line 1)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+def clean_name(value: object) -> str:
+    """A display name: text without control characters or line breaks, at most 200 characters."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SubscriberError(f"name must be text, got {type(value).__name__}")
+    if _CONTROL_RE.search(value):
+        raise SubscriberError(f"name {value[:60]!r} contains line breaks or control characters")
+    value = " ".join(value.split())
+    if len(value) > 200:
+        raise SubscriberError("name is longer than 200 characters")
+    return value
+
+
+def split_list(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"a; b"`` or ``["a", "b"]`` → ``("a", "b")`` without blanks or duplicates."""
+    if value is None:
+        return ()
+    parts = value.split(";") if isinstance(value, str) else list(value)
+    return tuple(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+class Subscribers:
+    """The subscriber book of one store, validated against the settings' topics and searches."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        store.ensure_schema(SCHEMA)
+
+    # -- validation
+    def validate(self, *, email: str, name: str | None = "", topics: Iterable[str] = (),
+                 searches: Iterable[str] = (), queries: Iterable[str] = (), language: str = "en") -> dict:
+        known_topics = [t.slug for t in self.settings.topics]
+        topics = split_list(list(topics))
+        for slug in topics:
+            if slug not in known_topics:
+                raise SubscriberError(f"unknown topic {slug!r}; known: {', '.join(known_topics) or 'none'}")
+        known_searches = [s.name for s in self.settings.saved_searches]
+        searches = split_list(list(searches))
+        for name_ in searches:
+            if name_ not in known_searches:
+                raise SubscriberError(f"unknown saved search {name_!r}; known: {', '.join(known_searches) or 'none'}")
+        queries = split_list(list(queries))
+        for q in queries:
+            if _CONTROL_RE.search(q) or len(q) > 1000:
+                raise SubscriberError(f"query {q[:60]!r} contains control characters or is too long")
+        language = (language or "en").strip().lower()
+        if language not in LANGUAGES:
+            raise SubscriberError(f"unknown language {language!r}; available: {', '.join(LANGUAGES)}")
+        return {"email": validate_address(email), "name": clean_name(name), "topics": topics,
+                "searches": searches, "queries": queries, "language": language}
+
+    # -- writing
+    def add(self, now: datetime, *, update: bool = False, **fields) -> tuple[Subscriber, str]:
+        """Add a subscriber (or update one when ``update``); returns it and "added" or "updated".
+
+        An existing address is an error unless ``update``. ``update`` also re-activates an
+        unsubscribed address: that is a deliberate act of the person running the command.
+        """
+        data = self.validate(**fields)
+        existing = self.get(data["email"])
+        stamp = utc_text(now)
+        values = (data["name"], json.dumps(data["topics"]), json.dumps(data["searches"]),
+                  json.dumps(data["queries"]), data["language"])
+        with self.store.conn:
+            if existing is None:
+                self.store.conn.execute(
+                    "INSERT INTO subscribers (email, name, topics, searches, queries, language, status,"
+                    " created, updated) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+                    (data["email"], *values, stamp, stamp))
+                outcome = "added"
+            elif not update:
+                raise SubscriberError(f"{data['email']} is already a subscriber ({existing.status}); "
+                                      "use --update to change it")
+            else:
+                self.store.conn.execute(
+                    "UPDATE subscribers SET name = ?, topics = ?, searches = ?, queries = ?, language = ?,"
+                    " status = 'active', updated = ? WHERE id = ?", (*values, stamp, existing.id))
+                outcome = "updated"
+        sub = self.get(data["email"])
+        assert sub is not None
+        return sub, outcome
+
+    def remove(self, email: str, now: datetime, *, purge: bool = False) -> Subscriber:
+        """Unsubscribe an address (or delete it and its ledger entries with ``purge``)."""
+        sub = self.get(email)
+        if sub is None:
+            raise SubscriberError(f"{email!r} is not a subscriber")
+        with self.store.conn:
+            if purge:
+                if _has_table(self.store.conn, "digest_ledger"):
+                    self.store.conn.execute("DELETE FROM digest_ledger WHERE subscriber_id = ?", (sub.id,))
+                self.store.conn.execute("DELETE FROM subscribers WHERE id = ?", (sub.id,))
+            else:
+                self.store.conn.execute("UPDATE subscribers SET status = 'unsubscribed', updated = ? WHERE id = ?",
+                                        (utc_text(now), sub.id))
+        return sub
+
+    def unsubscribe_id(self, subscriber_id: int, now: datetime) -> Subscriber:
+        sub = self.by_id(subscriber_id)
+        if sub is None:
+            raise SubscriberError(f"no subscriber #{subscriber_id}")
+        return self.remove(sub.email, now)
+
+    def import_csv(self, path: Path, now: datetime, *, update: bool = True) -> ImportReport:
+        """Add the rows of a CSV file (columns: email, name, topics, searches, queries, language).
+
+        Lists inside a cell are separated by ``;``. Each bad row is reported with its line number
+        and reason; the good rows are kept. An unsubscribed address is never re-subscribed by an
+        import (that needs ``subscribers add --update``).
+        """
+        report = ImportReport()
+        try:
+            fh = path.open(newline="", encoding="utf-8-sig")
+        except OSError as e:
+            raise SubscriberError(f"{path}: cannot read: {e.strerror}") from None
+        with fh:
+            reader = csv.DictReader(fh)
+            header = [h.strip().lower() for h in (reader.fieldnames or [])]
+            if "email" not in header:
+                raise SubscriberError(f"{path}: the first line must be a header with an 'email' column")
+            unknown = set(header) - {"email", "name", "topics", "searches", "queries", "language", ""}
+            if unknown:
+                raise SubscriberError(f"{path}: unknown column {sorted(unknown)[0]!r} (known: email, name, "
+                                      "topics, searches, queries, language)")
+            reader.fieldnames = header
+            try:
+                for row in reader:
+                    line = reader.line_num
+                    if None in row:
+                        report.errors.append(RowError(line, "more cells than columns in the header"))
+                        continue
+                    cells = {k: (v or "") for k, v in row.items() if k}
+                    if not any(v.strip() for v in cells.values()):
+                        continue
+                    try:
+                        existing = self.get(cells.get("email", "").strip())
+                        if existing is not None and not existing.active:
+                            raise SubscriberError(f"{existing.email} has unsubscribed; not re-subscribed by an import")
+                        _, outcome = self.add(
+                            now, update=update, email=cells.get("email", ""), name=cells.get("name", ""),
+                            topics=split_list(cells.get("topics")), searches=split_list(cells.get("searches")),
+                            queries=split_list(cells.get("queries")), language=cells.get("language") or "en")
+                    except SubscriberError as e:
+                        report.errors.append(RowError(line, str(e)))
+                        continue
+                    if outcome == "added":
+                        report.added += 1
+                    else:
+                        report.updated += 1
+            except (csv.Error, UnicodeDecodeError) as e:
+                report.errors.append(RowError(reader.line_num + 1, f"unreadable CSV ({e}); rows after it were not read"))
+        return report
+
+    # -- reading
+    def get(self, email: str) -> Subscriber | None:
+        row = self.store.conn.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE email = ?",
+                                      (email.strip() if isinstance(email, str) else "",)).fetchone()
+        return _subscriber(row) if row else None
+
+    def by_id(self, subscriber_id: int) -> Subscriber | None:
+        row = self.store.conn.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
+        return _subscriber(row) if row else None
+
+    def all(self, *, active_only: bool = False) -> Iterator[Subscriber]:
+        sql = f"SELECT {_COLUMNS} FROM subscribers"
+        if active_only:
+            sql += " WHERE status = 'active'"
+        for row in self.store.conn.execute(sql + " ORDER BY id"):
+            yield _subscriber(row)
+
+
+_COLUMNS = "id, email, name, topics, searches, queries, language, status"
+
+
+def _subscriber(row: tuple) -> Subscriber:
+    return Subscriber(row[0], row[1], row[2], tuple(json.loads(row[3])), tuple(json.loads(row[4])),
+                      tuple(json.loads(row[5])), row[6], row[7])
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+__all__ = ["Subscriber", "Subscribers", "ImportReport", "RowError", "AddressError", "STATUSES", "clean_name"]

@@ -1,0 +1,216 @@
+"""``policytrack site build``: read everything once (phase one), then render (phase two).
+
+Rebuilds are incremental (see ``incremental.py``): with no change in any input the build stops
+after fingerprinting; otherwise only pages whose inputs changed are rendered again and pages
+that no longer exist are removed. Files the builder did not write are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time as clock
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ..config import site_dir as default_site_dir
+from ..model import Topic
+from ..store import Store
+from . import outputs
+from .errors import SiteError
+from .incremental import BUILDER_VERSION, Manifest, hash_strings, hash_tree, store_fingerprint
+from .pages import Page, iter_pages
+from .render import make_environment, root_of
+from .search import build_search_index
+from .sitemodel import build_model
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildOptions:
+    out_dir: Path
+    content_dir: Path | None
+    store_path: Path | None
+    now: datetime
+    title: str = "policytrack"
+    base_url: str = "http://127.0.0.1:8000/"
+    topics: tuple[Topic, ...] = ()
+    search: bool = True  # run Pagefind
+    force: bool = False  # ignore the manifest and render everything
+    site_dir: Path = field(default_factory=default_site_dir)  # templates/ and static/
+
+
+@dataclass
+class BuildResult:
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    files_written: int = 0
+    up_to_date: bool = False  # nothing changed: nothing was rendered
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    search: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _remove(out_dir: Path, rel: str) -> None:
+    path = out_dir / rel
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    parent = path.parent
+    while parent != out_dir and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def _layout_hash(opts: BuildOptions) -> str:
+    return hash_strings((BUILDER_VERSION, hash_tree(opts.site_dir / "templates"),
+                         hash_tree(opts.site_dir / "static"), opts.title, opts.base_url,
+                         repr(opts.topics)))
+
+
+def build_site(opts: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    started = clock.perf_counter()
+    result = BuildResult()
+    templates = opts.site_dir / "templates"
+    if not (templates / "base.html").is_file():
+        raise SiteError(f"{templates}: no templates here (base.html missing)")
+    out_dir = opts.out_dir
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SiteError(f"{out_dir}: cannot create the output folder: {e.strerror}") from None
+    store = Store(opts.store_path, readonly=True) if opts.store_path and opts.store_path.exists() else None
+    if store is None:
+        result.warnings.append(f"{opts.store_path}: no store yet, the site shows the content only")
+    try:
+        layout = _layout_hash(opts)
+        fingerprint = hash_strings((
+            layout, store_fingerprint(store.conn) if store else "-",
+            hash_tree(opts.content_dir) if opts.content_dir else "-", opts.now.date().isoformat(),
+            str(opts.search)))
+        manifest = Manifest.load(out_dir)
+        result.timings["fingerprint"] = clock.perf_counter() - started
+        if (not opts.force and manifest.fingerprint == fingerprint and manifest.outputs_exist(out_dir)
+                and (manifest.search_indexed or not opts.search)):
+            result.up_to_date = True
+            result.pages = result.unchanged = len(manifest.pages)
+            result.warnings += manifest.warnings
+            result.errors += manifest.errors
+            result.timings["total"] = clock.perf_counter() - started
+            return result
+        t0 = clock.perf_counter()
+        model = build_model(store, opts.content_dir, title=opts.title, base_url=opts.base_url,
+                            topics=opts.topics, now=opts.now)
+    finally:
+        if store is not None:
+            store.close()
+    result.warnings += model.warnings
+    result.errors += model.errors
+    result.timings["model"] = clock.perf_counter() - t0
+
+    t0 = clock.perf_counter()
+    pages = list(iter_pages(model))
+    new_pages = _render_pages(opts, model, pages, layout, manifest, result, progress)
+    for rel in set(manifest.pages) - set(new_pages):
+        _remove(out_dir, rel)
+        result.removed += 1
+    result.timings["render"] = clock.perf_counter() - t0
+
+    t0 = clock.perf_counter()
+    files: dict[str, bytes] = {}
+    files.update(outputs.feeds(model))
+    files["calendar.ics"] = outputs.calendar(model)
+    files.update(outputs.sitemaps(model, pages))
+    files.update(outputs.exports(model))
+    files.update(_static_files(opts.site_dir / "static"))
+    new_files = {}
+    for rel, data in files.items():
+        digest = _digest(data)
+        new_files[rel] = digest
+        if manifest.files.get(rel) != digest or not (out_dir / rel).exists():
+            _write(out_dir / rel, data)
+            result.files_written += 1
+    for rel in set(manifest.files) - set(new_files) - set(new_pages):
+        _remove(out_dir, rel)
+    result.timings["files"] = clock.perf_counter() - t0
+
+    changed = bool(result.written or result.removed or result.files_written)
+    indexed = manifest.search_indexed and not changed
+    if opts.search and not indexed:
+        t0 = clock.perf_counter()
+        try:
+            result.search = build_search_index(out_dir)
+            indexed = True
+        except SiteError as e:
+            result.errors.append(str(e))
+        result.timings["search"] = clock.perf_counter() - t0
+    manifest = Manifest(fingerprint, new_pages, new_files, indexed and opts.search,
+                        result.warnings, result.errors)
+    if result.errors:
+        manifest.fingerprint = ""  # a build with errors is never "up to date"
+    manifest.save(out_dir)
+    result.timings["total"] = clock.perf_counter() - started
+    return result
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _static_files(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _render_pages(opts: BuildOptions, model, pages: Iterable[Page], layout: str, manifest: Manifest,
+                  result: BuildResult, progress: Progress | None) -> dict[str, str]:
+    env = make_environment(opts.site_dir / "templates")
+    site = {"title": model.title, "base_url": model.base_url, "topics": model.topics}
+    pages = list(pages)
+    total = len(pages)
+    new_pages: dict[str, str] = {}
+    out_dir = opts.out_dir
+    cache: dict[str, object] = {}
+    for n, page in enumerate(pages, 1):
+        digest = hash_strings((layout, page.template, page.path, *page.deps))
+        new_pages[page.file] = digest
+        target = out_dir / page.file
+        if manifest.pages.get(page.file) == digest and os.path.exists(target):
+            result.unchanged += 1
+        else:
+            template = cache.get(page.template) or env.get_template(page.template)
+            cache[page.template] = template
+            # A host serves 404.html at any depth: only absolute links work there.
+            root = model.base_url if page.path == "404.html" else root_of(page.path)
+            html = template.render(site=site, root=root, page=page, **page.context())
+            _write(target, html.encode("utf-8"))
+            result.written += 1
+        if progress is not None and (n % 500 == 0 or n == total):
+            progress(n, total)
+    result.pages = total
+    return new_pages
+
+
+def clean_output(out_dir: Path) -> None:
+    """Remove a previous build completely (``--force`` with a clean slate)."""
+    if out_dir.is_dir():
+        shutil.rmtree(out_dir)

@@ -1,0 +1,80 @@
+"""Incremental builds: a manifest of what each output was built from.
+
+Two levels. A *fingerprint* of every input (store item hashes, content files, templates,
+assets, settings, today's date) lets a rebuild with no change stop after one cheap query.
+Per-page *input hashes* let a rebuild after a change render only the pages whose inputs moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+MANIFEST_NAME = ".policytrack-build.json"
+BUILDER_VERSION = "1"  # bump when the builder changes what it writes from the same inputs
+
+
+@dataclass
+class Manifest:
+    fingerprint: str = ""
+    pages: dict[str, str] = field(default_factory=dict)  # output file → input hash
+    files: dict[str, str] = field(default_factory=dict)  # other outputs → content hash
+    search_indexed: bool = False
+    warnings: list[str] = field(default_factory=list)  # replayed by an up-to-date rebuild
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, out_dir: Path) -> "Manifest":
+        try:
+            data = json.loads((out_dir / MANIFEST_NAME).read_text("utf-8"))
+            if data.get("version") != BUILDER_VERSION:
+                return cls()
+            return cls(data["fingerprint"], data["pages"], data["files"], data["search_indexed"],
+                       data["warnings"], data["errors"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return cls()  # no manifest or a broken one: build everything
+
+    def save(self, out_dir: Path) -> None:
+        data = {"version": BUILDER_VERSION, "fingerprint": self.fingerprint, "pages": self.pages,
+                "files": self.files, "search_indexed": self.search_indexed,
+                "warnings": self.warnings, "errors": self.errors}
+        tmp = out_dir / (MANIFEST_NAME + ".tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
+        os.replace(tmp, out_dir / MANIFEST_NAME)
+
+    def outputs_exist(self, out_dir: Path) -> bool:
+        return all(os.path.exists(out_dir / p) for p in (*self.pages, *self.files))
+
+
+def hash_strings(parts: Iterable[str]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def hash_tree(folder: Path) -> str:
+    """Names and contents of every file under ``folder`` (templates, assets, content)."""
+    h = hashlib.blake2b(digest_size=16)
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            h.update(str(path.relative_to(folder)).encode())
+            h.update(b"\x00")
+            h.update(path.read_bytes())
+            h.update(b"\x00")
+    return h.hexdigest()
+
+
+def store_fingerprint(conn) -> str:  # noqa: ANN001 - a sqlite3 connection
+    """Every item's id and content hash and the last change: one indexed scan, no JSON."""
+    h = hashlib.blake2b(digest_size=16)
+    for item_id, digest in conn.execute("SELECT id, hash FROM items ORDER BY id"):
+        h.update(f"{item_id}\x00{digest}\x00".encode())
+    last = conn.execute("SELECT max(seq) FROM changes").fetchone()[0]
+    h.update(str(last).encode())
+    return h.hexdigest()

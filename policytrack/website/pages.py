@@ -1,0 +1,213 @@
+"""Phase two, part one: the list of pages, each with its template, context and input keys.
+
+A page's ``deps`` are short strings (content hashes, dates, ids) covering everything the page
+shows; the incremental builder hashes them and re-renders only pages whose hash moved.
+Contexts are built lazily: an unchanged page costs a hash, not a render.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .. import urls
+from ..model import ASK_STATUSES, Document, Note, Procedure
+from .sitemodel import SiteModel
+
+HOME_NOTES = 6
+HOME_CHANGES = 20
+HOME_UPCOMING = 15
+TOPIC_DOCUMENTS = 50
+DOSSIERS_PER_PAGE = 100
+
+
+@dataclass
+class Page:
+    path: str  # "dossiers/2022-0051-cod/" (written as index.html) or "404.html"
+    template: str
+    context: Callable[[], dict[str, Any]]
+    deps: tuple[str, ...]
+    title: str = ""
+    lastmod: str = ""  # ISO date for the sitemap
+    in_sitemap: bool = True
+
+    @property
+    def file(self) -> str:
+        return self.path if self.path.endswith(".html") else self.path + "index.html"
+
+
+def _h(model: SiteModel, item_id: str) -> str:
+    stamp = model.stamps.get(item_id)
+    return stamp.hash if stamp else "-"
+
+
+def _note_key(model: SiteModel, note: Note) -> str:
+    return model.note_hashes.get(note.slug, note.slug)
+
+
+def _notes_key(model: SiteModel, notes: list[Note]) -> str:
+    return ",".join(_note_key(model, n) for n in notes)
+
+
+def _lastmod(model: SiteModel, item_id: str) -> str:
+    stamp = model.stamps.get(item_id)
+    return stamp.last_changed.date().isoformat() if stamp else ""
+
+
+def change_title(model: SiteModel, item_id: str) -> tuple[str, str | None]:
+    """The title of a changed item and its page (None when the site has no page for it)."""
+    if item_id.startswith("proc:"):
+        proc = model.procedures.get(item_id[5:])
+        return (f"{proc.reference} {proc.title}", urls.item_path(item_id)) if proc else (item_id, None)
+    doc = model.documents.get(item_id)
+    return (doc.title, urls.item_path(item_id)) if doc else (item_id, None)
+
+
+def iter_pages(model: SiteModel) -> Iterator[Page]:
+    yield from _home(model)
+    yield from _topics(model)
+    yield from _dossier_index(model)
+    for ref in sorted(model.procedures):
+        yield _dossier(model, model.procedures[ref])
+    for doc_id in sorted(model.documents):
+        yield _document(model, model.documents[doc_id])
+    yield from _notes(model)
+    yield Page("search/", "search.html", lambda: {}, (), title="Search", in_sitemap=False)
+    yield Page("404.html", "404.html", lambda: {}, (), title="Page not found", in_sitemap=False)
+
+
+def _home(model: SiteModel) -> Iterator[Page]:
+    notes = model.notes[:HOME_NOTES]
+    changes = model.changes[:HOME_CHANGES]
+    upcoming = model.upcoming[:HOME_UPCOMING]
+
+    def context() -> dict[str, Any]:
+        rows = []
+        for c in changes:
+            title, path = change_title(model, c.item_id)
+            rows.append({"change": c, "title": title, "path": path})
+        return {"notes": notes, "changes": rows, "upcoming": upcoming,
+                "counts": {"dossiers": len(model.procedures), "documents": len(model.documents),
+                           "notes": len(model.notes)}}
+
+    deps = (model.today.isoformat(), _notes_key(model, notes),
+            ",".join(f"{c.seq}:{_h(model, c.item_id)}" for c in changes),
+            repr(upcoming), f"{len(model.procedures)}/{len(model.documents)}/{len(model.notes)}")
+    yield Page("", "home.html", context, deps, title="Home", lastmod=model.today.isoformat())
+
+
+def _topics(model: SiteModel) -> Iterator[Page]:
+    summary = [(t, len(model.topic_procs.get(t.slug, ())), len(model.topic_docs.get(t.slug, ())),
+                len(model.topic_notes.get(t.slug, ()))) for t in model.topics]
+    yield Page("topics/", "topics.html", lambda: {"summary": summary}, (repr(summary),), title="Topics")
+    for topic in model.topics:
+        refs = model.topic_procs.get(topic.slug, [])
+        docs = model.topic_docs.get(topic.slug, [])[:TOPIC_DOCUMENTS]
+        notes = model.topic_notes.get(topic.slug, [])
+
+        def context(topic=topic, refs=refs, docs=docs, notes=notes) -> dict[str, Any]:
+            return {"topic": topic, "dossiers": [model.procedures[r] for r in refs],
+                    "documents": [model.documents[d] for d in docs], "notes": notes,
+                    "total_documents": len(model.topic_docs.get(topic.slug, ()))}
+
+        deps = (repr(topic), ",".join(_h(model, f"proc:{r}") for r in refs),
+                ",".join(_h(model, d) for d in docs), _notes_key(model, notes),
+                str(len(model.topic_docs.get(topic.slug, ()))))
+        yield Page(urls.topic_path(topic.slug), "topic.html", context, deps, title=topic.title)
+
+
+def _dossier_index(model: SiteModel) -> Iterator[Page]:
+    refs = sorted(model.procedures, key=lambda r: (r[:4], r), reverse=True)
+    chunks = [refs[i:i + DOSSIERS_PER_PAGE] for i in range(0, len(refs), DOSSIERS_PER_PAGE)] or [[]]
+    paths = ["dossiers/"] + [f"dossiers/page/{n}/" for n in range(2, len(chunks) + 1)]
+    for n, chunk in enumerate(chunks):
+        def context(chunk=chunk, n=n) -> dict[str, Any]:
+            return {"dossiers": [model.procedures[r] for r in chunk], "page_number": n + 1,
+                    "page_count": len(chunks), "prev": paths[n - 1] if n else None,
+                    "next": paths[n + 1] if n + 1 < len(chunks) else None,
+                    "total": len(refs)}
+
+        deps = (str(len(chunks)), str(len(refs)), ",".join(_h(model, f"proc:{r}") for r in chunk))
+        title = "Dossiers" if n == 0 else f"Dossiers, page {n + 1}"
+        yield Page(paths[n], "dossiers.html", context, deps, title=title)
+
+
+def _dossier(model: SiteModel, proc: Procedure) -> Page:
+    doc_ids = model.docs_by_proc.get(proc.reference, [])
+    notes = model.notes_by_proc.get(proc.reference, [])
+    topics = [t for t in model.topics if t.slug in model.proc_topics.get(proc.reference, ())]
+
+    def context() -> dict[str, Any]:
+        return {"proc": proc, "stamp": model.stamps.get(proc.id),
+                "documents": [model.documents[d] for d in doc_ids], "notes": notes,
+                "topics": topics, "today": model.today,
+                "final_doc": model.doc_for_celex(proc.final_act)}
+
+    deps = (_h(model, proc.id), ",".join(_h(model, d) for d in doc_ids), _notes_key(model, notes),
+            ",".join(t.slug for t in topics), model.today.isoformat() if proc.events else "")
+    return Page(urls.dossier_path(proc.reference), "dossier.html", context, deps,
+                title=f"{proc.reference} {proc.title}", lastmod=_lastmod(model, proc.id))
+
+
+def _document(model: SiteModel, doc: Document) -> Page:
+    proc = model.procedures.get(doc.procedure) if doc.procedure else None
+    notes = model.notes_by_doc.get(doc.id, [])
+
+    def context() -> dict[str, Any]:
+        return {"doc": doc, "proc": proc, "notes": notes, "stamp": model.stamps.get(doc.id)}
+
+    deps = (_h(model, doc.id), _h(model, proc.id) if proc else "", _notes_key(model, notes))
+    return Page(urls.document_path(doc.id), "document.html", context, deps,
+                title=doc.title, lastmod=_lastmod(model, doc.id))
+
+
+def _note_links(model: SiteModel, note: Note) -> tuple[list[Procedure], list[tuple[str, Document | None]]]:
+    procs = [model.procedures[r] for r in note.procedures if r in model.procedures]
+    acts = [(c, model.doc_for_celex(c)) for c in note.celex]
+    return procs, acts
+
+
+def _ask_targets(model: SiteModel, note: Note) -> list[dict[str, Any]]:
+    rows = []
+    for ask in note.asks:
+        proc = model.procedures.get(ask.procedure) if ask.procedure else None
+        doc = model.doc_for_celex(ask.celex)
+        rows.append({"ask": ask, "proc": proc, "doc": doc})
+    return rows
+
+
+def _note_deps(model: SiteModel, note: Note) -> str:
+    ids = [f"proc:{r}" for r in note.procedures]
+    ids += [d.id for d in (model.doc_for_celex(c) for c in note.celex) if d]
+    for ask in note.asks:
+        if ask.procedure:
+            ids.append(f"proc:{ask.procedure}")
+        doc = model.doc_for_celex(ask.celex)
+        if doc:
+            ids.append(doc.id)
+    return ",".join(_h(model, i) for i in ids)
+
+
+def _notes(model: SiteModel) -> Iterator[Page]:
+    all_key = _notes_key(model, model.notes)
+    yield Page("notes/", "notes.html", lambda: {"notes": model.notes}, (all_key,), title="Briefings and research")
+    recs = [n for n in model.notes if n.note_type == "recommendation"]
+    counts = Counter(a.status for n in recs for a in n.asks)
+
+    def rec_context() -> dict[str, Any]:
+        return {"recommendations": [(n, _ask_targets(model, n)) for n in recs],
+                "counts": [(s, counts.get(s, 0)) for s in ASK_STATUSES]}
+
+    rec_deps = (_notes_key(model, recs), ",".join(_note_deps(model, n) for n in recs))
+    yield Page("recommendations/", "recommendations.html", rec_context, rec_deps, title="Recommendations")
+    for note in model.notes:
+        def context(note=note) -> dict[str, Any]:
+            procs, acts = _note_links(model, note)
+            return {"note": note, "procs": procs, "acts": acts, "asks": _ask_targets(model, note),
+                    "topics": model.note_topics(note)}
+
+        deps = (_note_key(model, note), _note_deps(model, note),
+                ",".join(t.slug for t in model.note_topics(note)))
+        yield Page(urls.note_path(note.slug), "note.html", context, deps, title=note.title,
+                   lastmod=note.date.isoformat())

@@ -1,0 +1,82 @@
+"""The Jinja2 environment: autoescape everywhere, strict undefined, URL helpers.
+
+Links between pages are relative (``../../dossiers/…/``) so that the built folder works on any
+host and under any sub-path; feeds and the sitemap use absolute URLs from ``base_url``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from markupsafe import Markup
+
+from .. import urls
+from ..identifiers import ACT_TYPES
+from .markdown import render_markdown
+
+ACTORS = (
+    ("commission", ("commission",)),
+    ("parliament", ("parliament", "ep ", "committee", "plenary", "rapporteur")),
+    ("council", ("council", "coreper", "presidency")),
+)
+
+
+def root_of(path: str) -> str:
+    """The relative way back to the site root from a page at ``path``."""
+    return "../" * path.count("/")
+
+
+@pass_context
+def _rel(ctx: Any, path: str) -> str:
+    return ctx["root"] + path if path else (ctx["root"] or "./")
+
+
+def _date(value: date | datetime | None, fmt: str = "long") -> str:
+    if value is None:
+        return ""
+    if fmt == "iso":
+        return value.isoformat()
+    day = value.date() if isinstance(value, datetime) else value
+    return f"{day.day} {day.strftime('%B %Y')}" if fmt == "long" else f"{day.day} {day.strftime('%b %Y')}"
+
+
+def actor_class(actor: str) -> str:
+    """Which institution an event belongs to, for the timeline's colour and label."""
+    low = f"{actor.lower()} "
+    for name, needles in ACTORS:
+        if any(n in low for n in needles):
+            return name
+    return "other"
+
+
+def _markdown(text: str) -> Markup:
+    # render_markdown returns nh3-sanitised HTML: the one place markup is marked safe.
+    return Markup(render_markdown(text))
+
+
+def _celex_label(celex: str) -> str:
+    """``32024L1760`` → ``Directive (EU) 2024/1760``; anything else stays as it is."""
+    if len(celex) >= 10 and celex[0] == "3" and celex[5] in ACT_TYPES and celex[6:].isdigit():
+        kind = ACT_TYPES[celex[5]].capitalize()
+        return f"{kind} (EU) {celex[1:5]}/{int(celex[6:])}"
+    return celex
+
+
+def make_environment(template_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(template_dir)),
+        autoescape=True,  # every template, whatever its extension
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(rel=_rel, date=_date, markdown=_markdown, actor=actor_class, celex_label=_celex_label)
+    env.globals.update(
+        dossier_path=urls.dossier_path, document_path=urls.document_path, note_path=urls.note_path,
+        topic_path=urls.topic_path, item_path=urls.item_path,
+    )
+    return env

@@ -1,0 +1,198 @@
+"""Phase one of a build: read everything once and cross-link it into one model.
+
+Pages are rendered from this model only (phase two), so every page sees the same picture of
+the store and the content, and the incremental builder can hash each page's inputs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Iterable
+
+from ..content import load_content, references
+from ..errors import IdentifierError
+from ..identifiers import parse_celex
+from ..model import Document, Note, Procedure, Topic
+from ..store import Change, Store, StoredItem
+from ..upcoming import UpcomingDate, upcoming_dates
+
+RECENT_DAYS = 30
+UPCOMING_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the store knows about an item besides its content."""
+
+    hash: str
+    first_seen: datetime
+    last_changed: datetime
+
+
+@dataclass
+class SiteModel:
+    title: str
+    base_url: str
+    now: datetime
+    topics: tuple[Topic, ...]
+    procedures: dict[str, Procedure] = field(default_factory=dict)  # by reference
+    documents: dict[str, Document] = field(default_factory=dict)  # by id
+    stamps: dict[str, Stamp] = field(default_factory=dict)  # by item id
+    notes: list[Note] = field(default_factory=list)  # newest first
+    note_hashes: dict[str, str] = field(default_factory=dict)  # by slug
+    celex_to_doc: dict[str, str] = field(default_factory=dict)
+    docs_by_proc: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    notes_by_proc: dict[str, list[Note]] = field(default_factory=lambda: defaultdict(list))
+    notes_by_doc: dict[str, list[Note]] = field(default_factory=lambda: defaultdict(list))
+    topic_procs: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    proc_topics: dict[str, list[str]] = field(default_factory=dict)  # reference → topic slugs
+    topic_docs: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    topic_notes: dict[str, list[Note]] = field(default_factory=lambda: defaultdict(list))
+    changes: list[Change] = field(default_factory=list)  # recent, newest first
+    upcoming: list[UpcomingDate] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def doc_for_celex(self, celex: str | None) -> Document | None:
+        if not celex:
+            return None
+        doc_id = self.celex_to_doc.get(celex)
+        return self.documents.get(doc_id) if doc_id else None
+
+    def topic(self, slug: str) -> Topic | None:
+        return next((t for t in self.topics if t.slug == slug), None)
+
+    def note_topics(self, note: Note) -> list[Topic]:
+        return [t for t in self.topics if note in self.topic_notes.get(t.slug, ())]
+
+
+def _celex_keys(celex: str) -> list[str]:
+    """A document answers to its own CELEX and, for a consolidated text, to the act's."""
+    keys = [celex]
+    try:
+        base = str(parse_celex(celex).base)
+    except IdentifierError:
+        return keys
+    if base != celex:
+        keys.append(base)
+    return keys
+
+
+def build_model(store: Store | None, content_dir: Path | None, *, title: str, base_url: str,
+                topics: Iterable[Topic], now: datetime) -> SiteModel:
+    """Everything a build needs, cross-linked. ``store`` may be None (content only)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    model = SiteModel(title=title, base_url=base_url, now=now, topics=tuple(topics))
+    records: list[StoredItem] = list(store.records()) if store is not None else []
+    for rec in records:
+        item = rec.item
+        stamp = Stamp(rec.hash, rec.first_seen, rec.last_changed)
+        if isinstance(item, Procedure):
+            model.procedures[item.reference] = item
+            model.stamps[item.id] = stamp
+        elif isinstance(item, Document):
+            model.documents[item.id] = item
+            model.stamps[item.id] = stamp
+    _link_documents(model)
+    _assign_topics(model)
+    if content_dir is not None:
+        notes, errors = load_content(content_dir)
+        model.notes = notes
+        model.errors += [str(e) for e in errors]
+        for note in notes:
+            model.note_hashes[note.slug] = note.content_hash()
+        _link_notes(model)
+    if store is not None:
+        since = datetime.combine(model.today - timedelta(days=RECENT_DAYS), time(0), timezone.utc)
+        model.changes = [c for c in reversed(store.changes(since=since)) if c.kind != "note"]
+    model.upcoming = upcoming_dates([*model.procedures.values(), *model.documents.values()],
+                                    model.today, model.today + timedelta(days=UPCOMING_DAYS))
+    return model
+
+
+def _link_documents(model: SiteModel) -> None:
+    for doc in model.documents.values():
+        if doc.celex:
+            for key in _celex_keys(doc.celex):
+                # The act itself wins over a consolidated version for the same key.
+                if key not in model.celex_to_doc or key == doc.celex:
+                    model.celex_to_doc[key] = doc.id
+    seen: dict[str, set[str]] = defaultdict(set)
+    for doc in model.documents.values():
+        if doc.procedure and doc.procedure in model.procedures:
+            model.docs_by_proc[doc.procedure].append(doc.id)
+            seen[doc.procedure].add(doc.id)
+    for ref, proc in model.procedures.items():
+        linked = [*proc.documents, *([proc.final_act] if proc.final_act else [])]
+        for value in linked:
+            doc_id = value if value in model.documents else model.celex_to_doc.get(value)
+            if doc_id and doc_id not in seen[ref]:
+                model.docs_by_proc[ref].append(doc_id)
+                seen[ref].add(doc_id)
+    for ref, ids in model.docs_by_proc.items():
+        ids.sort(key=lambda i: (model.documents[i].date or date.min, i), reverse=True)
+
+
+def _assign_topics(model: SiteModel) -> None:
+    by_proc = {t.slug: set(t.procedures) for t in model.topics}
+    by_celex = {t.slug: set(t.celex) for t in model.topics}
+    known = {t.slug for t in model.topics}
+    proc_topics: dict[str, set[str]] = {}
+    for ref, proc in model.procedures.items():
+        slugs = {s for s in proc.topics if s in known}
+        slugs |= {s for s in known if ref in by_proc[s] or (proc.final_act and proc.final_act in by_celex[s])}
+        proc_topics[ref] = slugs
+        model.proc_topics[ref] = [t.slug for t in model.topics if t.slug in slugs]
+        for s in slugs:
+            model.topic_procs[s].append(ref)
+    for doc in model.documents.values():
+        slugs = {s for s in doc.topics if s in known}
+        if doc.procedure in proc_topics:
+            slugs |= proc_topics[doc.procedure]
+        if doc.celex:
+            keys = set(_celex_keys(doc.celex))
+            slugs |= {s for s in known if keys & by_celex[s]}
+        for s in slugs:
+            model.topic_docs[s].append(doc.id)
+    for slug in model.topic_procs:
+        model.topic_procs[slug].sort()
+    for slug, ids in model.topic_docs.items():
+        ids.sort(key=lambda i: (model.documents[i].date or date.min, i), reverse=True)
+
+
+def _link_notes(model: SiteModel) -> None:
+    known = {t.slug for t in model.topics}
+    for note in model.notes:
+        for ref in references(note):
+            value = ref.value
+            where = f"{ref.file}:{ref.line}"
+            if "(" in value:  # a procedure reference
+                if value in model.procedures:
+                    if note not in model.notes_by_proc[value]:
+                        model.notes_by_proc[value].append(note)
+                else:
+                    model.warnings.append(f"{where}: unknown procedure {value} (not in the store)")
+            else:
+                doc = model.doc_for_celex(value)
+                if doc is not None:
+                    if note not in model.notes_by_doc[doc.id]:
+                        model.notes_by_doc[doc.id].append(note)
+                    if doc.procedure in model.procedures and note not in model.notes_by_proc[doc.procedure]:
+                        model.notes_by_proc[doc.procedure].append(note)
+                else:
+                    model.warnings.append(f"{where}: unknown CELEX {value} (not in the store)")
+        slugs = {s for s in note.topics if s in known}
+        for s in sorted(set(note.topics) - known):
+            model.warnings.append(f"{note.source_file}:1: unknown topic {s!r}")
+        for ref in note.procedures:
+            slugs |= set(model.proc_topics.get(ref, ()))
+        for slug in slugs:
+            model.topic_notes[slug].append(note)

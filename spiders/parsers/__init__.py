@@ -1,0 +1,58 @@
+"""Pure parsers: response bytes (+ URL) in, validated items out. No Scrapy needed.
+
+``parse(kind, body, url)`` is the one entry point the spiders and ``policytrack parse`` use. It
+guarantees that the only exception leaving it is ``ParseError``: a page that is not of that kind,
+a bot challenge, a truncated or malformed response all become one-line ParseErrors naming the URL.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import lxml.etree
+
+from policytrack.errors import PolicytrackError
+from policytrack.model import Document, Procedure
+
+from ..errors import ParseError
+from . import cellar, ep_odp, ep_press, eurlex, feeds, oeil
+from .common import Body
+
+Item = Document | Procedure
+
+PARSERS: dict[str, Callable[[Body, str], list[Item]]] = {
+    "eurlex-document": eurlex.parse_document,
+    "eurlex-procedure": eurlex.parse_procedure,
+    "cellar-notice": cellar.parse_notice,
+    "oeil-procedure": oeil.parse_procedure,
+    "oeil-summary": oeil.parse_summary,
+    "ep-odp-procedure": ep_odp.parse_procedure,
+    "ep-odp-document": ep_odp.parse_document,
+    "ep-odp-meeting": ep_odp.parse_meeting,
+    "ep-press-release": ep_press.parse_press_release,
+    "ep-document": ep_press.parse_document,
+    "feed": feeds.parse_feed,
+}
+KINDS = tuple(PARSERS)
+
+# Errors that mean "this input is malformed" when raised while extracting from untrusted bytes.
+_MALFORMED = (PolicytrackError, ValueError, LookupError, TypeError, AttributeError, UnicodeError,
+              RecursionError, lxml.etree.LxmlError)
+
+
+def parse(kind: str, body: Body, url: str = "") -> list[Item]:
+    """Parse a response of ``kind``; raises ParseError (one line) and nothing else on bad input."""
+    try:
+        parser = PARSERS[kind]
+    except KeyError:
+        raise ParseError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}") from None
+    try:
+        return parser(body, url)
+    except ParseError:
+        raise
+    except _MALFORMED as e:
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ParseError(f"{url or '(no url)'}: malformed {kind}: {first[:300]}") from e
+
+
+__all__ = ["parse", "PARSERS", "KINDS", "ParseError"]

@@ -1,0 +1,152 @@
+"""Helpers shared by the parsers: safe loading of HTML/XML/JSON, text and date clean-up."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+import lxml.etree
+import lxml.html
+
+from policytrack.identifiers import PREPARATORY_TYPES, parse_celex
+from policytrack.model import DOCUMENT_TYPES
+
+from ..errors import ParseError
+
+Body = bytes | str
+
+# Signatures of the bot-challenge / WAF pages some institutions serve instead of content.
+_CHALLENGE_MARKERS = (
+    "awswaf", "challenge-platform", "cf-browser-verification", "cf-challenge", "just a moment...",
+    "attention required!", "please enable javascript to continue", "the requested url was rejected",
+    "request rejected", "human verification", "captcha", "access denied",
+)
+_XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def fail(url: str, kind: str, reason: str) -> ParseError:
+    """A one-line ParseError naming where and why."""
+    reason = " ".join(str(reason).split())[:300]
+    return ParseError(f"{url or '(no url)'}: not a usable {kind}: {reason}")
+
+
+def as_bytes(body: Body) -> bytes:
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    raise TypeError(f"body must be bytes or text, not {type(body).__name__}")
+
+
+def check_challenge(head: bytes, url: str, kind: str) -> None:
+    """Raise if the start of a page looks like a bot challenge rather than content."""
+    sample = head[:6000].lower().decode("utf-8", "replace")
+    if len(head) < 20000:
+        for marker in _CHALLENGE_MARKERS:
+            if marker in sample:
+                raise fail(url, kind, f"bot-challenge page ({marker!r})")
+
+
+def load_html(body: Body, url: str, kind: str) -> lxml.html.HtmlElement:
+    raw = as_bytes(body)
+    if not raw.strip():
+        raise fail(url, kind, "empty response")
+    check_challenge(raw, url, kind)
+    try:
+        root = lxml.html.document_fromstring(raw, base_url=url or None)
+    except (lxml.etree.ParserError, ValueError) as e:
+        raise fail(url, kind, f"not HTML ({e})") from None
+    if root is None:
+        raise fail(url, kind, "not HTML")
+    return root
+
+
+def load_xml(body: Body, url: str, kind: str) -> lxml.etree._Element:
+    raw = as_bytes(body)
+    if not raw.strip():
+        raise fail(url, kind, "empty response")
+    try:
+        return lxml.etree.fromstring(raw, _XML_PARSER)
+    except lxml.etree.XMLSyntaxError as e:
+        raise fail(url, kind, f"not well-formed XML ({e})") from None
+
+
+def load_json(body: Body, url: str, kind: str) -> Any:
+    raw = as_bytes(body)
+    if not raw.strip():
+        raise fail(url, kind, "empty response")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise fail(url, kind, f"not JSON ({e})") from None
+
+
+def clean(text: Any) -> str:
+    """Whitespace-normalised text; None and non-text become ''."""
+    if not isinstance(text, str):
+        return ""
+    return " ".join(text.replace("&#13;", " ").replace("\x00", "").split())
+
+
+def text_of(element: Any) -> str:
+    if element is None:
+        return ""
+    if isinstance(element, list):
+        return " ".join(text_of(e) for e in element).strip()
+    if isinstance(element, str):
+        return clean(element)
+    return clean(element.text_content() if hasattr(element, "text_content") else "".join(element.itertext()))
+
+
+_DMY = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\b")
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_date(text: Any) -> date | None:
+    """A date written 13/03/2024, 13.3.2024, 13-03-2024 or ISO 2024-03-13; None otherwise."""
+    if not isinstance(text, str):
+        return None
+    m = _ISO.search(text)
+    try:
+        if m:
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        m = _DMY.search(text)
+        if m:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        return None
+    return None
+
+
+_TYPE_WORDS = {
+    "framework decision": "decision", "ep legislative resolution": "resolution",
+    "eesc opinion": "opinion", "cor opinion": "opinion", "council position": "position",
+    "joint communication": "communication", "ep budget resolution": "resolution",
+    "staff working document": "staff working document", "texts adopted": "text adopted",
+}
+
+
+def doc_type_from_words(words: str) -> str:
+    """Map a source's word for a document type onto the model's DOCUMENT_TYPES."""
+    w = clean(words).lower()
+    if w in DOCUMENT_TYPES:
+        return w
+    if w in _TYPE_WORDS:
+        return _TYPE_WORDS[w]
+    for t in ("proposal", "regulation", "directive", "decision", "recommendation", "communication",
+              "report", "opinion", "resolution", "amendments", "position", "agreement", "judgment"):
+        if t in w:
+            return t
+    return "other"
+
+
+def doc_type_from_celex(celex: str) -> str:
+    try:
+        c = parse_celex(celex)
+    except ValueError:
+        return "other"
+    if c.sector == "5" and c.descriptor in PREPARATORY_TYPES:
+        return doc_type_from_words(PREPARATORY_TYPES[c.descriptor])
+    return doc_type_from_words(c.document_type)

@@ -1,0 +1,67 @@
+"""Item pipelines: tag items with the configured topics, then upsert them into the store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from policytrack.model import Document, Procedure
+from policytrack.store import Store
+from policytrack.topics import tag
+
+
+class TopicPipeline:
+    def __init__(self, topics) -> None:
+        self.topics = topics
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.get("POLICYTRACK_TOPICS") or ())
+
+    def process_item(self, item):
+        if isinstance(item, (Document, Procedure)):
+            return tag(item, self.topics)
+        return item
+
+
+class StorePipeline:
+    """Upserts in batches; the store says what was new, changed or unchanged."""
+
+    batch_size = 50
+
+    def __init__(self, crawler, store_path: str) -> None:
+        self.crawler = crawler
+        self.store_path = store_path
+        self.batch: list = []
+        self.store: Store | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.get("POLICYTRACK_STORE_PATH"))
+
+    def open_spider(self):
+        if self.store_path:
+            self.store = Store(self.store_path)
+
+    def process_item(self, item):
+        if isinstance(item, (Document, Procedure)) and self.store is not None:
+            self.batch.append(item)
+            if len(self.batch) >= self.batch_size:
+                self._flush()
+        return item
+
+    def _flush(self) -> None:
+        if not self.batch or self.store is None:
+            return
+        # One run may meet the same item twice (a feed lists it twice): keep the last version.
+        unique = list({item.id: item for item in self.batch}.values())
+        stats = self.store.upsert(unique, datetime.now(timezone.utc))
+        self.batch = []
+        for name in ("new", "changed", "unchanged"):
+            self.crawler.stats.inc_value(f"policytrack/{name}", getattr(stats, name))
+
+    def close_spider(self):
+        try:
+            self._flush()
+        finally:
+            if self.store is not None:
+                self.store.close()

@@ -1,0 +1,168 @@
+"""Run the spiders in this (child) process: ``python -m spiders.run --job JOB.json``.
+
+Twisted's reactor starts once per process, so ``policytrack crawl`` runs every crawl in a child
+process; tests can crawl again and again. The spiders run one after the other (polite, and the
+store sees the sources in a fixed order), then a JSON summary is written for the parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from policytrack.config import load_settings
+
+SPIDER_ORDER = ("cellar", "eurlex", "oeil", "ep_odp", "ep_press")
+log = logging.getLogger("spiders.run")
+
+
+def scrapy_settings(job: dict[str, Any], replay_base: str = ""):
+    """Scrapy settings from the project module, policytrack.toml and the job."""
+    from scrapy.settings import Settings
+
+    cfg = load_settings(job.get("config_file"))
+    settings = Settings()
+    settings.setmodule("spiders.settings", priority="project")
+    crawl = cfg.crawl
+    settings.set("USER_AGENT", crawl.user_agent.replace("{contact_email}", cfg.project.contact_email), "cmdline")
+    settings.set("DOWNLOAD_DELAY", crawl.download_delay, "cmdline")
+    settings.set("AUTOTHROTTLE_ENABLED", crawl.autothrottle, "cmdline")
+    crawl_dir = cfg.data_dir / "crawl"
+    if replay_base:
+        # The replay server is local and the recording fixed: no delays, no cache in between.
+        settings.set("DOWNLOAD_HANDLERS", {"http": "spiders.replay.handler.ReplayDownloadHandler",
+                                           "https": "spiders.replay.handler.ReplayDownloadHandler"}, "cmdline")
+        settings.set("POLICYTRACK_REPLAY_BASE", replay_base, "cmdline")
+        settings.set("DOWNLOAD_DELAY", 0, "cmdline")
+        settings.set("AUTOTHROTTLE_ENABLED", False, "cmdline")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8, "cmdline")
+        state = f"state-replay-{hashlib.sha1(str(Path(job['replay']).resolve()).encode()).hexdigest()[:10]}"
+    else:
+        settings.set("HTTPCACHE_ENABLED", crawl.http_cache, "cmdline")
+        settings.set("HTTPCACHE_DIR", str(crawl_dir / "httpcache"), "cmdline")
+        state = "state-live"
+    if job.get("record"):
+        settings.set("POLICYTRACK_RECORD_DIR", str(Path(job["record"]).resolve()), "cmdline")
+    settings.set("POLICYTRACK_STATE_DIR", str(crawl_dir / state), "cmdline")
+    settings.set("POLICYTRACK_STORE_PATH", str(cfg.store_path), "cmdline")
+    settings.set("POLICYTRACK_TOPICS", cfg.topics, "cmdline")
+    settings.set("POLICYTRACK_WATCHED_CELEX", sorted({c for t in cfg.topics for c in t.celex}), "cmdline")
+    settings.set("POLICYTRACK_WATCHED_PROCEDURES", sorted({p for t in cfg.topics for p in t.procedures}), "cmdline")
+    settings.set("LOG_LEVEL", job.get("log_level", "WARNING"), "cmdline")
+    return settings
+
+
+def spider_summary(name: str, stats: dict[str, Any], failures: list[str]) -> dict[str, Any]:
+    get = lambda key: int(stats.get(f"policytrack/{key}", 0))
+    exceptions = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
+    failed = get("failed") + exceptions
+    if exceptions:
+        failures = failures + [f"{exceptions} unexpected error(s) in the spider (see the log)"]
+    reason = stats.get("finish_reason", "not run")
+    outright = reason != "finished" or (get("fetched_index") == 0 and get("failed_index") > 0)
+    return {
+        "spider": name, "fetched": get("fetched"), "index": get("fetched_index"), "pages": get("page_requests"),
+        "not_modified": get("not_modified") + get("skipped_seen"), "new": get("new"), "changed": get("changed"),
+        "unchanged": get("unchanged"), "failed": failed, "failures": failures, "outright": outright,
+        "finish_reason": reason,
+    }
+
+
+def run(job: dict[str, Any]) -> list[dict[str, Any]]:
+    from scrapy.utils.log import configure_logging
+    from scrapy.utils.reactor import install_reactor
+
+    from .replay.server import ReplayServer
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from scrapy.crawler import CrawlerRunner
+    from scrapy.spiderloader import SpiderLoader
+    from twisted.internet import defer, reactor
+
+    server = ReplayServer(Path(job["replay"])).start() if job.get("replay") else None
+    try:
+        settings = scrapy_settings(job, server.base_url if server else "")
+        configure_logging(settings, install_root_handler=True)
+        loader = SpiderLoader.from_settings(settings)
+        names = [n for n in SPIDER_ORDER if n in (job.get("spiders") or SPIDER_ORDER)]
+        runner = CrawlerRunner(settings)
+        results: list[dict[str, Any]] = []
+        progress = _Progress(names)
+
+        @defer.inlineCallbacks
+        def crawl_all():
+            try:
+                for name in names:
+                    crawler = runner.create_crawler(loader.load(name))
+                    progress.attach(name, crawler)
+                    try:
+                        yield runner.crawl(crawler)
+                    except Exception as e:  # a spider that cannot even start failed outright
+                        log.error("%s: could not run: %s", name, e)
+                    spider = crawler.spider
+                    results.append(spider_summary(name, crawler.stats.get_stats() or {},
+                                                  list(getattr(spider, "failures", []))))
+            finally:
+                progress.stop()
+                reactor.stop()
+
+        reactor.callWhenRunning(crawl_all)
+        reactor.run()
+        return results
+    finally:
+        if server:
+            server.stop()
+
+
+class _Progress:
+    """One rich progress line per spider (pages fetched, items stored), on stderr."""
+
+    def __init__(self, names: list[str]) -> None:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                 TextColumn("{task.fields[fetched]} fetched, {task.fields[items]} items"),
+                                 console=Console(stderr=True), transient=True)
+        self.tasks = {n: self.progress.add_task(n, total=None, fetched=0, items=0, start=False) for n in names}
+        self.progress.start()
+
+    def attach(self, name: str, crawler) -> None:
+        from scrapy import signals
+
+        task = self.tasks[name]
+        self.progress.start_task(task)
+        counts = {"fetched": 0, "items": 0}
+
+        def on_response(**_):
+            counts["fetched"] += 1
+            self.progress.update(task, fetched=counts["fetched"])
+
+        def on_item(**_):
+            counts["items"] += 1
+            self.progress.update(task, items=counts["items"])
+
+        crawler.signals.connect(on_response, signal=signals.response_received, weak=False)
+        crawler.signals.connect(on_item, signal=signals.item_scraped, weak=False)
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spiders.run")
+    parser.add_argument("--job", required=True, help="JSON file: config_file, spiders, replay, record, summary")
+    args = parser.parse_args(argv)
+    job = json.loads(Path(args.job).read_text("utf-8"))
+    results = run(job)
+    Path(job["summary"]).write_text(json.dumps(results, indent=1), "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

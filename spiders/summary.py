@@ -1,0 +1,75 @@
+"""Run a crawl in a child process and report it: the table a person reads, the exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import CrawlError
+from .replay import SHIPPED_RECORDING
+from .replay import manifest as _manifest
+
+COLUMNS = ("fetched", "pages", "not_modified", "new", "changed", "unchanged", "failed")
+HEADERS = {"fetched": "fetched", "pages": "page requests", "not_modified": "not modified",
+           "new": "new", "changed": "changed", "unchanged": "unchanged", "failed": "failed"}
+
+
+def crawl(*, config_file: Path | None, spiders: list[str] | None = None, replay: Path | None = None,
+          record: Path | None = None, verbose: int = 0) -> list[dict[str, Any]]:
+    """Crawl in a child process (Twisted's reactor cannot restart) and return its summary."""
+    if replay is not None:
+        _manifest.load(replay)  # a bad replay folder is a one-line error before anything starts
+    with tempfile.TemporaryDirectory(prefix="policytrack-crawl-") as tmp:
+        job = {
+            "config_file": str(config_file) if config_file else None, "spiders": spiders or None,
+            "replay": str(replay) if replay else None, "record": str(record) if record else None,
+            "summary": str(Path(tmp) / "summary.json"),
+            "log_level": ("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
+        }
+        (Path(tmp) / "job.json").write_text(json.dumps(job), "utf-8")
+        root = Path(__file__).resolve().parent.parent
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+        done = subprocess.run([sys.executable, "-m", "spiders.run", "--job", str(Path(tmp) / "job.json")], env=env)
+        summary = Path(job["summary"])
+        if done.returncode != 0 or not summary.is_file():
+            raise CrawlError(f"the crawl process stopped with exit status {done.returncode} before writing its summary")
+        return json.loads(summary.read_text("utf-8"))
+
+
+def default_replay(configured: str) -> Path:
+    return Path(configured) if configured else SHIPPED_RECORDING
+
+
+def render(results: list[dict[str, Any]], console) -> None:
+    """The summary table, the failures (URL + reason), and what a quiet run means."""
+    from rich.table import Table
+
+    table = Table(title="crawl summary")
+    table.add_column("spider")
+    for column in COLUMNS:
+        table.add_column(HEADERS[column], justify="right")
+    table.add_column("status")
+    totals = {c: 0 for c in COLUMNS}
+    for row in results:
+        status = "FAILED" if row["outright"] else ("ok, with failures" if row["failed"] else "ok")
+        table.add_row(row["spider"], *(str(row[c]) for c in COLUMNS), status)
+        for c in COLUMNS:
+            totals[c] += row[c]
+    table.add_row("total", *(str(totals[c]) for c in COLUMNS), "", style="bold")
+    console.print(table)
+    from rich.markup import escape
+
+    for row in results:
+        for failure in row["failures"]:
+            console.print(f"[red]failed[/red] {row['spider']}: {escape(failure)}", highlight=False)
+    if totals["pages"] == 0 and totals["new"] == 0 and totals["changed"] == 0 and not totals["failed"]:
+        console.print("Nothing new: only the feeds were asked, no page requests were needed; everything is unchanged.")
+
+
+def failed_outright(results: list[dict[str, Any]]) -> bool:
+    return any(row["outright"] for row in results)

@@ -1,0 +1,74 @@
+"""The ledger's plan: resume unfinished entries, new periods from the last closed one, min gap."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from policytrack.digest.ledger import Ledger
+from policytrack.digest.subscribers import Subscribers
+
+from .conftest import NOW
+
+
+@pytest.fixture
+def book(store, settings):
+    b = Subscribers(store, settings)
+    b.add(NOW, email="ana@example.org", topics=["due-diligence"])
+    b.add(NOW, email="ben@example.org", topics=["circular-electronics"])
+    return b
+
+
+def test_first_period_is_the_last_seven_days_and_replanning_resumes(store, book):
+    ledger = Ledger(store)
+    plan = ledger.plan(list(book.all()), NOW)
+    assert [(e.subscriber_id, e.period.start, e.period.end, e.state) for e in plan] == [
+        (1, NOW - timedelta(days=7), NOW, "pending"), (2, NOW - timedelta(days=7), NOW, "pending")]
+    later = ledger.plan(list(book.all()), NOW + timedelta(hours=1))
+    assert [e.id for e in later] == [e.id for e in plan]
+    assert [e.period.end for e in later] == [NOW, NOW]  # the same periods, not new ones
+
+
+def test_next_period_starts_where_the_last_closed_one_ended(store, book):
+    ledger = Ledger(store)
+    first = ledger.plan(list(book.all()), NOW)
+    ledger.mark(first[0].id, "sending", NOW, message_id="<m1@example.org>")
+    ledger.mark(first[0].id, "sent", NOW)
+    ledger.mark(first[1].id, "empty", NOW)
+    assert ledger.plan(list(book.all()), NOW + timedelta(hours=2)) == []  # not due yet: min gap
+    week_later = NOW + timedelta(days=7)
+    second = ledger.plan(list(book.all()), week_later)
+    assert [(e.period.start, e.period.end) for e in second] == [(NOW, week_later)] * 2
+    entry = ledger.get(first[0].id)
+    assert (entry.state, entry.message_id, entry.attempts) == ("sent", "<m1@example.org>", 1)
+    assert ledger.counts() == {"sent": 1, "empty": 1, "pending": 2}
+
+
+def test_failed_and_sending_entries_are_resumed_with_their_period(store, book):
+    ledger = Ledger(store)
+    first = ledger.plan(list(book.all()), NOW)
+    ledger.mark(first[0].id, "sending", NOW)
+    ledger.mark(first[1].id, "sending", NOW)
+    ledger.mark(first[1].id, "failed", NOW, error="550 mailbox unavailable")
+    again = ledger.plan(list(book.all()), NOW + timedelta(days=3))
+    assert [(e.id, e.state, e.period.end) for e in again] == [
+        (first[0].id, "sending", NOW), (first[1].id, "failed", NOW)]
+    assert again[1].error == "550 mailbox unavailable"
+
+
+def test_unsubscribed_get_no_new_period(store, book):
+    book.remove("ben@example.org", NOW)
+    plan = Ledger(store).plan(list(book.all()), NOW)
+    assert [e.subscriber_id for e in plan] == [1]
+
+
+def test_one_entry_per_subscriber_and_period_start(store, book):
+    import sqlite3
+
+    ledger = Ledger(store)
+    ledger.plan(list(book.all()), NOW)
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.conn:
+            store.conn.execute("INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
+                               " SELECT subscriber_id, period_start, period_end, 'pending', updated FROM digest_ledger")

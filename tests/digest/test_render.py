@@ -1,0 +1,160 @@
+"""Rendering: parts, headers, escaping, no header injection, translations, CSS inlining."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import replace
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from policytrack.digest import render as render_module
+from policytrack.digest.errors import DigestError
+from policytrack.digest.render import Renderer, _load_inliner
+from policytrack.digest.selection import Period, Selector
+from policytrack.digest.subscribers import Subscriber
+from policytrack.digest.tokens import verify_token
+
+from .conftest import BASE_URL, NOW, SECRET, make_settings, notes
+
+WEEK = Period(NOW - timedelta(days=7), NOW)
+ANA = Subscriber(7, "ana@example.org", "Ana", topics=("due-diligence",))
+
+
+@pytest.fixture
+def content(store, settings):
+    return Selector(store, settings, now=NOW, notes=notes(NOW)).select(ANA, WEEK)
+
+
+def roundtrip(msg):
+    """What a receiving system sees: the bytes on the wire, parsed again."""
+    return message_from_bytes(msg.as_bytes(policy=policy.SMTP), policy=policy.default)
+
+
+def test_multipart_alternative_with_text_and_inlined_html(settings, content):
+    msg = roundtrip(Renderer(settings).message(ANA, content, NOW))
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "Hello Ana," in text and "2022/0051(COD) Corporate sustainability due diligence" in text
+    assert "stage: Awaiting Council's 1st reading position → Awaiting Parliament's position in 2nd reading" in text
+    assert BASE_URL + "dossiers/2022-0051-cod/" in text
+    assert "<style" not in html and 'style="' in html  # css_inline moved the rules into attributes
+    assert '<a href="https://tracker.example.org/notes/omnibus-briefing/"' in html
+
+
+def test_scraped_text_is_escaped_in_html_and_plain_in_text(settings, content):
+    msg = Renderer(settings).message(ANA, content, NOW)
+    html = msg.get_body(("html",)).get_content()
+    text = msg.get_body(("plain",)).get_content()
+    assert "<script>" not in html
+    # css_inline re-serialises the document: quotes in text need no escaping, < and & do
+    assert "MEPs &lt;script&gt;alert('x')&lt;/script&gt; &amp; the \"omnibus\"" in html
+    raw = Renderer(settings, inliner=False).render(ANA, content).html
+    assert "MEPs &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; the &#34;omnibus&#34;" in raw
+    assert "MEPs <script>alert('x')</script> & the \"omnibus\"" in text
+
+
+def test_headers(settings, content):
+    msg = roundtrip(Renderer(settings).message(ANA, content, NOW))
+    assert msg["From"].addresses[0].addr_spec == "digest@example.org"
+    assert str(msg["To"]) == "Ana <ana@example.org>"
+    assert parsedate_to_datetime(msg["Date"]) == NOW
+    assert re.fullmatch(r"<digest\.20250310\.7\.[0-9a-f]{20}@example\.org>", msg["Message-ID"])
+    assert msg["List-Id"] == "<weekly-digest.fair-electronics.example.org>"
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert msg["Subject"] == "Fair Electronics Policy Tracker digest, 2025-03-10: 4 updates"
+    https, mailto = re.findall(r"<([^>]+)>", msg["List-Unsubscribe"])
+    url = urlparse(https)
+    assert https.startswith(BASE_URL + "unsubscribe/?token=")
+    token = parse_qs(url.query)["token"][0]
+    assert verify_token(SECRET, token, "ana@example.org") == 7
+    assert mailto == f"mailto:digest@example.org?subject=unsubscribe%20{token}"
+    assert https in msg.get_body(("html",)).get_content()
+
+
+def test_message_id_is_stable_per_subscriber_and_period(settings, content):
+    r = Renderer(settings)
+    first = r.message(ANA, content, NOW)["Message-ID"]
+    assert r.message(ANA, content, NOW + timedelta(minutes=5))["Message-ID"] == first
+    assert r.message(replace(ANA, id=8), content, NOW)["Message-ID"] != first
+    other = replace(content, period=Period(WEEK.start, NOW + timedelta(hours=1)))
+    assert r.message(ANA, other, NOW)["Message-ID"] != first
+
+
+@pytest.mark.parametrize("name", ["Ana\r\nBcc: victim@example.org", "Ana\nX-Evil: 1", "Ana\rX-Evil: 1"])
+def test_no_header_injection_from_names(settings, content, name):
+    # The subscriber book refuses such names; a record that slipped past it must still be harmless.
+    sub = replace(ANA, name=name)
+    raw = Renderer(settings).message(sub, content, NOW).as_bytes(policy=policy.SMTP)
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert not re.search(rb"^(Bcc|X-Evil):", head, re.M | re.I)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["ana@example.org"]
+
+
+def test_no_header_injection_from_titles_or_configuration(tmp_path, store):
+    settings = make_settings(tmp_path)
+    settings = replace(settings, site=replace(settings.site, title="Tracker\r\nBcc: victim@example.org"))
+    selector = Selector(store, settings, now=NOW, notes=notes(NOW))
+    raw = Renderer(settings).message(ANA, selector.select(ANA, WEEK), NOW).as_bytes(policy=policy.SMTP)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["Subject"].startswith("Tracker Bcc: victim@example.org digest")
+
+
+def test_an_address_that_slipped_past_validation_is_refused(settings, content):
+    with pytest.raises(DigestError, match="line breaks"):
+        Renderer(settings).message(replace(ANA, email="ana@example.org\r\nBcc: x@example.org"), content, NOW)
+
+
+@pytest.mark.parametrize("digest, message", [
+    ({"from_address": "a@example.org, b@example.org"}, "one address"),
+    ({"list_id": "not a list id"}, "dotted name"),
+    ({"secret": ""}, "POLICYTRACK_DIGEST_SECRET"),
+])
+def test_bad_digest_settings_are_clear_errors(tmp_path, content, digest, message):
+    settings = make_settings(tmp_path, **digest)
+    with pytest.raises(DigestError, match=message):
+        Renderer(settings).message(ANA, content, NOW)
+
+
+def test_french_subscriber_gets_french_text(settings, content):
+    msg = Renderer(settings).message(replace(ANA, language="fr"), content, NOW)
+    text = msg.get_body(("plain",)).get_content()
+    assert "Bonjour Ana," in text and "Dossiers et documents" in text and "4 mises à jour" in text
+    assert msg["Subject"] == "Fair Electronics Policy Tracker, lettre du 2025-03-10 : 4 mises à jour"
+    assert '<html lang="fr">' in msg.get_body(("html",)).get_content()
+
+
+def test_without_css_inline_the_style_block_stays(settings, content, monkeypatch):
+    monkeypatch.setitem(sys.modules, "css_inline", None)  # the import fails as on a platform without a wheel
+    assert _load_inliner() is None
+    renderer = Renderer(settings)
+    html = renderer.message(ANA, content, NOW).get_body(("html",)).get_content()
+    assert "<style>" in html and ".wrap {" in html and 'style="' not in html
+    assert render_module.inline_css("<p>x</p>", None) == "<p>x</p>"
+
+
+def test_every_catalogue_translates_every_template_message():
+    import json
+    from importlib import resources
+
+    from policytrack.digest.i18n import LANGUAGES
+
+    folder = resources.files("policytrack.digest")
+    sources = [folder.joinpath("templates", n).read_text("utf-8") for n in ("digest.html", "digest.txt", "_changes.txt")]
+    sources.append(folder.joinpath("render.py").read_text("utf-8"))
+    msgids = {m for text in sources for m in re.findall(r'(?:\b_|ngettext)\(\s*"([^"]+)"', text)}
+    assert len(msgids) > 15
+    for language in LANGUAGES:
+        if language == "en":
+            continue
+        catalogue = json.loads(folder.joinpath("locales", f"{language}.json").read_text("utf-8"))
+        assert sorted(msgids - set(catalogue)) == [], language

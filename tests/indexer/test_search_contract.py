@@ -1,0 +1,249 @@
+"""The backend contract: the same tests, the same answers, embedded and Elasticsearch.
+
+Ranking details differ between the two BM25s, so where order is not the point the tests
+compare sets of ids; where it is (title above body, sort by date) both must agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from indexer.errors import IndexerError, QueryError
+from policytrack.model import Document
+
+from conftest import T_NEW, T_OLD
+
+ALL = 12
+
+
+def ids(result) -> set[str]:
+    return {h.id for h in result.hits}
+
+
+def search_ids(backend, query, **kw) -> set[str]:
+    result = backend.search(query, per_page=100, **kw)
+    assert result.total == len(result.hits)
+    return ids(result)
+
+
+def test_count_and_match_all(backend):
+    assert backend.count() == ALL
+    assert backend.search("").total == ALL
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('"due diligence" AND downstream', {"celex:32024L1760", "ep:A-9-2023-0184", "note:downstream-briefing"}),
+    ("downstream", {"celex:32024L1760", "ep:A-9-2023-0184", "note:downstream-briefing"}),
+    ('"downstream partners"', {"celex:32024L1760"}),
+    ('"partners downstream"', set()),
+    ("cobalt OR tantalum", {"celex:32023R1542", "celex:32017R0821"}),
+    ("repair -smartphones", set()),
+    ("(repair OR ecodesign) -smartphones", {"celex:32024R1781", "proc:2023/0079(CNS)"}),
+    ("ecodesign*", {"celex:32024R1781", "proc:2023/0079(CNS)"}),
+    ("batter*", {"celex:32023R1542"}),
+    ("NOT due -diligence -ecodesign -repair", {"celex:32014L0024", "press:20240424IPR20987"}),
+    ("32024L1760", {"celex:32024L1760", "note:downstream-briefing"}),
+    ("2022/0095(COD)", {"celex:32024R1781"}),
+    ("JURI", {"proc:2022/0051(COD)"}),
+])
+def test_text_queries(backend, query, expected):
+    assert search_ids(backend, query) == expected
+
+
+def test_words_match_in_title_body_and_identifiers(backend):
+    assert search_ids(backend, "graphite") == {"celex:32023R1542"}  # body
+    assert search_ids(backend, "procurement") == {"celex:32014L0024"}  # title
+    assert search_ids(backend, '"corporate social responsibility"') == {"celex:32024L1760"}  # EuroVoc
+
+
+def test_title_weighs_more_than_body(backend):
+    hits = backend.search("repair").hits
+    # "repair" is in the title of 32024L1799 and only in the body of 32024R1781 ("reparability" aside)
+    assert hits[0].id == "celex:32024L1799"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("celex:32024L1760", {"celex:32024L1760", "note:downstream-briefing"}),
+    ("procedure:2022/0051(COD)", {"celex:32024L1760", "celex:52022PC0071", "ep:A-9-2023-0184",
+                                  "proc:2022/0051(COD)", "note:downstream-briefing"}),
+    ("procedure:COD/2022/0051 type:proposal", {"celex:52022PC0071"}),
+    ("procedure:2022-0051", {"celex:32024L1760", "celex:52022PC0071", "ep:A-9-2023-0184",
+                             "proc:2022/0051(COD)", "note:downstream-briefing"}),
+    ("type:CNS", {"proc:2023/0079(CNS)"}),
+    ("type:procedure", {"proc:2022/0051(COD)", "proc:2023/0079(CNS)"}),
+    ("type:briefing", {"note:downstream-briefing"}),
+    ('type:"press release"', {"press:20240424IPR20987"}),
+    ("topic:public-procurement", {"celex:32014L0024"}),
+    ("topic:circular-electronics type:regulation", {"celex:32024R1781", "celex:32023R1542"}),
+    ('author:"european commission"', {"celex:52022PC0071"}),
+    ('author:"Committee on Legal Affairs" OR author:JURI', {"ep:A-9-2023-0184", "proc:2022/0051(COD)"}),
+    ("year:2017", {"celex:32017R0821"}),
+    ("date:2014..2017", {"celex:32014L0024", "celex:32017R0821"}),
+    ("date:>=2025-01-01", {"note:downstream-briefing"}),
+    ("date:<2015", {"celex:32014L0024"}),
+    ("date:2023-07", {"celex:32023R1542"}),
+    ("ecodesign* type:regulation date:>=2022-01-01", {"celex:32024R1781"}),
+    ("due diligence -topic:due-diligence", set()),
+    ("ecodesign OR celex:32014L0024", {"celex:32024R1781", "proc:2023/0079(CNS)", "celex:32014L0024"}),
+    ("-type:directive -type:regulation -type:procedure -type:briefing",
+     {"celex:52022PC0071", "ep:A-9-2023-0184", "press:20240424IPR20987"}),
+])
+def test_filters(backend, query, expected):
+    assert search_ids(backend, query) == expected
+
+
+def test_procedure_dates_come_from_their_events(backend):
+    assert search_ids(backend, "type:procedure year:2024") == {"proc:2022/0051(COD)"}
+
+
+PRESS = {"press:20240424IPR20987"}
+
+
+@pytest.mark.parametrize("query, found", [
+    ('C++ AND "quotes" {braces} [brackets] a:b ~tilde^2', PRESS), ("title:forced", set()), ("forced^10", set()),
+    ("forced~2", set()), ("{!lucene}forced", set()), ("forced labour /regex/", set()), ('\\"forced\\"', PRESS),
+    ("forced' OR '1'='1", PRESS), ("forced'; DROP TABLE docs; --", set()), ("forced labour AND (ban OR prohibiting)", PRESS),
+    ("forced labour {braces}", PRESS), ("ＦＯＲＣＥＤ", set()), ("💡 forced", PRESS), ("forced\\ labour", PRESS),
+    ("forced OR body:forced", PRESS), ("forced* AND labou*", PRESS), ("forced !labour", PRESS),
+    ("forced labour #tag @user %25 $x", set()), ("forced labour\u202e", PRESS), ("forced ^ labour", PRESS),
+    ("forced +labour", PRESS), ("forced -- labour", PRESS), ("forced:labour", PRESS),
+])
+def test_backend_special_characters_are_plain_text(backend, query, found):
+    result = backend.search(query, facets=True)  # never a backend error
+    assert ids(result) == found
+    assert backend.count() == ALL  # nothing was dropped or changed
+
+
+@pytest.mark.parametrize("query", [
+    'C++ && (AND) -- "quotes"', "NEAR(forced labour, 2)", "NEAR(forced, labour)", "body:* OR *:*", 'forced"; DROP TABLE docs; --',
+    "forced ))", "forced AND", "OR forced", '"""', "forced (", "forced\x00", "celex:';--",
+])
+def test_backend_syntax_that_is_malformed_here_gets_a_query_error(backend, query):
+    with pytest.raises(QueryError) as err:
+        backend.search(query)
+    assert 0 <= err.value.position <= len(query)
+    assert backend.count() == ALL
+
+
+def test_special_characters_find_the_words(backend):
+    assert search_ids(backend, "{braces} [brackets]") == {"press:20240424IPR20987"}
+    assert search_ids(backend, "~tilde^2") == {"press:20240424IPR20987"}
+
+
+@pytest.mark.parametrize("query", ["(forced", "celex:nope", 'forced"', "forced\x00labour", "x" * 20_000])
+def test_malformed_queries_raise_query_errors(backend, query):
+    with pytest.raises(QueryError):
+        backend.search(query)
+
+
+def test_snippets_mark_matches(backend):
+    hit = backend.search("graphite").hits[0]
+    assert "«graphite»" in hit.snippet
+    phrase = backend.search('"value chain"').hits[0]
+    assert "«value" in phrase.snippet and "chain»" in phrase.snippet or "«value chain»" in phrase.snippet
+    # no text query: the snippet is the opening of the text
+    only_filter = backend.search("celex:32014L0024").hits[0]
+    assert only_filter.snippet.startswith("Contracting authorities")
+
+
+def test_hit_fields(backend):
+    hit = backend.search("celex:32024L1760 type:directive").hits[0]
+    assert (hit.id, hit.kind, hit.doc_type, hit.date, hit.celex, hit.procedure, hit.topics) == (
+        "celex:32024L1760", "document", "directive", "2024-06-13", "32024L1760", "2022/0051(COD)", ("due-diligence",))
+    proc = backend.search("type:CNS").hits[0]
+    assert (proc.kind, proc.procedure, proc.date) == ("procedure", "2023/0079(CNS)", "2023-03-16")
+
+
+def test_facets(backend):
+    result = backend.search("due diligence", facets=True)
+    facets = {f.name: dict(f.counts) for f in result.facets}
+    assert [f.name for f in result.facets] == ["topic", "type", "author", "year", "procedure_type", "stage"]
+    assert result.total == 7
+    assert facets["topic"] == {"due-diligence": 7, "circular-electronics": 1}
+    assert facets["type"] == {"directive": 1, "proposal": 1, "regulation": 2, "report": 1, "procedure": 1,
+                              "briefing": 1}
+    assert facets["year"] == {"2024": 2, "2023": 2, "2022": 1, "2017": 1, "2025": 1}
+    assert facets["procedure_type"] == {"COD": 7}
+    assert facets["stage"] == {"Procedure completed": 1}
+    assert facets["author"] == {"European Parliament": 3, "Council of the EU": 3, "European Commission": 1,
+                                "Committee on Legal Affairs": 1, "JURI": 1, "Fair Electronics Coalition": 1}
+    # counts are sorted: most frequent first
+    for f in result.facets:
+        counts = [n for _, n in f.counts]
+        assert counts == sorted(counts, reverse=True)
+
+
+def test_facets_follow_filters(backend):
+    facets = {f.name: dict(f.counts) for f in backend.search("type:regulation", facets=True).facets}
+    assert facets["type"] == {"regulation": 3}
+    assert facets["year"] == {"2024": 1, "2023": 1, "2017": 1}
+
+
+def test_sort_by_date_and_pagination(backend):
+    newest = backend.search("", sort="date", per_page=3)
+    assert [h.id for h in newest.hits] == ["note:downstream-briefing", "proc:2022/0051(COD)", "celex:32024L1760"]
+    oldest = backend.search("", sort="oldest", per_page=2)
+    assert [h.id for h in oldest.hits] == ["celex:32014L0024", "celex:32017R0821"]
+    pages = [backend.search("", sort="date", per_page=5, page=p) for p in (1, 2, 3, 4)]
+    assert [len(p.hits) for p in pages] == [5, 5, 2, 0]
+    assert all(p.total == ALL for p in pages)
+    seen = [h.id for p in pages for h in p.hits]
+    assert len(seen) == len(set(seen)) == ALL
+
+
+def test_relevance_is_default_and_scores_descend(backend):
+    hits = backend.search("due diligence downstream").hits
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0
+
+
+@pytest.mark.parametrize("kwargs", [{"page": 0}, {"per_page": 0}, {"per_page": 100_000}, {"sort": "title"}])
+def test_bad_paging_arguments(backend, kwargs):
+    with pytest.raises(IndexerError):
+        backend.search("repair", **kwargs)
+
+
+def test_changed_since(backend):
+    since = T_OLD + timedelta(days=1)
+    assert search_ids(backend, "due diligence", changed_since=since) == {"ep:A-9-2023-0184", "note:downstream-briefing"}
+    assert set(backend.ids("due diligence", changed_since=since)) == {"ep:A-9-2023-0184", "note:downstream-briefing"}
+    assert search_ids(backend, "", changed_since=T_NEW + timedelta(seconds=1)) == set()
+
+
+def test_ids_returns_every_match(backend):
+    assert set(backend.ids("")) == search_ids(backend, "")
+    assert list(backend.ids("celex:32017R0821")) == ["celex:32017R0821"]
+
+
+def test_reindexing_an_item_replaces_it(backend):
+    changed = datetime(2025, 4, 1, tzinfo=timezone.utc)
+    new = Document(id="celex:32017R0821", title="Conflict minerals regulation, consolidated", source="eurlex",
+                   doc_type="regulation", celex="32017R0821", date=date(2017, 5, 17), text="Smelters and refiners.")
+    assert backend.index([(new, changed)]) == 1
+    assert backend.count() == ALL
+    assert search_ids(backend, "tantalum") == set()
+    assert search_ids(backend, "smelters") == {"celex:32017R0821"}
+    assert search_ids(backend, "", changed_since=changed) == {"celex:32017R0821"}
+    assert search_ids(backend, "topic:due-diligence celex:32017R0821") == set()
+
+
+def test_delete(backend):
+    backend.delete(["celex:32017R0821", "no:such-id"])
+    assert backend.count() == ALL - 1
+    assert search_ids(backend, "tantalum") == set()
+
+
+def test_rebuild_replaces_the_whole_index(backend, corpus_items):
+    assert backend.index(corpus_items[:3], rebuild=True) == 3
+    assert backend.count() == 3
+    assert search_ids(backend, "tantalum") == set()
+    assert search_ids(backend, "ecodesign") == {"celex:32024R1781"}
+
+
+def test_empty_index_answers(empty_backend):
+    assert empty_backend.count() == 0
+    result = empty_backend.search("repair", facets=True)
+    assert result.total == 0 and result.hits == ()
+    assert list(empty_backend.ids("repair")) == []

@@ -1,0 +1,89 @@
+"""Fixtures of the site tests: a store built from model objects, built sites, a local HTTP
+server on 127.0.0.1 and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from site_corpus import fill_store  # noqa: E402
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, options  # noqa: E402
+
+from policytrack.config import site_dir  # noqa: E402
+from policytrack.website import build_site  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return fill_store(tmp_path_factory.mktemp("store") / "store.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory: pytest.TempPathFactory, demo_store: Path) -> Path:
+    """The sample content of site/content over the test store, with the search index."""
+    out = tmp_path_factory.mktemp("demo") / "public"
+    result = build_site(options(out, demo_store, site_dir() / "content", search=True))
+    assert result.ok, result.errors
+    assert result.warnings == [], result.warnings
+    return out
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """Start a static HTTP server on 127.0.0.1 for a folder; returns its base URL."""
+    servers = []
+
+    def start(folder: Path) -> str:
+        handler = functools.partial(_Handler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _missing_browser(reason: str) -> None:
+    if os.environ.get("POLICYTRACK_TEST_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (POLICYTRACK_TEST_REQUIRE_SERVICES=1: scripts/browser-setup installs it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        _missing_browser(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_browser("playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()

@@ -1,0 +1,188 @@
+"""The built site in a real browser: Debian's chromium driven by Playwright, over HTTP on 127.0.0.1.
+
+Screenshots of each page type land in test-output/screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from site_helpers import SCREENSHOTS, options
+from site_corpus import fill_store
+
+from policytrack.model import Document, Event, Procedure
+from policytrack.website import build_site
+
+pytestmark = pytest.mark.requires_browser
+
+
+def _shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 5_000
+    return path
+
+
+def test_navigate_home_topic_dossier_note(page, demo_site, serve):
+    base = serve(demo_site)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(base)
+    assert page.title().startswith("Fair Electronics Policy Tracker")
+    assert page.locator("main h1").inner_text() == "Fair Electronics Policy Tracker"
+    assert page.locator("#upcoming ~ ul li").count() >= 1
+    _shot(page, "home")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Human-rights and environmental due diligence").click()
+    page.wait_for_url(re.compile(r"/topics/due-diligence/$"))
+    assert page.locator("h1").inner_text() == "Human-rights and environmental due diligence"
+    _shot(page, "topic")
+
+    page.locator("table.list").get_by_role("link", name="2022/0051(COD)").click()
+    page.wait_for_url(re.compile(r"/dossiers/2022-0051-cod/$"))
+    assert page.locator("h1").inner_text() == "Corporate sustainability due diligence"
+    assert page.locator(".timeline li").count() == 8
+    assert page.locator(".timeline li.actor-council").count() >= 2
+    _shot(page, "dossier")
+
+    page.get_by_role("link", name="CSDDD: what transposition must get right for electronics supply chains").click()
+    page.wait_for_url(re.compile(r"/notes/csddd-transposition/$"))
+    assert "26 July 2027" in page.locator("article").inner_text()
+    _shot(page, "note")
+    assert errors == []
+
+
+def test_other_page_types_render(page, demo_site, serve):
+    base = serve(demo_site)
+    page.goto(base + "notes/procurement-ict/")
+    assert page.locator("table.asks tbody tr").count() == 4
+    _shot(page, "recommendation")
+    page.emulate_media(media="print")
+    # Printing hides the navigation and keeps the asks.
+    assert not page.locator(".site-header").is_visible()
+    assert page.locator("table.asks").is_visible()
+    _shot(page, "recommendation-print")
+    page.emulate_media(media="screen")
+
+    page.goto(base + "recommendations/")
+    assert page.locator("table.asks tbody tr").count() == 13
+    _shot(page, "recommendations-index")
+    page.goto(base + "documents/celex-32024l1799/")
+    assert page.get_by_role("link", name=re.compile("Read the document at the source")).get_attribute("href") \
+        == "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32024L1799"
+    _shot(page, "document")
+    page.goto(base + "dossiers/")
+    _shot(page, "dossiers-index")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base)
+    # No horizontal scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "home-phone")
+
+
+def test_keyboard_skip_link_reaches_main(page, demo_site, serve):
+    page.goto(serve(demo_site))
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to content"
+    assert page.locator(".skip-link").bounding_box()["y"] >= 0  # visible when focused
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_search_finds_results(page, demo_site, serve):
+    base = serve(demo_site)
+    page.goto(base)
+    page.fill("#site-q", "repair")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search/\?q=repair"))
+    page.wait_for_selector(".pagefind-ui__result")
+    titles = page.locator(".pagefind-ui__result-title").all_inner_texts()
+    assert any("right to repair directive" in t for t in titles), titles
+    _shot(page, "search")
+    page.fill(".pagefind-ui__search-input", "tantalum")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.pagefind-ui__result-title')].some(e => e.textContent.includes('2017/821'))")
+
+
+# ----------------------------------------------------------------------------------- XSS
+
+PAYLOADS = [
+    '<script>window.__xss = "script"</script>',
+    '<img src=x onerror="window.__xss = \'img\'">',
+    '"><svg onload="window.__xss = \'svg\'">',
+    "<iframe srcdoc=\"<script>parent.__xss='iframe'</script>\"></iframe>",
+    "javascript:alert('xss')",
+    "{{ 7*7 }} xsspayload",
+]
+
+
+def _xss_site(tmp: Path) -> Path:
+    title = "xsspayload " + " ".join(PAYLOADS)
+    proc = Procedure(id="proc:2024/0999(COD)", reference="2024/0999(COD)", title=title, source="oeil",
+                     stage=PAYLOADS[1], key_players=(PAYLOADS[0],), summary=title,
+                     events=(Event(date=date(2027, 1, 5), title=title, actor=PAYLOADS[2], forecast=True),))
+    doc = Document(id="celex:52024PC0999", title=title, source="eurlex", doc_type="proposal",
+                   celex="52024PC0999", procedure="2024/0999(COD)", summary=title, text=title,
+                   authors=(PAYLOADS[3],), dates={"consultation_end": date(2027, 2, 1)})
+    store = fill_store(tmp / "store.sqlite3", extra=[proc, doc])
+    content = tmp / "content" / "briefings"
+    content.mkdir(parents=True)
+    body = "\n\n".join([
+        "# xsspayload heading <script>window.__xss='h1'</script>",
+        *PAYLOADS,
+        "[click me](javascript:window.__xss='link')",
+        "<a href=\"javascript:window.__xss='a'\" onclick=\"window.__xss='onclick'\">raw link</a>",
+        "<details open ontoggle=\"window.__xss='toggle'\"><summary>x</summary>y</details>",
+        "<form action=\"javascript:window.__xss='form'\"><button>go</button></form>",
+        "<style>body{display:none}</style><object data=\"javascript:window.__xss='object'\"></object>",
+    ])
+    (content / "xss.md").write_text(textwrap.dedent(f"""\
+        ---
+        title: 'xsspayload <script>window.__xss="title"</script>'
+        date: 2026-11-01
+        summary: '<img src=x onerror="window.__xss=1"> xsspayload'
+        procedures: ["2024/0999(COD)"]
+        authors: ['<b onmouseover="window.__xss=1">author</b>']
+        ---
+        """) + body + "\n", "utf-8")
+    out = tmp / "public"
+    result = build_site(options(out, store, tmp / "content", search=True))
+    assert result.ok, result.errors
+    return out
+
+
+def test_xss_payloads_do_not_execute(page, serve, tmp_path):
+    out = _xss_site(tmp_path)
+    html = (out / "notes/xss/index.html").read_text("utf-8") + (out / "dossiers/2024-0999-cod/index.html").read_text("utf-8")
+    assert "<script>window.__xss" not in html
+    assert "onerror=" not in html.replace("onerror=&#34;", "").replace("onerror=&quot;", "")
+    assert "javascript:" not in re.sub(r">[^<]*<", "><", html)  # never inside a tag
+    base = serve(out)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("", "notes/xss/", "dossiers/2024-0999-cod/", "documents/celex-52024pc0999/",
+                 "topics/due-diligence/", "dossiers/", "recommendations/", "notes/"):
+        page.goto(base + path)
+        page.wait_for_load_state("load")
+        for link in page.locator("main a").all()[:40]:
+            link.hover()
+        assert page.evaluate("typeof window.__xss") == "undefined", path
+        assert page.locator("main script, main iframe, main svg, main object, main form, main img").count() == 0, path
+        assert page.locator("body").is_visible()
+    page.goto(base + "notes/xss/")
+    # The escaped payload is shown as text, not dropped.
+    assert "xsspayload <script>" in page.locator("h1").inner_text()
+    page.get_by_text("click me").click()
+    page.goto(base + "search/?q=xsspayload")
+    page.wait_for_selector(".pagefind-ui__result")
+    page.wait_for_timeout(300)
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    _shot(page, "xss-search")
+    assert dialogs == []
