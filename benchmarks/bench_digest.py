@@ -44,6 +44,7 @@ WORDS = ("due diligence supply chain ecodesign repair battery charger procuremen
          "labour regulation directive amendment article Member States Commission tender downstream "
          "conflict minerals recycling").split()
 QUERIES = ["battery", "repair", "tender", "forced labour", "recycling", "ecodesign*", '"supply chain"', "mineral"]
+NEW_PER_WEEK = 100
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
 
 
@@ -83,10 +84,10 @@ def fill(tmp: Path, n_docs: int, n_procs: int, n_subs: int, settings):
     procs, docs = corpus(n_docs, n_procs)
     store = Store(tmp / "data" / "store.sqlite3")
     store.upsert([*procs, *docs], NOW - timedelta(days=30))
-    # this week: 5% of documents edited, a tenth of procedures moved on, 300 new documents
-    week = [replace(d, summary=d.summary + " Amended.") for d in rng.sample(docs, k=len(docs) // 20)]
+    # a busy week: 1% of documents edited, a tenth of procedures moved on, NEW_PER_WEEK new documents
+    week = [replace(d, summary=d.summary + " Amended.") for d in rng.sample(docs, k=len(docs) // 100)]
     week += [replace(p, stage="Awaiting Parliament's position in 2nd reading") for p in rng.sample(procs, k=len(procs) // 10)]
-    new = _own_corpus(300, 1, random.Random(3))[1]
+    new = _own_corpus(NEW_PER_WEEK, 1, random.Random(3))[1]
     week += [replace(d, id=f"new:{i}", date=NOW.date() - timedelta(days=2)) for i, d in enumerate(new)]
     store.upsert(week, NOW - timedelta(days=2))
     book = Subscribers(store, settings)
@@ -129,7 +130,7 @@ def main() -> None:
 
         backend = indexer.open_backend(settings)
         backend.index([(r.item, r.last_changed) for r in store.records()], rebuild=True)
-        console.print(f"corpus: {args.procedures} procedures, {args.documents + 300} documents, "
+        console.print(f"corpus: {args.procedures} procedures, {args.documents + NEW_PER_WEEK} documents, "
                       f"{args.subscribers:,} subscribers (set-up {time.perf_counter() - start:.1f} s)")
         subs = list(book.all(active_only=True))
         period = Period(NOW - timedelta(days=7), NOW)
@@ -137,8 +138,9 @@ def main() -> None:
         bare = DigestContent(period)
 
         def baseline():
+            fresh = Renderer(settings)  # no shared renderings: the templates run for everyone
             for s in subs:
-                renderer.render(s, bare)
+                fresh._render_shared(s, bare, "subject")
 
         selector = Selector(store, settings, now=NOW, notes=notes, backend=backend)
         contents = []

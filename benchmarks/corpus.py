@@ -61,11 +61,19 @@ PREP_TYPES = [("PC", "proposal"), ("DC", "communication"), ("SC", "staff working
 def _vocabulary(seed: int) -> tuple[list[str], list[float]]:
     rng = random.Random(seed * 7919 + 13)
     syllables = ["ka", "ro", "ti", "ne", "sa", "lu", "mo", "de", "ri", "va", "po", "gen", "tor", "mar", "lex", "ur"]
-    tail = {"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(30_000)}
-    vocab = COMMON + POLICY + sorted(tail)
-    # Zipf-like: the r-th word has weight 1/(r+2)^0.95; common words first, policy words next.
-    weights = [1.0 / (r + 2) ** 0.95 for r in range(len(vocab))]
-    cum = list(itertools.accumulate(weights))
+    tail = sorted({"".join(rng.choices(syllables, k=rng.randint(2, 4))) for _ in range(40_000)})
+    rng.shuffle(tail)
+    # Function words on top; policy terms spread over ranks 300..6000, as in a real collection
+    # where "ecodesign" is in a few per cent of documents, not in half of them.
+    vocab = list(COMMON) + tail[:250]
+    rest = tail[250:]
+    step = 5700 // len(POLICY)
+    for k, word in enumerate(POLICY):
+        vocab.extend(rest[k * (step - 1):(k + 1) * (step - 1)])
+        vocab.append(word)
+    vocab.extend(rest[len(POLICY) * (step - 1):])
+    # Zipf-like: the r-th word has weight 1/(r+2)^1.0.
+    cum = list(itertools.accumulate(1.0 / (r + 2) for r in range(len(vocab))))
     return vocab, cum
 
 

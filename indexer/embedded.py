@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable
@@ -20,7 +21,6 @@ from .fields import FACETS, Record, to_record, utc_text
 from .fts_query import Compiled, compile_fts
 from .query import parse
 
-WEIGHTS = (10.0, 1.0, 4.0)  # title, body, meta
 FACET_SIZE = 10
 BATCH = 500
 SCHEMA = """
@@ -38,6 +38,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
+# FTS5 keeps this setting in the index: ORDER BY rank is BM25 with title > meta > body.
+RANK = "INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 4.0)')"
 _DOC_COLS = "d.id, d.kind, d.title, d.doc_type, d.date, d.url, d.procedure, d.celex, d.topics, d.lead"
 
 
@@ -62,7 +64,10 @@ class EmbeddedBackend(Backend):
             self.conn.execute("PRAGMA busy_timeout=10000")
             self.conn.execute("PRAGMA temp_store=MEMORY")
             self.conn.execute("PRAGMA cache_size=-65536")
+            fresh = not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'fts'").fetchone()
             self.conn.executescript(SCHEMA)
+            if fresh:
+                self.conn.execute(RANK)
         except (sqlite3.Error, OSError) as e:
             raise IndexerError(f"{self.path}: cannot open the search index: {e}") from None
 
@@ -78,6 +83,7 @@ class EmbeddedBackend(Backend):
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
                         self.conn.execute(statement)
+                self.conn.execute(RANK)
             next_id = (self.conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
             batch: list[Record] = []
             for item, changed in items:
@@ -162,63 +168,83 @@ class EmbeddedBackend(Backend):
             # Compiled queries are valid FTS5; anything else here is the file, not the query.
             raise IndexerError(f"{self.path}: search failed: {e}") from None
 
-    def _from(self, comp: Compiled) -> tuple[str, list]:
-        where = " AND ".join(comp.where) or "1"
-        if comp.match is not None:
-            return f"fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}", [comp.match, *comp.params]
-        return f"docs d WHERE {where}", list(comp.params)
+    def _from(self, comp: Compiled, *, need_docs: bool) -> tuple[str, str, list]:
+        """FROM…WHERE for the query, the rowid expression, and the parameters."""
+        where = " AND ".join(comp.where)
+        if comp.match is None:
+            return f"docs d WHERE {where or '1'}", "d.rowid", list(comp.params)
+        if where or need_docs:
+            return (f"fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where or '1'}", "fts.rowid",
+                    [comp.match, *comp.params])
+        return "fts WHERE fts MATCH ?", "fts.rowid", [comp.match]
 
     def _run(self, query: str, comp: Compiled, page: int, per_page: int, facets: bool, sort: str) -> SearchResult:
-        base, args = self._from(comp)
         c = self.conn
+        offset = (page - 1) * per_page
         ranked = comp.match is not None and sort == "relevance"
         if ranked:
-            order = "score"
-            score = f"bm25(fts, {', '.join(map(str, WEIGHTS))}) AS score"
-            snip = "snippet(fts, 1, '«', '»', '…', 20)"
+            # FTS5 sorts by its configured rank (BM25 with column weights) itself: only the
+            # page's rows are then looked up and given snippets.
+            base, rid, args = self._from(comp, need_docs=False)
+            page_rows = c.execute(f"SELECT {rid}, fts.rank FROM {base} ORDER BY fts.rank LIMIT ? OFFSET ?",
+                                  [*args, per_page, offset]).fetchall()
         else:
-            order = "d.date IS NULL, d.date DESC, d.id" if sort != "oldest" else "d.date IS NULL, d.date, d.id"
-            score = "0.0 AS score"
-            snip = "snippet(fts, 1, '«', '»', '…', 20)" if comp.match is not None else "''"
-        if ranked and sort == "relevance":
-            order = "score, d.date DESC, d.id"
-        rows = c.execute(
-            f"SELECT {_DOC_COLS}, {score}, {snip} FROM {base} ORDER BY {order} LIMIT ? OFFSET ?",
-            [*args, per_page, (page - 1) * per_page]).fetchall()
+            base, rid, args = self._from(comp, need_docs=True)
+            direction = "DESC" if sort != "oldest" else "ASC"
+            page_rows = c.execute(
+                f"SELECT {rid}, 0.0 FROM {base} ORDER BY d.date IS NULL, d.date {direction}, d.id LIMIT ? OFFSET ?",
+                [*args, per_page, offset]).fetchall()
+        base, rid, args = self._from(comp, need_docs=False)
         facet_list: tuple[Facet, ...] = ()
         if facets:
             c.execute("DROP TABLE IF EXISTS temp.m")
-            c.execute(f"CREATE TEMP TABLE m AS SELECT d.rowid AS r FROM {base}", args)
+            c.execute(f"CREATE TEMP TABLE m AS SELECT {rid} AS r FROM {base}", args)
             total = c.execute("SELECT count(*) FROM temp.m").fetchone()[0]
             facet_list = self._facets()
             c.execute("DROP TABLE temp.m")
         else:
             total = c.execute(f"SELECT count(*) FROM {base}", args).fetchone()[0]
-        hits = tuple(_hit(r) for r in rows)
-        return SearchResult(query, total, hits, facet_list, page, per_page)
+        return SearchResult(query, total, self._hits(page_rows, comp.match), facet_list, page, per_page)
+
+    def _hits(self, page_rows: list[tuple], match: str | None) -> tuple[Hit, ...]:
+        if not page_rows:
+            return ()
+        rowids = [r[0] for r in page_rows]
+        docs = {row[0]: row[1:] for row in self.conn.execute(
+            f"SELECT rowid, {_DOC_COLS.replace('d.', '')} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})", rowids)}
+        hits = []
+        for rowid, rank in page_rows:
+            snip = ""
+            if match is not None:
+                row = self.conn.execute("SELECT snippet(fts, 1, '«', '»', '…', 20) FROM fts WHERE fts MATCH ? AND rowid = ?",
+                                        (match, rowid)).fetchone()
+                snip = row[0] if row else ""
+            hits.append(_hit(docs[rowid], -float(rank) or 0.0, snip))
+        return tuple(hits)
 
     def _facets(self) -> tuple[Facet, ...]:
-        out = []
-        for name, attr in FACETS:
-            if attr in ("topics", "authors"):
-                field = "topic" if attr == "topics" else "author"
-                sql = ("SELECT t.value, count(*) AS n FROM temp.m JOIN terms t ON t.doc = m.r AND t.field = ? "
-                       "GROUP BY t.value ORDER BY n DESC, t.value LIMIT ?")
-                rows = self.conn.execute(sql, (field, FACET_SIZE)).fetchall()
-            else:
-                sql = (f"SELECT d.{attr}, count(*) AS n FROM temp.m JOIN docs d ON d.rowid = m.r "
-                       f"WHERE d.{attr} IS NOT NULL GROUP BY d.{attr} ORDER BY n DESC, d.{attr} LIMIT ?")
-                rows = self.conn.execute(sql, (FACET_SIZE,)).fetchall()
-            out.append(Facet(name, tuple((str(v), n) for v, n in rows)))
-        return tuple(out)
+        """All six facets in two passes over the matches: one over docs, one over terms."""
+        counts: dict[str, Counter] = {name: Counter() for name, _ in FACETS}
+        for doc_type, year, proc_type, stage, n in self.conn.execute(
+                "SELECT d.doc_type, d.year, d.proc_type, d.stage, count(*) FROM temp.m JOIN docs d ON d.rowid = m.r "
+                "GROUP BY 1, 2, 3, 4"):
+            for name, value in (("type", doc_type), ("year", year), ("procedure_type", proc_type), ("stage", stage)):
+                if value is not None:
+                    counts[name][str(value)] += n
+        for field, value, n in self.conn.execute(
+                "SELECT t.field, t.value, count(*) FROM temp.m JOIN terms t ON t.doc = m.r "
+                "WHERE t.field IN ('topic', 'author') GROUP BY 1, 2"):
+            counts[field][value] += n
+        return tuple(Facet(name, tuple(sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]))
+                     for name, _ in FACETS)
 
     def close(self) -> None:
         self.conn.close()
 
 
-def _hit(r: tuple) -> Hit:
-    id_, kind, title, doc_type, date, url, procedure, celex, topics, lead, score, snip = r
-    snippet = snip if snip and "«" in snip else (snip or lead)
-    return Hit(id=id_, kind=kind, title=title, score=-float(score), snippet=" ".join(snippet.split()),
+def _hit(r: tuple, score: float, snip: str) -> Hit:
+    id_, kind, title, doc_type, date, url, procedure, celex, topics, lead = r
+    snippet = snip if "«" in snip else (snip or lead)
+    return Hit(id=id_, kind=kind, title=title, score=score, snippet=" ".join(snippet.split()),
                doc_type=doc_type, date=date or "", url=url or "", procedure=procedure, celex=celex,
                topics=tuple(json.loads(topics)))

@@ -87,7 +87,7 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
     server = ReplayServer(Path(job["replay"])).start() if job.get("replay") else None
     try:
         settings = scrapy_settings(job, server.base_url if server else "")
-        configure_logging(settings, install_root_handler=True)
+        configure_logging(settings)
         loader = SpiderLoader.from_settings(settings)
         names = [n for n in SPIDER_ORDER if n in (job.get("spiders") or SPIDER_ORDER)]
         runner = CrawlerRunner(settings)

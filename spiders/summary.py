@@ -15,7 +15,7 @@ from .replay import SHIPPED_RECORDING
 from .replay import manifest as _manifest
 
 COLUMNS = ("fetched", "pages", "not_modified", "new", "changed", "unchanged", "failed")
-HEADERS = {"fetched": "fetched", "pages": "page requests", "not_modified": "not modified",
+HEADERS = {"fetched": "fetched", "pages": "pages", "not_modified": "skipped",
            "new": "new", "changed": "changed", "unchanged": "unchanged", "failed": "failed"}
 
 
@@ -50,7 +50,7 @@ def render(results: list[dict[str, Any]], console) -> None:
     from rich.table import Table
 
     table = Table(title="crawl summary")
-    table.add_column("spider")
+    table.add_column("spider", no_wrap=True, min_width=8)
     for column in COLUMNS:
         table.add_column(HEADERS[column], justify="right")
     table.add_column("status")

@@ -43,7 +43,9 @@ def crawl(app: AppContext, ctx: click.Context, replay: str | None, record: Path 
     verbose = ctx.find_root().params.get("verbose", 0)
     results = run_crawl(config_file=app.config_file or settings.config_file, spiders=list(spiders) or None,
                         replay=replay_dir, record=record, verbose=verbose)
-    render(results, Console())
+    import sys
+
+    render(results, Console() if sys.stdout.isatty() else Console(width=120))
     if failed_outright(results):
         names = ", ".join(r["spider"] for r in results if r["outright"])
         raise click.ClickException(f"spider(s) failed outright: {names}")

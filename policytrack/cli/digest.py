@@ -166,7 +166,7 @@ def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
                 report = run.build(out_dir, progress=lambda r: bar.advance(task))
         finally:
             if backend is not None:
-                backend.close()  # type: ignore[attr-defined]
+                backend.close()
     console.print(_report_table(report, f"Digests written to {out_dir}"))
     console.print(_summary(report))
     if not report.ok:
@@ -193,7 +193,7 @@ def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
                                   progress=lambda r: bar.advance(task))
         finally:
             if backend is not None:
-                backend.close()  # type: ignore[attr-defined]
+                backend.close()
     console.print(_report_table(report, "Digest run"))
     console.print(_summary(report))
     if not report.ok:

@@ -7,15 +7,18 @@ already refuse line breaks; the header registry and policy are the second line o
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, getaddresses
 from functools import lru_cache
+from html import escape
 from importlib import resources
 from typing import Callable
 from urllib.parse import quote
@@ -69,6 +72,13 @@ def _environment(language: str) -> Environment:
     return env
 
 
+# Placeholders for what differs between subscribers sharing one rendering: plain ASCII letters
+# and digits, so escaping and CSS inlining leave them alone.
+_SLOT = "PTSLOT7q{}"
+_SLOT_RE = re.compile(r"PTSLOT7q(NAME|URL)")
+_CACHE_SIZE = 512
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -92,6 +102,7 @@ class Renderer:
         self.list_id = _list_id(self.digest.list_id)
         self.topic_titles = {t.slug: t.title for t in settings.topics}
         self.home_url = absolute(settings.site.base_url, "")
+        self._cache: dict[tuple, tuple[DigestContent, str, str]] = {}
 
     # -- pieces
     def unsubscribe_token(self, subscriber: Subscriber) -> str:
@@ -108,24 +119,47 @@ class Renderer:
         return f"<digest.{period.end:%Y%m%d}.{subscriber.id}.{digest}@{self.sender.domain}>"
 
     def render(self, subscriber: Subscriber, content: DigestContent, *, token: str | None = None) -> Rendered:
+        """Subject, text and HTML for one subscriber.
+
+        Subscribers who follow the same things in the same language share one rendering of the
+        templates (the expensive part); only their name and unsubscribe link differ, and those
+        go into placeholders afterwards, escaped for HTML. The cache holds the content object
+        itself, so an ``id()`` is never reused while its entry lives.
+        """
+        cat = catalogue(subscriber.language)
+        subject = cat.ngettext("%(site)s digest, %(end)s: %(num)d update",
+                               "%(site)s digest, %(end)s: %(num)d updates", content.count) % {
+            "site": self.settings.site.title, "end": content.period.end.date().isoformat(), "num": content.count}
+        key = (id(content), subscriber.language, bool(subscriber.name), subscriber.topics, subscriber.searches,
+               subscriber.queries)
+        cached = self._cache.get(key)
+        if cached is None or cached[0] is not content:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            cached = (content, *self._render_shared(subscriber, content, subject))
+            self._cache[key] = cached
+        _, text, html = cached
+        url = self.unsubscribe_url(token or self.unsubscribe_token(subscriber))
+        text_values = {"NAME": subscriber.name, "URL": url}
+        html_values = {k: escape(v, quote=True) for k, v in text_values.items()}
+        return Rendered(subject, _SLOT_RE.sub(lambda m: text_values[m.group(1)], text),
+                        _SLOT_RE.sub(lambda m: html_values[m.group(1)], html))
+
+    def _render_shared(self, subscriber: Subscriber, content: DigestContent, subject: str) -> tuple[str, str]:
         env = _environment(subscriber.language)
         cat = catalogue(subscriber.language)
         following = [self.topic_titles.get(t, t) for t in subscriber.topics]
         following += [*subscriber.searches, *(f"“{q}”" for q in subscriber.queries)]
-        subject = cat.ngettext("%(site)s digest, %(end)s: %(num)d update",
-                               "%(site)s digest, %(end)s: %(num)d updates", content.count) % {
-            "site": self.settings.site.title, "end": content.period.end.date().isoformat(), "num": content.count}
-        token = token or self.unsubscribe_token(subscriber)
         context = {
             "site_title": self.settings.site.title, "home_url": self.home_url, "subject": subject,
-            "name": subscriber.name, "language": subscriber.language, "period": content.period,
-            "content": content, "weeks": self.digest.upcoming_weeks, "css": self.css,
+            "name": _SLOT.format("NAME") if subscriber.name else "", "language": subscriber.language,
+            "period": content.period, "content": content, "weeks": self.digest.upcoming_weeks, "css": self.css,
             "following": ", ".join(following) or cat.gettext("nothing yet"),
-            "unsubscribe_url": self.unsubscribe_url(token),
+            "unsubscribe_url": _SLOT.format("URL"),
         }
         text = env.get_template("digest.txt").render(context)
         html = inline_css(env.get_template("digest.html").render(context), self.inliner)
-        return Rendered(subject, text, html)
+        return text, html
 
     def message(self, subscriber: Subscriber, content: DigestContent, now: datetime) -> EmailMessage:
         """The complete multipart/alternative message (plain text first, HTML preferred)."""
@@ -143,9 +177,25 @@ class Renderer:
         msg["List-Unsubscribe"] = f"<{self.unsubscribe_url(token)}>, <{mailto}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         msg["Auto-Submitted"] = "auto-generated"
-        msg.set_content(rendered.text, subtype="plain", cte="quoted-printable")
-        msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+        msg["MIME-Version"] = "1.0"
+        msg.make_alternative()
+        # "=_" never occurs in quoted-printable text, so this boundary cannot collide with the
+        # parts, and the generator need not scan them for a free one.
+        msg.set_boundary(f"=_policytrack_{hashlib.sha256(msg['Message-ID'].encode()).hexdigest()[:24]}")
+        msg.attach(_text_part(rendered.text, "plain"))
+        msg.attach(_text_part(rendered.html, "html"))
         return msg
+
+
+def _text_part(body: str, subtype: str) -> MIMEPart:
+    """A UTF-8 text part, quoted-printable. Same bytes as ``set_content(cte="quoted-printable")``
+    would give, but encoded by binascii in C: the pure-Python encoder was most of the cost of a
+    digest (see benchmarks/bench_digest.py)."""
+    part = MIMEPart(policy=policy.default)
+    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_payload(binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii"))
+    return part
 
 
 def _from_address(text: str) -> Address:
@@ -159,8 +209,6 @@ def _from_address(text: str) -> Address:
 
 
 def _list_id(text: str) -> str:
-    import re
-
     if not re.fullmatch(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", text or ""):
         raise DigestError(f"digest.list_id must be a dotted name like 'digest.example.org', got {text!r}")
     return text

@@ -23,6 +23,7 @@ from ..model import Note
 from ..store import Store
 from .errors import DigestError
 from .ledger import MIN_GAP, Ledger
+from .ledger import Entry as LedgerEntry
 from .render import Renderer
 from .selection import Period, SearchBackend, Selector
 from .smtp import ConnectError, DeliveryError, Mailer
@@ -62,13 +63,10 @@ Progress = Callable[[Result], None]
 
 def search_backend(settings: Settings) -> SearchBackend:
     """The configured search index (for saved searches), or a DigestError saying why not."""
+    from indexer import open_backend  # the index is downstream of the store, like the digest
+
     try:
-        import indexer
-        opener = getattr(indexer, "open_backend")
-    except (ImportError, AttributeError):
-        raise DigestError("saved searches need the search index, but indexer.open_backend is not available") from None
-    try:
-        return opener(settings)
+        return open_backend(settings)
     except PolicytrackError as e:
         raise DigestError(f"cannot open the search index for saved searches: {e}") from None
 
@@ -144,11 +142,12 @@ class DigestRun:
                 progress(result)
         return report
 
-    def plan(self):
+    def plan(self) -> list[LedgerEntry]:
+        """Write this run's ledger entries (see ``Ledger.plan``) and return them."""
         return self.ledger.plan(list(self.subscribers.all()), self.now, min_gap=self.min_gap)
 
     def send(self, mailer: Mailer, *, resend_uncertain: bool = False, progress: Progress | None = None,
-             plan=None) -> RunReport:
+             plan: list[LedgerEntry] | None = None) -> RunReport:
         """Send every planned digest once; see ``ledger`` for what each state means."""
         report = RunReport()
         entries = self.plan() if plan is None else plan
@@ -172,7 +171,7 @@ class DigestRun:
                 progress(result)
         return report
 
-    def _send_one(self, mailer: Mailer, entry, sub: Subscriber, envelope_from: str, resend_uncertain: bool,
+    def _send_one(self, mailer: Mailer, entry: LedgerEntry, sub: Subscriber, envelope_from: str, resend_uncertain: bool,
                   stopped: str) -> tuple[Result, bool]:
         """The outcome for one ledger entry, and whether the SMTP connection was lost."""
         ledger, now = self.ledger, self.now

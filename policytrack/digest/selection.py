@@ -26,11 +26,18 @@ from .subscribers import Subscriber
 log = logging.getLogger(__name__)
 
 FIRST_PERIOD = timedelta(days=7)
+# A digest is read, not searched: past this many documents a dossier shows "and N more" with a
+# link to its page (which lists them all).
+MAX_DOCUMENTS_PER_DOSSIER = 10
 NOTE_TYPES = ("briefing", "recommendation")
 
 
 class SearchBackend(Protocol):
+    """What the digest needs of ``indexer.base.Backend``."""
+
     def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterable[str]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class Dossier:
     url: str
     stage: str = ""
     entries: tuple[Entry, ...] = ()
+    more: int = 0  # documents left out of ``entries`` (see MAX_DOCUMENTS_PER_DOSSIER)
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ class DigestContent:
 
     @property
     def count(self) -> int:
-        return sum(len(d.entries) for d in self.dossiers) + len(self.notes)
+        return sum(len(d.entries) + d.more for d in self.dossiers) + len(self.notes)
 
 
 @dataclass
@@ -228,12 +236,13 @@ class Selector:
             entries = groups[reference]
             docs = sorted((e for e in entries if e.kind == "document"),
                           key=lambda e: (e.date or date.min, e.title), reverse=True)
-            entries = [e for e in entries if e.kind == "procedure"] + docs
+            more = max(len(docs) - MAX_DOCUMENTS_PER_DOSSIER, 0)
+            entries = [e for e in entries if e.kind == "procedure"] + docs[:MAX_DOCUMENTS_PER_DOSSIER]
             if reference is None:
-                out.append(Dossier(None, "", "", "", tuple(entries)))
+                out.append(Dossier(None, "", absolute(self.base_url, ""), "", tuple(entries), more))
                 continue
             proc = self.procedures.get(reference)
             out.append(Dossier(reference, proc.title if proc else reference,
                                absolute(self.base_url, item_path(f"proc:{reference}")),
-                               proc.stage if proc else "", tuple(entries)))
+                               proc.stage if proc else "", tuple(entries), more))
         return tuple(out)

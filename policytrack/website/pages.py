@@ -145,7 +145,9 @@ def _dossier(model: SiteModel, proc: Procedure) -> Page:
                 "final_doc": model.doc_for_celex(proc.final_act)}
 
     deps = (_h(model, proc.id), ",".join(_h(model, d) for d in doc_ids), _notes_key(model, notes),
-            ",".join(t.slug for t in topics), model.today.isoformat() if proc.events else "")
+            ",".join(t.slug for t in topics),
+            # The timeline marks events from today on as future: it changes when one passes.
+            str(len(proc.past(model.today))))
     return Page(urls.dossier_path(proc.reference), "dossier.html", context, deps,
                 title=f"{proc.reference} {proc.title}", lastmod=_lastmod(model, proc.id))
 

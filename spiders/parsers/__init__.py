@@ -7,6 +7,7 @@ a bot challenge, a truncated or malformed response all become one-line ParseErro
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 import lxml.etree
@@ -46,13 +47,19 @@ def parse(kind: str, body: Body, url: str = "") -> list[Item]:
         parser = PARSERS[kind]
     except KeyError:
         raise ParseError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}") from None
+    # Only a web address is an item's URL (and a source of ids); anything else (a file name)
+    # is only used to say where an error is.
+    web = url if isinstance(url, str) and re.match(r"^https?://\S+$", url) else ""
+    where = " ".join(str(url or "").split()) or "(no url)"
     try:
-        return parser(body, url)
-    except ParseError:
-        raise
+        return parser(body, web)
+    except ParseError as e:
+        if web or where == "(no url)":
+            raise
+        raise ParseError(str(e).replace("(no url)", where, 1)) from None
     except _MALFORMED as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ParseError(f"{url or '(no url)'}: malformed {kind}: {first[:300]}") from e
+        raise ParseError(f"{where}: malformed {kind}: {first[:300]}") from e
 
 
 __all__ = ["parse", "PARSERS", "KINDS", "ParseError"]

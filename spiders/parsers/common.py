@@ -150,3 +150,24 @@ def doc_type_from_celex(celex: str) -> str:
     if c.sector == "5" and c.descriptor in PREPARATORY_TYPES:
         return doc_type_from_words(PREPARATORY_TYPES[c.descriptor])
     return doc_type_from_words(c.document_type)
+
+
+def head_meta(root) -> dict[str, str]:
+    """``<meta name|property=… content=…>`` of the page head, read once (not by XPath over the page)."""
+    head = root.find("head")
+    out: dict[str, str] = {}
+    for meta in (head.iterfind("meta") if head is not None else ()):
+        key = meta.get("name") or meta.get("property")
+        if key and key not in out:
+            out[key] = clean(meta.get("content"))
+    return out
+
+
+def block_text(element) -> str:
+    """The text of a large element (a full act), whitespace-normalised. The source's line breaks
+    are layout, not paragraphs, so they are not kept."""
+    text = _NORMALIZE(element)  # libxml2 does it in C, five times faster than Python here
+    return text.replace("\xa0", " ").replace("\x00", "") if isinstance(text, str) else ""
+
+
+_NORMALIZE = lxml.etree.XPath("normalize-space(.)")

@@ -8,7 +8,7 @@ from policytrack.identifiers import find_procedures, normalise_procedure
 from policytrack.errors import IdentifierError
 from policytrack.model import Document
 
-from .common import Body, clean, doc_type_from_words, fail, load_html, parse_date, text_of
+from .common import Body, clean, doc_type_from_words, fail, head_meta, load_html, parse_date, text_of
 
 EP = "https://www.europarl.europa.eu"
 _PRESS_ID = re.compile(r"/press-room/(\d{8}IPR\d{3,6})")
@@ -17,8 +17,7 @@ _SERIES = {"A": "report", "B": "resolution", "TA": "text adopted", "RC": "resolu
 
 
 def _meta(root, attribute: str, name: str) -> str:
-    values = root.xpath(f'//meta[@{attribute}="{name}"]/@content')
-    return clean(values[0]) if values else ""
+    return head_meta(root).get(name, "")
 
 
 def parse_press_release(body: Body, url: str = "") -> list[Document]:
@@ -68,9 +67,9 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     identifier, language = m.group(1), m.group(2).lower()
     header = root.xpath('//h1[contains(@class,"es_title-h1")]/following-sibling::p[1]')
     header_text = text_of(header[:1])
-    procs = find_procedures(header_text) or find_procedures(text_of(root.xpath('//*[@id="website-body"]')[:1]))
+    procs = find_procedures(header_text) or find_procedures(text_of(root.xpath('id("website-body")')[:1]))
     series = identifier.split("-", 1)[0]
-    body_el = root.xpath('//div[contains(@class,"red:section")] | //*[@id="_section1"]/ancestor::div[1]')
+    body_el = root.xpath('id("_section1")/ancestor::div[1]')
     text = text_of(body_el[:1]) if body_el else ""
     author = _meta(root, "name", "author")
     return [Document(

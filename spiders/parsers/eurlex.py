@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+import lxml.etree
+
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_celex, is_celex, normalise_celex, normalise_procedure, parse_eli, parse_oj_reference
 from policytrack.model import Document, Event, Procedure
 
-from .common import Body, clean, doc_type_from_celex, doc_type_from_words, fail, load_html, parse_date, text_of
+from .common import (Body, block_text, clean, doc_type_from_celex, doc_type_from_words, fail, head_meta, load_html,
+                     parse_date, text_of)
 
 EURLEX = "https://eur-lex.europa.eu"
 _EP_PUBLIC_REGISTER = re.compile(r"^P(\d{1,2})_([A-Z]{1,3})\((\d{4})\)(\d{4})$")
@@ -34,8 +37,7 @@ def procedure_url(reference: str) -> str:
 
 
 def _meta(root, name: str) -> str:
-    values = root.xpath(f'//meta[@name="{name}"]/@content')
-    return clean(values[0]) if values else ""
+    return head_meta(root).get(name, "")
 
 
 def _definitions(root) -> list[tuple[str, object]]:
@@ -48,13 +50,20 @@ def _definitions(root) -> list[tuple[str, object]]:
     return out
 
 
+# id() is a hash lookup in libxml2's HTML documents; //*[@id=…] would scan the whole page.
+_X_DOC_PARTS = lxml.etree.XPath('id("PP1Contents") | id("document1") | id("text") | id("TexteOnly") | id("title")')
+
+
 def parse_document(body: Body, url: str = "") -> list[Document]:
     """A ``legal-content/EN/ALL|TXT/?uri=CELEX:…`` page → one Document."""
     kind = "EUR-Lex document page"
     root = load_html(body, url, kind)
-    doc_ref = _meta(root, "WT.z_docID")
-    title = _meta(root, "WT.z_docTitle")
-    if not doc_ref or not root.xpath('//*[@id="PP1Contents" or @id="document1"]'):
+    meta = head_meta(root)
+    doc_ref, title = meta.get("WT.z_docID", ""), meta.get("WT.z_docTitle", "")
+    parts: dict[str, object] = {}
+    for element in _X_DOC_PARTS(root):
+        parts.setdefault(element.get("id"), element)
+    if not doc_ref or not ("PP1Contents" in parts or "document1" in parts):
         raise fail(url, kind, "no EUR-Lex document metadata (WT.z_docID / PP1Contents)")
     celex = normalise_celex(doc_ref) if is_celex(doc_ref) else None
     if celex is None:
@@ -64,9 +73,10 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     if item_id is None:
         raise fail(url, kind, f"document reference {doc_ref[:60]!r} is neither a CELEX number nor an EP reference")
     if not title:
-        title = text_of(root.xpath('//*[@id="title"]')[:1]) or text_of(root.xpath("//h1")[:1])
+        title = text_of(parts.get("title")) or text_of(root.xpath("//h1")[:1])
     eli = None
-    for about in root.xpath('//meta[@typeof="eli:LegalResource"]/@about'):
+    head = root.find("head")
+    for about in (m.get("about") for m in (head.iterfind("meta") if head is not None else ()) if m.get("typeof") == "eli:LegalResource"):
         try:
             eli = str(parse_eli(about))
             break
@@ -105,13 +115,13 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
                 procedure = None
         elif low.startswith("eurovoc"):
             eurovoc = [text_of(li) for li in dd.xpath(".//li")] or [value]
-    header = text_of(root.xpath('//*[@id="PP1Contents"]')[:1])
+    header = text_of(parts.get("PP1Contents"))
     try:
         dates["publication"] = parse_oj_reference(header).date
     except IdentifierError:
         pass
-    text_el = root.xpath('//*[@id="text"]') or root.xpath('//*[@id="TexteOnly"]')
-    text = "\n".join(clean(t) for t in text_el[0].itertext() if clean(t)) if text_el else ""
+    text_el = parts.get("text") if parts.get("text") is not None else parts.get("TexteOnly")
+    text = block_text(text_el) if text_el is not None else ""
     return [Document(
         id=item_id, title=title, source="eurlex", url=url or (document_url(celex) if celex else ""),
         doc_type=doc_type, celex=celex, eli=eli, procedure=procedure, date=date_doc, dates=dates,
@@ -123,17 +133,27 @@ _COMPLETED = re.compile(r"publication in the official journal|signature by the p
 _WITHDRAWN = re.compile(r"withdraw", re.I)
 
 
+_LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}_[A-Z]{1,3}\(\d{4}\)\d{4}))", re.I)
+_X_HREFS = lxml.etree.XPath(".//a/@href")
+_X_BLOCKS = lxml.etree.XPath('//div[contains(@class,"cd-timeline__content")]')
+_X_ROWS = lxml.etree.XPath('.//div[contains(concat(" ",@class," ")," eventRow ")]')
+_X_ACTOR = lxml.etree.XPath('.//h3[not(contains(@class,"pdfOnly"))]')
+_X_CELL = {name: lxml.etree.XPath(f'./div[contains(@class,"{name}")]') for name in ("eventTitle", "eventDate")}
+_X_TITLE = lxml.etree.XPath('.//*[contains(@class,"VMIMore")]')
+_X_REF = lxml.etree.XPath('//p[contains(@class,"DocumentTitle")]')
+_X_PLAYERS = lxml.etree.XPath(
+    './/dt[normalize-space()="Parliamentary committee responsible" or normalize-space()="Leading service:"'
+    ' or normalize-space()="Leading person:"]/following-sibling::dd[1]')
+
+
 def _linked_documents(element) -> list[str]:
     out = []
-    for href in element.xpath(".//a/@href"):
-        target = unquote(href)
-        m = re.search(r"uri=celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})", target, re.I)
-        if m and is_celex(m.group(1)) and not m.group(1).startswith("1"):  # skip Treaty articles
-            out.append(f"celex:{normalise_celex(m.group(1))}")
-            continue
-        m = re.search(r"uri=EP:(P\d{1,2}_[A-Z]{1,3}\(\d{4}\)\d{4})", target)
-        if m and ep_doc_id(m.group(1)):
-            out.append(ep_doc_id(m.group(1)))
+    for m in _LINKED.finditer(unquote(" ".join(_X_HREFS(element)))):
+        celex, ep = m.group(1), m.group(2)
+        if celex and is_celex(celex) and not celex.startswith("1"):  # skip Treaty articles (legal bases)
+            out.append(f"celex:{normalise_celex(celex)}")
+        elif ep and ep_doc_id(ep):
+            out.append(ep_doc_id(ep))
     return out
 
 
@@ -141,9 +161,10 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     """A ``procedure/EN/2021_106`` page → one Procedure with its timeline."""
     kind = "EUR-Lex procedure page"
     root = load_html(body, url, kind)
-    ref_text = text_of(root.xpath('//p[contains(@class,"DocumentTitle")]')[:1])
-    if not ref_text or not root.xpath('//div[contains(@class,"eventRow")]'):
-        raise fail(url, kind, "no procedure reference or timeline (DocumentTitle / eventRow)")
+    ref_text = text_of(_X_REF(root)[:1])
+    blocks = _X_BLOCKS(root)
+    if not ref_text or not blocks:
+        raise fail(url, kind, "no procedure reference or timeline (DocumentTitle / cd-timeline)")
     try:
         reference = normalise_procedure(ref_text)
     except IdentifierError as e:
@@ -151,29 +172,26 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     title = _meta(root, "WT.z_docTitle") or f"Procedure {reference}"
     events, documents, key_players = [], [], []
     final_act = None
-    for row in root.xpath('//div[contains(@class,"eventRow")]'):
-        when = parse_date(text_of(row.xpath('.//div[contains(@class,"eventDate")]')[:1]))
-        what = text_of(row.xpath('.//div[contains(@class,"eventTitle")]//*[contains(@class,"VMIMore")]')[:1]) \
-            or text_of(row.xpath('.//div[contains(@class,"eventTitle")]')[:1])
-        if when is None or not what:
-            continue
-        actor = text_of(row.xpath('./ancestor::div[contains(@class,"cd-timeline__content")][1]'
-                                  '//h3[not(contains(@class,"pdfOnly"))]')[:1])
-        details = row.getnext()
-        linked = _linked_documents(row)
-        if details is not None and "eventRow" not in (details.get("class") or ""):
-            linked += _linked_documents(details)
-            for dt in details.xpath(".//dt"):
-                label = text_of(dt).rstrip(":")
-                dd = dt.getnext()
-                if label in ("Parliamentary committee responsible", "Leading service", "Leading person") and dd is not None:
-                    key_players.append(text_of(dd))
-        for doc in linked:
-            if doc.startswith("celex:3") and _COMPLETED.search(what):
-                final_act = doc[6:]
-        events.append(Event(date=when, title=what, actor=actor, documents=linked,
-                            url=f"{procedure_url(reference)}#{row.get('id') or ''}".rstrip("#")))
-        documents += linked
+    base = procedure_url(reference)
+    for block in blocks:
+        actor = text_of(_X_ACTOR(block)[:1])
+        for row in _X_ROWS(block):
+            when = parse_date(text_of(_X_CELL["eventDate"](row)[:1]))
+            title_cell = _X_CELL["eventTitle"](row)[:1]
+            what = text_of(_X_TITLE(title_cell[0])[:1]) if title_cell else ""
+            if when is None or not what:
+                continue
+            details = row.getnext()
+            linked = _linked_documents(row)
+            if details is not None and "eventRow" not in (details.get("class") or ""):
+                linked += _linked_documents(details)
+                key_players += [text_of(dd) for dd in _X_PLAYERS(details)]
+            for doc in linked:
+                if doc.startswith("celex:3") and _COMPLETED.search(what):
+                    final_act = doc[6:]
+            events.append(Event(date=when, title=what, actor=actor, documents=linked,
+                                url=f"{base}#{row.get('id')}" if row.get("id") else base))
+            documents += linked
     if not events:
         raise fail(url, kind, "timeline has no dated events")
     eurovoc = [text_of(a) for a in root.xpath('//dd[@id="eurovocProc"]//a')]

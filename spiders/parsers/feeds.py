@@ -46,16 +46,17 @@ def entries(body: Body, url: str = "") -> list[FeedEntry]:
         raise fail(url, kind, "no RSS or Atom document")
     out = []
     for entry in parsed.entries:
-        link = clean(entry.get("link"))
+        link = clean(dict(entry).get("link"))
         if not re.match(r"^https?://\S+$", link):
             continue
-        stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+        raw = dict(entry)  # plain dict access: no feedparser deprecation fallbacks
+        stamp = raw.get("updated_parsed") or raw.get("published_parsed")
         try:
             updated = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
         except (ValueError, AttributeError):
             updated = None
-        out.append(FeedEntry(link, clean(entry.get("title")) or link, updated,
-                             f"{link}#{clean(entry.get('updated') or entry.get('published'))}"))
+        out.append(FeedEntry(link, clean(raw.get("title")) or link, updated,
+                             f"{link}#{clean(raw.get('updated') or raw.get('published'))}"))
     return out
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
+import lxml.etree
+
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_celex, normalise_procedure
 from policytrack.model import Document, Event, Procedure
@@ -25,22 +27,38 @@ def summary_url(summary_id: str) -> str:
     return f"{OEIL}/document-summary?id={summary_id}"
 
 
-def _section(root, heading: str):
-    found = root.xpath(f'//div[contains(@class,"oeil-spy-section")][.//h2[normalize-space()="{heading}"]]')
-    return found[0] if found else None
+_X_SECTIONS = lxml.etree.XPath('//div[contains(@class,"oeil-spy-section")]')
+_X_H2 = lxml.etree.XPath(".//h2")
+
+
+def _sections(root) -> dict[str, object]:
+    """The page's sections by their heading ("Key events", "Final act"…), found in one pass."""
+    out: dict[str, object] = {}
+    for section in _X_SECTIONS(root):
+        heading = _X_H2(section)
+        if heading:
+            out.setdefault(text_of(heading[0]), section)
+    return out
+
+
+_X_HREFS = lxml.etree.XPath(".//a/@href")
+# Rapporteurs, not the shadow rapporteurs folded away under them.
+_X_RAPPORTEURS = lxml.etree.XPath("./td[1]//a[contains(@class,'rapporteur')][not(ancestor::div[contains(@id,'Shadow')])]")
+_NUMDOC = re.compile(r"numdoc=([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})")
 
 
 def _linked(element) -> list[str]:
     """Ids of the documents a table cell links to: EP documents, CELEX numbers, OEIL summaries."""
     out = []
-    for href in element.xpath(".//a/@href"):
+    for href in _X_HREFS(element):
         m = _DOCEO.search(href)
         if m:
             out.append(f"ep:{m[1]}-{m[2]}-{m[3]}-{m[4]}")
             continue
-        m = re.search(r"numdoc=([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})", href)
-        if m and find_celex(f"CELEX:{m[1]}"):
-            out.append(f"celex:{find_celex('CELEX:' + m[1])[0]}")
+        m = _NUMDOC.search(href)
+        celex = find_celex(f"CELEX:{m[1]}") if m else []
+        if celex:
+            out.append(f"celex:{celex[0]}")
         elif "document-summary?id=" in href:
             out.append(f"oeil-summary:{href.rsplit('=', 1)[-1]}")
     return out
@@ -51,6 +69,8 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     kind = "OEIL procedure file"
     root = load_html(body, url, kind)
     ref_text = text_of(root.xpath('//h2[contains(@class,"es_title-h1")]')[:1])
+    sections = _sections(root)
+    _section = lambda _root, heading: sections.get(heading)
     if not ref_text or _section(root, "Key events") is None:
         raise fail(url, kind, "no procedure reference heading or 'Key events' section")
     try:
@@ -82,8 +102,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     if players is not None:
         for row in players.xpath(".//table/tbody/tr[th]"):
             committee = text_of(row.xpath("./th")[:1])
-            rapporteurs = [text_of(a) for a in row.xpath("./td[1]//a[contains(@class,'rapporteur')]")
-                           if not a.xpath("ancestor::div[contains(@id,'Shadow')]")]
+            rapporteurs = [text_of(a) for a in _X_RAPPORTEURS(row)]
             if committee:
                 key_players.append(committee + (f" — rapporteur: {', '.join(rapporteurs)}" if rapporteurs else ""))
     stage = ""

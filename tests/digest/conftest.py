@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -135,6 +135,9 @@ class Recorder:
     drop_at_mail_after: int | None = None  # after N accepted messages: drop every connection
     drop_in_data_after: int | None = None  # after N accepted: drop the next one during DATA
     down: bool = False
+    hold_data_after: int | None = None  # after N accepted: hold the next DATA until ``release``
+    data_held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def recipients(self) -> list[str]:
@@ -165,6 +168,12 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.hold_data_after is not None and len(self.messages) >= self.hold_data_after:
+            self.hold_data_after = None
+            self.data_held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+            return "451 4.3.0 not accepted"
         with self.lock:
             if self.drop_in_data_after is not None and len(self.messages) >= self.drop_in_data_after:
                 self.drop_in_data_after = None

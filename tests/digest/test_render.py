@@ -11,6 +11,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from policytrack.digest import render as render_module
 from policytrack.digest.errors import DigestError
@@ -158,3 +161,50 @@ def test_every_catalogue_translates_every_template_message():
             continue
         catalogue = json.loads(folder.joinpath("locales", f"{language}.json").read_text("utf-8"))
         assert sorted(msgids - set(catalogue)) == [], language
+
+
+def test_left_out_documents_link_to_the_dossier(settings, store):
+    from policytrack.digest.selection import Dossier, DigestContent, Entry
+
+    entries = tuple(Entry(f"ep:d{i}", "document", f"Doc {i}", f"{BASE_URL}documents/ep-d{i}/") for i in range(2))
+    content = DigestContent(WEEK, (Dossier("2022/0051(COD)", "CSDDD", f"{BASE_URL}dossiers/2022-0051-cod/",
+                                           entries=entries, more=7),))
+    rendered = Renderer(settings).render(ANA, content)
+    assert f"… and 7 more documents: {BASE_URL}dossiers/2022-0051-cod/" in rendered.text
+    assert re.search(r'<a href="https://tracker.example.org/dossiers/2022-0051-cod/"[^>]*>… and 7 more documents</a>',
+                     rendered.html)
+    assert rendered.subject.endswith(": 9 updates")
+
+
+def test_no_header_injection_from_scraped_titles(tmp_path, settings):
+    from policytrack.model import Document
+    from policytrack.store import Store
+
+    with Store(tmp_path / "evil.sqlite3") as store:
+        store.upsert([Document(id="press:evil", title="Report\r\nBcc: victim@example.org\r\n\r\n<b>x</b>",
+                               source="ep-press", topics=("due-diligence",))], NOW - timedelta(days=1))
+        content = Selector(store, settings, now=NOW, notes=[]).select(ANA, WEEK)
+        raw = Renderer(settings).message(ANA, content, NOW).as_bytes(policy=policy.SMTP)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None
+    assert "Report Bcc: victim@example.org <b>x</b>" in parsed.get_body(("plain",)).get_content()
+    assert "Report Bcc: victim@example.org &lt;b&gt;x&lt;/b&gt;" in parsed.get_body(("html",)).get_content()
+
+
+@given(name=st.text(max_size=60))
+@hsettings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_name_is_refused_or_stays_inside_the_to_header(settings, content, name):
+    from policytrack.digest.subscribers import clean_name
+    from policytrack.errors import PolicytrackError
+
+    try:
+        name = clean_name(name)
+    except PolicytrackError:
+        return
+    raw = Renderer(settings).message(replace(ANA, name=name), content, NOW).as_bytes(policy=policy.SMTP)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert [a.addr_spec for a in parsed["To"].addresses] == ["ana@example.org"]
+    assert parsed["To"].addresses[0].display_name == name
+    assert sorted(set(parsed.keys())) == sorted([
+        "Subject", "From", "To", "Date", "Message-ID", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
+        "Auto-Submitted", "MIME-Version", "Content-Type"])

@@ -95,3 +95,19 @@ def test_period_must_be_aware_and_non_empty():
         Period(NOW, NOW)
     with pytest.raises(DigestError):
         Period(NOW.replace(tzinfo=None) - timedelta(days=1), NOW.replace(tzinfo=None))
+
+
+def test_a_busy_dossier_shows_the_newest_documents_and_counts_the_rest(store, settings):
+    from policytrack.digest.selection import MAX_DOCUMENTS_PER_DOSSIER
+    from policytrack.model import Document
+
+    extra = MAX_DOCUMENTS_PER_DOSSIER + 3
+    store.upsert([Document(id=f"ep:amendment-{i:02d}", title=f"Amendment {i}", source="ep-odp", doc_type="amendments",
+                           procedure="2022/0051(COD)", date=NOW.date() - timedelta(days=30 - i),
+                           topics=("due-diligence",)) for i in range(extra)], NOW - timedelta(days=1))
+    content = Selector(store, settings, now=NOW, notes=[]).select(sub("due-diligence"), WEEK)
+    dossier = content.dossiers[0]
+    docs = [e for e in dossier.entries if e.kind == "document"]
+    assert len(docs) == MAX_DOCUMENTS_PER_DOSSIER and dossier.more == extra + 1 - MAX_DOCUMENTS_PER_DOSSIER
+    assert docs[0].item_id == "press:20250307IPR1"  # newest first
+    assert content.count == 1 + extra + 1  # the procedure, the amendments, the press release

@@ -236,3 +236,11 @@ def test_404_page_uses_absolute_links(demo_site: Path):
     html = (demo_site / "404.html").read_text("utf-8")
     assert 'href="http://127.0.0.1:8000/static/site.css"' in html
     assert 'href="http://127.0.0.1:8000/search/"' in html
+
+
+def test_next_day_rerenders_only_date_dependent_pages(tmp_path, demo_store, content):
+    out = tmp_path / "out"
+    build_site(options(out, demo_store, content))
+    result = build_site(options(out, demo_store, content, now=NOW + timedelta(days=1)))
+    assert not result.up_to_date
+    assert result.written == 1  # the home page: its upcoming dates start today

@@ -58,7 +58,7 @@ def test_document_txt_page_32017R2403(real_fixtures):
     assert doc.id == "celex:32017R2403"
     assert doc.eli == "http://data.europa.eu/eli/reg/2017/2403/oj"
     assert doc.dates == {"publication": date(2017, 12, 28)}
-    assert doc.text.startswith("28.12.2017\nEN\nOfficial Journal of the European Union")
+    assert doc.text.startswith("28.12.2017 EN Official Journal of the European Union L 347/81 REGULATION (EU) 2017/2403")
 
 
 def test_document_page_ep_report(real_fixtures):

@@ -1,0 +1,21 @@
+"""Fixtures of the spider tests: a project folder with its own data dir, child crawls guarded."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder with a policytrack.toml whose data dir is inside it; crawls started from here
+    run in child processes that can only reach loopback addresses."""
+    (tmp_path / "policytrack.toml").write_text('[project]\ndata_dir = "data"\ncontact_email = "test@example.org"\n', "utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("POLICYTRACK_CONFIG", raising=False)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")])))
+    return tmp_path

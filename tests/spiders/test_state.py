@@ -1,0 +1,26 @@
+"""The crawl state kept between runs."""
+
+from spiders.state import CrawlState
+
+
+def test_state_round_trip_and_forget(tmp_path):
+    path = tmp_path / "crawl" / "eurlex.json"
+    state = CrawlState(path)
+    state.remember_validators("https://x/feed", '"abc"', "Tue, 14 Nov 2023 22:13:20 GMT")
+    state.remember_content("https://x/page", b"<html>1</html>")
+    state.mark_seen("https://x/page#Fri, 05 Jul 2024")
+    state.save()
+    again = CrawlState(path)
+    assert again.validators_for("https://x/feed") == {"etag": '"abc"', "last_modified": "Tue, 14 Nov 2023 22:13:20 GMT"}
+    assert again.unchanged("https://x/page", b"<html>1</html>")
+    assert not again.unchanged("https://x/page", b"<html>2</html>")
+    assert again.seen("https://x/page#Fri, 05 Jul 2024")
+    again.forget("https://x/feed")
+    assert again.validators_for("https://x/feed") == {}
+
+
+def test_damaged_state_means_a_full_refetch(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text("{not json")
+    state = CrawlState(path)
+    assert state.entries == set() and state.hashes == {}
