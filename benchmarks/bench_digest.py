@@ -70,11 +70,16 @@ def _own_corpus(n_docs: int, n_procs: int, rng: random.Random) -> tuple[list[Pro
     return procs, docs
 
 
+CORPUS_SOURCE = ["own seeded generator"]
+
+
 def corpus(n_docs: int, n_procs: int, seed: int = 7) -> tuple[list[Procedure], list[Document]]:
     try:
         from benchmarks import corpus as shared  # type: ignore[import-not-found]
 
-        return list(shared.generate_procedures(n_procs)), list(shared.generate_documents(n_docs))
+        out = list(shared.generate_procedures(n_procs)), list(shared.generate_documents(n_docs))
+        CORPUS_SOURCE[0] = "benchmarks/corpus.py"
+        return out
     except (ImportError, AttributeError, TypeError):
         return _own_corpus(n_docs, n_procs, random.Random(seed))
 
@@ -131,7 +136,8 @@ def main() -> None:
         backend = indexer.open_backend(settings)
         backend.index([(r.item, r.last_changed) for r in store.records()], rebuild=True)
         console.print(f"corpus: {args.procedures} procedures, {args.documents + NEW_PER_WEEK} documents, "
-                      f"{args.subscribers:,} subscribers (set-up {time.perf_counter() - start:.1f} s)")
+                      f"{args.subscribers:,} subscribers from the {CORPUS_SOURCE[0]} "
+                      f"(set-up {time.perf_counter() - start:.1f} s)")
         subs = list(book.all(active_only=True))
         period = Period(NOW - timedelta(days=7), NOW)
         renderer = Renderer(settings)

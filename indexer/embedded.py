@@ -23,6 +23,7 @@ from .query import parse
 
 FACET_SIZE = 10
 BATCH = 500
+SEP = "\x1f"  # joins multi-valued facet values in one column (never in scraped text: model strips controls)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, title TEXT NOT NULL,
@@ -33,7 +34,10 @@ CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
 CREATE INDEX IF NOT EXISTS docs_changed ON docs(changed);
 CREATE TABLE IF NOT EXISTS terms (doc INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, norm TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS terms_lookup ON terms(field, norm, doc);
-CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc, field, value);
+CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc);
+CREATE TABLE IF NOT EXISTS fac (
+    rowid INTEGER PRIMARY KEY, doc_type TEXT, year INTEGER, proc_type TEXT, stage TEXT, topics TEXT, authors TEXT
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -78,7 +82,7 @@ class EmbeddedBackend(Backend):
             self.conn.execute("BEGIN IMMEDIATE")
             if rebuild:
                 # executescript() would commit: run each statement inside this transaction.
-                for table in ("fts", "terms", "docs"):
+                for table in ("fts", "terms", "fac", "docs"):
                     self.conn.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in SCHEMA.split(";"):
                     if statement.strip():
@@ -113,17 +117,19 @@ class EmbeddedBackend(Backend):
         batch = list({r.id: r for r in batch}.values())
         if not fresh:
             self._delete_ids([r.id for r in batch])
-        docs, fts, terms = [], [], []
+        docs, fts, terms, fac = [], [], [], []
         for rec in batch:
             rowid, next_id = next_id, next_id + 1
             docs.append((rowid, rec.id, rec.kind, rec.title, rec.doc_type, rec.date, rec.year, rec.proc_type,
                          rec.stage, rec.url, rec.procedure, rec.celex, json.dumps(rec.topics), rec.lead, rec.changed))
             fts.append((rowid, rec.title, rec.body, rec.meta))
             terms.extend(_term_rows(rowid, rec))
+            fac.append((rowid, rec.doc_type, rec.year, rec.proc_type, rec.stage, SEP.join(rec.topics), SEP.join(rec.authors)))
         c = self.conn
         c.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", docs)
         c.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", fts)
         c.executemany("INSERT INTO terms VALUES (?,?,?,?)", terms)
+        c.executemany("INSERT INTO fac VALUES (?,?,?,?,?,?,?)", fac)
         return next_id
 
     def _delete_ids(self, ids: list[str]) -> None:
@@ -136,6 +142,7 @@ class EmbeddedBackend(Backend):
             args = [(r,) for r in rowids]
             self.conn.executemany("DELETE FROM fts WHERE rowid = ?", args)
             self.conn.executemany("DELETE FROM terms WHERE doc = ?", args)
+            self.conn.executemany("DELETE FROM fac WHERE rowid = ?", args)
             self.conn.executemany("DELETE FROM docs WHERE rowid = ?", args)
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -197,11 +204,7 @@ class EmbeddedBackend(Backend):
         base, rid, args = self._from(comp, need_docs=False)
         facet_list: tuple[Facet, ...] = ()
         if facets:
-            c.execute("DROP TABLE IF EXISTS temp.m")
-            c.execute(f"CREATE TEMP TABLE m AS SELECT {rid} AS r FROM {base}", args)
-            total = c.execute("SELECT count(*) FROM temp.m").fetchone()[0]
-            facet_list = self._facets()
-            c.execute("DROP TABLE temp.m")
+            total, facet_list = self._facets(base, rid, args)
         else:
             total = c.execute(f"SELECT count(*) FROM {base}", args).fetchone()[0]
         return SearchResult(query, total, self._hits(page_rows, comp.match), facet_list, page, per_page)
@@ -222,21 +225,30 @@ class EmbeddedBackend(Backend):
             hits.append(_hit(docs[rowid], -float(rank) or 0.0, snip))
         return tuple(hits)
 
-    def _facets(self) -> tuple[Facet, ...]:
-        """All six facets in two passes over the matches: one over docs, one over terms."""
-        counts: dict[str, Counter] = {name: Counter() for name, _ in FACETS}
-        for doc_type, year, proc_type, stage, n in self.conn.execute(
-                "SELECT d.doc_type, d.year, d.proc_type, d.stage, count(*) FROM temp.m JOIN docs d ON d.rowid = m.r "
-                "GROUP BY 1, 2, 3, 4"):
-            for name, value in (("type", doc_type), ("year", year), ("procedure_type", proc_type), ("stage", stage)):
-                if value is not None:
-                    counts[name][str(value)] += n
-        for field, value, n in self.conn.execute(
-                "SELECT t.field, t.value, count(*) FROM temp.m JOIN terms t ON t.doc = m.r "
-                "WHERE t.field IN ('topic', 'author') GROUP BY 1, 2"):
-            counts[field][value] += n
-        return tuple(Facet(name, tuple(sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]))
-                     for name, _ in FACETS)
+    def _facets(self, base: str, rid: str, args: list) -> tuple[int, tuple[Facet, ...]]:
+        """The total and the six facets: one GROUP BY per facet over ``fac``.
+
+        ``fac`` is a narrow copy of the facet values (multi-valued ones joined by SEP: few
+        distinct combinations, split and summed here), so each pass touches few pages. CROSS
+        JOIN keeps the matches as the outer loop. Every item has a type, so the type counts
+        add up to the total.
+        """
+        out, total = [], 0
+        for name, column in (("topic", "topics"), ("type", "doc_type"), ("author", "authors"), ("year", "year"),
+                             ("procedure_type", "proc_type"), ("stage", "stage")):
+            counts: Counter = Counter()
+            for value, n in self.conn.execute(
+                    f"SELECT f.{column}, count(*) FROM (SELECT {rid} AS r FROM {base}) AS m "
+                    f"CROSS JOIN fac f ON f.rowid = m.r GROUP BY 1", args):
+                if column == "doc_type":
+                    total += n
+                if value is None or value == "":
+                    continue
+                for v in (value.split(SEP) if column in ("topics", "authors") else (str(value),)):
+                    counts[v] += n
+            out.append(Facet(name, tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE])))
+        assert [f.name for f in out] == [name for name, _ in FACETS]
+        return total, tuple(out)
 
     def close(self) -> None:
         self.conn.close()

@@ -36,6 +36,14 @@ def _line_of(text: str, needle: str) -> int:
     return 1
 
 
+def line_of(path: str | Path, needle: str) -> int:
+    """The first line of a content file that contains ``needle`` (1 when none or unreadable)."""
+    try:
+        return _line_of(Path(path).read_text("utf-8"), needle)
+    except (OSError, UnicodeDecodeError):
+        return 1
+
+
 def load_note(path: Path) -> Note:
     try:
         raw = path.read_text("utf-8")

@@ -47,12 +47,17 @@ def scrapy_settings(job: dict[str, Any], replay_base: str = ""):
         settings.set("HTTPCACHE_DIR", str(crawl_dir / "httpcache"), "cmdline")
         state = "state-live"
     if job.get("record"):
-        settings.set("POLICYTRACK_RECORD_DIR", str(Path(job["record"]).resolve()), "cmdline")
+        record = Path(job["record"]).resolve()
+        settings.set("POLICYTRACK_RECORD_DIR", str(record), "cmdline")
+        # A recording must hold every response: start from a state of its own, so that nothing
+        # is skipped as "already seen" and no 304 replaces a body.
+        state = f"state-record-{hashlib.sha1(str(record).encode()).hexdigest()[:10]}"
     settings.set("POLICYTRACK_STATE_DIR", str(crawl_dir / state), "cmdline")
     settings.set("POLICYTRACK_STORE_PATH", str(cfg.store_path), "cmdline")
     settings.set("POLICYTRACK_TOPICS", cfg.topics, "cmdline")
     settings.set("POLICYTRACK_WATCHED_CELEX", sorted({c for t in cfg.topics for c in t.celex}), "cmdline")
     settings.set("POLICYTRACK_WATCHED_PROCEDURES", sorted({p for t in cfg.topics for p in t.procedures}), "cmdline")
+    settings.set("POLICYTRACK_WATCHED_EUROVOC", sorted({e for t in cfg.topics for e in t.eurovoc}), "cmdline")
     settings.set("LOG_LEVEL", job.get("log_level", "WARNING"), "cmdline")
     return settings
 
@@ -64,7 +69,12 @@ def spider_summary(name: str, stats: dict[str, Any], failures: list[str]) -> dic
     if exceptions:
         failures = failures + [f"{exceptions} unexpected error(s) in the spider (see the log)"]
     reason = stats.get("finish_reason", "not run")
-    outright = reason != "finished" or (get("fetched_index") == 0 and get("failed_index") > 0)
+    # Outright: the spider did not finish, or not one of its feeds / indexes answered (even a
+    # request dropped before it was sent — e.g. a URL too long — counts: nothing was crawled).
+    outright = reason != "finished" or get("fetched_index") + get("index_not_modified") == 0
+    if outright and not failures:
+        failures = failures + [f"no feed or index answered (finish reason: {reason})"]
+        failed = max(failed, 1)
     return {
         "spider": name, "fetched": get("fetched"), "index": get("fetched_index"), "pages": get("page_requests"),
         "not_modified": get("not_modified") + get("skipped_seen"), "new": get("new"), "changed": get("changed"),
@@ -126,9 +136,10 @@ class _Progress:
         from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
+        console = Console(stderr=True)
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                  TextColumn("{task.fields[fetched]} fetched, {task.fields[items]} items"),
-                                 console=Console(stderr=True), transient=True)
+                                 console=console, transient=True, disable=not console.is_terminal)
         self.tasks = {n: self.progress.add_task(n, total=None, fetched=0, items=0, start=False) for n in names}
         self.progress.start()
 

@@ -18,7 +18,7 @@ from ..digest.tokens import token_subscriber, verify_token
 from .context import AppContext, pass_app
 
 _STYLE = {"sent": "green", "written": "green", "empty": "dim", "not due": "dim", "cancelled": "dim",
-          "failed": "red", "uncertain": "yellow", "not sent": "red"}
+          "skipped": "dim", "failed": "red", "uncertain": "yellow", "not sent": "red"}
 
 
 def _console() -> Console:

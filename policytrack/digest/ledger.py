@@ -8,8 +8,8 @@ States::
     pending ──► empty      (nothing new and send_empty is off: the period is closed unsent)
     pending ──► cancelled  (the subscriber unsubscribed before the run reached them)
 
-Every state change is its own committed transaction. ``sending`` is written *before* the message
-goes to the SMTP server and ``sent`` right after the server accepts it, so after a crash the
+Every state change is its own committed transaction. ``sending`` is claimed (compare-and-set, so
+two overlapping runs never both send one message) *before* the message goes to the SMTP server and ``sent`` right after the server accepts it, so after a crash the
 ledger never claims more than happened:
 
 * ``sent``: the server accepted the message.
@@ -118,16 +118,35 @@ class Ledger:
         return out
 
     def mark(self, entry_id: int, state: str, now: datetime, *, message_id: str | None = None,
-             error: str = "") -> None:
-        """Move an entry to ``state``, committed at once (each step is its own transaction)."""
+             error: str = "", expect: tuple[str, ...] | None = None) -> bool:
+        """Move an entry to ``state``, committed at once (each step is its own transaction).
+
+        With ``expect``, only from one of those states (False when the entry was elsewhere:
+        another run moved it meanwhile).
+        """
         if state not in STATES:
             raise ValueError(f"unknown ledger state {state!r}")
+        sql = ("UPDATE digest_ledger SET state = ?, error = ?, updated = ?, message_id = coalesce(?, message_id),"
+               " attempts = attempts + (CASE WHEN ? = 'sending' THEN 1 ELSE 0 END) WHERE id = ?")
+        args: list = [state, error[:1000], utc_text(now), message_id, state, entry_id]
+        if expect:
+            sql += f" AND state IN ({', '.join('?' * len(expect))})"
+            args += list(expect)
         with self.conn:
-            self.conn.execute(
-                "UPDATE digest_ledger SET state = ?, error = ?, updated = ?,"
-                " message_id = coalesce(?, message_id),"
-                " attempts = attempts + (CASE WHEN ? = 'sending' THEN 1 ELSE 0 END) WHERE id = ?",
-                (state, error[:1000], utc_text(now), message_id, state, entry_id))
+            return self.conn.execute(sql, args).rowcount == 1
+
+    def claim(self, entry: Entry, now: datetime, *, message_id: str) -> bool:
+        """Move ``entry`` to ``sending`` if nobody else has touched it since it was planned.
+
+        A compare-and-set on (state, attempts): of two runs working on the same plan (an
+        overlapping cron job, a re-run started too early) only one gets each message.
+        """
+        with self.conn:
+            cur = self.conn.execute(
+                "UPDATE digest_ledger SET state = 'sending', message_id = ?, attempts = attempts + 1,"
+                " error = '', updated = ? WHERE id = ? AND state = ? AND attempts = ?",
+                (message_id, utc_text(now), entry.id, entry.state, entry.attempts))
+        return cur.rowcount == 1
 
     def record_error(self, entry_id: int, error: str, now: datetime) -> None:
         """Note what went wrong without changing the state (an uncertain ``sending`` stays so)."""

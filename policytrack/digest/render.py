@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -72,10 +73,6 @@ def _environment(language: str) -> Environment:
     return env
 
 
-# Placeholders for what differs between subscribers sharing one rendering: plain ASCII letters
-# and digits, so escaping and CSS inlining leave them alone.
-_SLOT = "PTSLOT7q{}"
-_SLOT_RE = re.compile(r"PTSLOT7q(NAME|URL)")
 _CACHE_SIZE = 512
 
 
@@ -103,6 +100,12 @@ class Renderer:
         self.topic_titles = {t.slug: t.title for t in settings.topics}
         self.home_url = absolute(settings.site.base_url, "")
         self._cache: dict[tuple, tuple[DigestContent, str, str]] = {}
+        self._headers: dict[tuple[str, str], str] = {}
+        # Placeholders for what differs between subscribers sharing one rendering: ASCII letters
+        # and digits (escaping and CSS inlining leave them alone), random per run so that no
+        # scraped text can contain one.
+        self._slot = f"PTSLOT{secrets.token_hex(8)}"
+        self._slot_re = re.compile(self._slot + "(NAME|URL)")
 
     # -- pieces
     def unsubscribe_token(self, subscriber: Subscriber) -> str:
@@ -130,8 +133,8 @@ class Renderer:
         subject = cat.ngettext("%(site)s digest, %(end)s: %(num)d update",
                                "%(site)s digest, %(end)s: %(num)d updates", content.count) % {
             "site": self.settings.site.title, "end": content.period.end.date().isoformat(), "num": content.count}
-        key = (id(content), subscriber.language, bool(subscriber.name), subscriber.topics, subscriber.searches,
-               subscriber.queries)
+        key = (id(content), subscriber.language, bool(subscriber.name), frozenset(subscriber.topics),
+               subscriber.searches, subscriber.queries)
         cached = self._cache.get(key)
         if cached is None or cached[0] is not content:
             if len(self._cache) >= _CACHE_SIZE:
@@ -142,49 +145,69 @@ class Renderer:
         url = self.unsubscribe_url(token or self.unsubscribe_token(subscriber))
         text_values = {"NAME": subscriber.name, "URL": url}
         html_values = {k: escape(v, quote=True) for k, v in text_values.items()}
-        return Rendered(subject, _SLOT_RE.sub(lambda m: text_values[m.group(1)], text),
-                        _SLOT_RE.sub(lambda m: html_values[m.group(1)], html))
+        return Rendered(subject, self._slot_re.sub(lambda m: text_values[m.group(1)], text),
+                        self._slot_re.sub(lambda m: html_values[m.group(1)], html))
 
     def _render_shared(self, subscriber: Subscriber, content: DigestContent, subject: str) -> tuple[str, str]:
         env = _environment(subscriber.language)
         cat = catalogue(subscriber.language)
-        following = [self.topic_titles.get(t, t) for t in subscriber.topics]
+        # in configuration order, so that subscribers who list the same topics share a rendering
+        following = [title for slug, title in self.topic_titles.items() if slug in subscriber.topics]
+        following += [t for t in subscriber.topics if t not in self.topic_titles]
         following += [*subscriber.searches, *(f"“{q}”" for q in subscriber.queries)]
         context = {
             "site_title": self.settings.site.title, "home_url": self.home_url, "subject": subject,
-            "name": _SLOT.format("NAME") if subscriber.name else "", "language": subscriber.language,
+            "name": self._slot + "NAME" if subscriber.name else "", "language": subscriber.language,
             "period": content.period, "content": content, "weeks": self.digest.upcoming_weeks, "css": self.css,
             "following": ", ".join(following) or cat.gettext("nothing yet"),
-            "unsubscribe_url": _SLOT.format("URL"),
+            "unsubscribe_url": self._slot + "URL",
         }
         text = env.get_template("digest.txt").render(context)
         html = inline_css(env.get_template("digest.html").render(context), self.inliner)
         return text, html
 
     def message(self, subscriber: Subscriber, content: DigestContent, now: datetime) -> EmailMessage:
-        """The complete multipart/alternative message (plain text first, HTML preferred)."""
+        """The complete multipart/alternative message (plain text first, HTML preferred).
+
+        Headers that hold a subscriber's data (To, List-Unsubscribe) go through the header
+        registry every time. Headers that are the same for many messages are parsed and folded
+        by the email package once (``_folded``) and stored with ``set_raw``: parsing them for each
+        of 10k messages was a third of the run (see benchmarks/bench_digest.py).
+        """
         token = self.unsubscribe_token(subscriber)
         rendered = self.render(subscriber, content, token=token)
         msg = EmailMessage(policy=policy.default)
-        msg["Subject"] = " ".join(rendered.subject.split())
-        msg["From"] = self.sender
+        msg.set_raw("Subject", self._folded("Subject", " ".join(rendered.subject.split())))
+        msg.set_raw("From", self._folded("From", self.sender))
         msg["To"] = Address(display_name=" ".join(subscriber.name.split()),
                             addr_spec=validate_address(subscriber.email))
-        msg["Date"] = format_datetime(now)
-        msg["Message-ID"] = self.message_id(subscriber, content.period)
-        msg["List-Id"] = f"<{self.list_id}>"
+        message_id = self.message_id(subscriber, content.period)
+        msg.set_raw("Date", format_datetime(now))  # generated here: ASCII, short, no line breaks
+        msg.set_raw("Message-ID", message_id)  # likewise (its domain passed validate_address)
+        msg.set_raw("List-Id", self._folded("List-Id", f"<{self.list_id}>"))
         mailto = f"mailto:{self.sender.addr_spec}?subject=" + quote(f"unsubscribe {token}", safe="")
         msg["List-Unsubscribe"] = f"<{self.unsubscribe_url(token)}>, <{mailto}>"
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        msg["Auto-Submitted"] = "auto-generated"
-        msg["MIME-Version"] = "1.0"
-        msg.make_alternative()
+        msg.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+        msg.set_raw("Auto-Submitted", "auto-generated")
+        msg.set_raw("MIME-Version", "1.0")
         # "=_" never occurs in quoted-printable text, so this boundary cannot collide with the
         # parts, and the generator need not scan them for a free one.
-        msg.set_boundary(f"=_policytrack_{hashlib.sha256(msg['Message-ID'].encode()).hexdigest()[:24]}")
+        boundary = f"=_policytrack_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}"
+        msg.set_raw("Content-Type", f'multipart/alternative;\n boundary="{boundary}"')
         msg.attach(_text_part(rendered.text, "plain"))
         msg.attach(_text_part(rendered.html, "html"))
         return msg
+
+    def _folded(self, name: str, value: object) -> str:
+        """``value`` parsed and folded by the email package (cached): ready for ``set_raw``."""
+        key = (name, str(value))
+        folded = self._headers.get(key)
+        if folded is None:
+            text = policy.default.header_factory(name, value).fold(policy=policy.default)
+            folded = text[len(name) + 2:].rstrip("\n")
+            if len(self._headers) < _CACHE_SIZE:
+                self._headers[key] = folded
+        return folded
 
 
 def _text_part(body: str, subtype: str) -> MIMEPart:
@@ -192,8 +215,8 @@ def _text_part(body: str, subtype: str) -> MIMEPart:
     would give, but encoded by binascii in C: the pure-Python encoder was most of the cost of a
     digest (see benchmarks/bench_digest.py)."""
     part = MIMEPart(policy=policy.default)
-    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
-    part["Content-Transfer-Encoding"] = "quoted-printable"
+    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
+    part.set_raw("Content-Transfer-Encoding", "quoted-printable")
     part.set_payload(binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii"))
     return part
 

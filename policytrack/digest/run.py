@@ -32,8 +32,8 @@ from .subscribers import Subscriber, Subscribers
 log = logging.getLogger(__name__)
 
 # Result statuses, in the words the CLI table shows.
-SENT, WRITTEN, EMPTY, FAILED, UNCERTAIN, NOT_SENT, CANCELLED, NOT_DUE = (
-    "sent", "written", "empty", "failed", "uncertain", "not sent", "cancelled", "not due")
+SENT, WRITTEN, EMPTY, FAILED, UNCERTAIN, NOT_SENT, CANCELLED, NOT_DUE, SKIPPED = (
+    "sent", "written", "empty", "failed", "uncertain", "not sent", "cancelled", "not due", "skipped")
 PROBLEMS = (FAILED, UNCERTAIN, NOT_SENT)
 
 
@@ -134,7 +134,8 @@ class DigestRun:
                         path = out_dir / eml_name(sub)
                         msg = self.renderer.message(sub, content, self.now)
                         path.write_bytes(msg.as_bytes(policy=policy.default))
-                        result = Result(sub, period, WRITTEN, str(path), content.count)
+                        result = Result(sub, period, WRITTEN, _with_warnings(str(path), content.warnings),
+                                        content.count)
                 except PolicytrackError as e:
                     result = Result(sub, period, FAILED, str(e))
             report.results.append(result)
@@ -155,7 +156,9 @@ class DigestRun:
         envelope_from = self.renderer.sender.addr_spec
         stopped = ""
         for entry in entries:
-            sub = by_id[entry.subscriber_id]
+            sub = by_id.get(entry.subscriber_id)
+            if sub is None:  # purged since the plan was made, ledger entries with them
+                continue
             result, lost = self._send_one(mailer, entry, sub, envelope_from, resend_uncertain, stopped)
             if result.status == NOT_SENT and not stopped:
                 stopped = result.detail
@@ -175,24 +178,29 @@ class DigestRun:
                   stopped: str) -> tuple[Result, bool]:
         """The outcome for one ledger entry, and whether the SMTP connection was lost."""
         ledger, now = self.ledger, self.now
-        if not sub.active:
-            ledger.mark(entry.id, "cancelled", now, error="unsubscribed before the digest was sent")
-            return Result(sub, entry.period, CANCELLED, "unsubscribed"), False
+        planned = (entry.state,)  # every change below is conditional on nobody having moved it
         if entry.state == "sending" and not resend_uncertain:
             return Result(sub, entry.period, UNCERTAIN,
                           "a previous run stopped after handing this message over; check the mail log, "
                           "then use --resend-uncertain"), False
+        if not sub.active:
+            if not ledger.mark(entry.id, "cancelled", now, error="unsubscribed before the digest was sent",
+                               expect=planned):
+                return Result(sub, entry.period, SKIPPED, "another run took it over"), False
+            return Result(sub, entry.period, CANCELLED, "unsubscribed"), False
         if stopped:
             return Result(sub, entry.period, NOT_SENT, stopped), False
         try:
             content = self.selector.select(sub, entry.period)
             if content.empty and not self.settings.digest.send_empty:
-                ledger.mark(entry.id, "empty", now)
+                if not ledger.mark(entry.id, "empty", now, expect=planned):
+                    return Result(sub, entry.period, SKIPPED, "another run took it over"), False
                 return Result(sub, entry.period, EMPTY, "nothing new: no message"), False
             msg = self.renderer.message(sub, content, now)
             data = msg.as_bytes(policy=policy.SMTP)
         except PolicytrackError as e:
-            ledger.mark(entry.id, "failed", now, error=str(e))
+            if not ledger.mark(entry.id, "failed", now, error=str(e), expect=planned):
+                return Result(sub, entry.period, SKIPPED, "another run took it over"), False
             return Result(sub, entry.period, FAILED, str(e)), False
         for warning in content.warnings:
             log.warning("%s: %s", sub.email, warning)
@@ -201,14 +209,20 @@ class DigestRun:
                 mailer.connect()
             except ConnectError as e:
                 return Result(sub, entry.period, NOT_SENT, f"run stopped: {e}"), False
-        ledger.mark(entry.id, "sending", now, message_id=msg["Message-ID"])
+        if not ledger.claim(entry, now, message_id=msg["Message-ID"]):
+            return Result(sub, entry.period, SKIPPED, "another run took it over"), False
         try:
             reply = mailer.send(envelope_from, sub.email, data)
         except DeliveryError as e:
             if e.delivered is None:
                 ledger.record_error(entry.id, str(e), now)
                 return Result(sub, entry.period, UNCERTAIN, str(e), content.count), e.connection_lost
-            ledger.mark(entry.id, "failed", now, error=str(e))
+            ledger.mark(entry.id, "failed", now, error=str(e), expect=("sending",))
             return Result(sub, entry.period, FAILED, str(e), content.count), e.connection_lost
-        ledger.mark(entry.id, "sent", now)
-        return Result(sub, entry.period, SENT, reply, content.count), False
+        ledger.mark(entry.id, "sent", now, expect=("sending",))
+        return Result(sub, entry.period, SENT, _with_warnings(reply, content.warnings), content.count), False
+
+
+def _with_warnings(detail: str, warnings: tuple[str, ...]) -> str:
+    """The result's detail, followed by what went wrong with parts of the digest (bad queries)."""
+    return "; ".join([detail, *warnings])

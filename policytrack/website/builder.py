@@ -63,8 +63,11 @@ class BuildResult:
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as e:
+        raise SiteError(f"{path}: cannot write: {e.strerror}") from None
 
 
 def _remove(out_dir: Path, rel: str) -> None:
@@ -98,11 +101,13 @@ def build_site(opts: BuildOptions, progress: Progress | None = None) -> BuildRes
         raise SiteError(f"{out_dir}: cannot create the output folder: {e.strerror}") from None
     store = Store(opts.store_path, readonly=True) if opts.store_path and opts.store_path.exists() else None
     if store is None:
-        result.warnings.append(f"{opts.store_path}: no store yet, the site shows the content only")
+        where = opts.store_path or "store"
+        result.warnings.append(f"{where}: no store yet, the site shows the content only")
     try:
         layout = _layout_hash(opts)
         fingerprint = hash_strings((
-            layout, store_fingerprint(store.conn) if store else "-",
+            layout, str(opts.store_path.resolve()) if store else "-",
+            store_fingerprint(store.conn) if store else "-",
             hash_tree(opts.content_dir) if opts.content_dir else "-", opts.now.date().isoformat(),
             str(opts.search)))
         manifest = Manifest.load(out_dir)
@@ -111,8 +116,9 @@ def build_site(opts: BuildOptions, progress: Progress | None = None) -> BuildRes
                 and (manifest.search_indexed or not opts.search)):
             result.up_to_date = True
             result.pages = result.unchanged = len(manifest.pages)
-            result.warnings += manifest.warnings
-            result.errors += manifest.errors
+            # The warnings of the build that produced this output (they include the above).
+            result.warnings = list(manifest.warnings)
+            result.errors = list(manifest.errors)
             result.timings["total"] = clock.perf_counter() - started
             return result
         t0 = clock.perf_counter()

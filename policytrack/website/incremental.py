@@ -1,6 +1,6 @@
 """Incremental builds: a manifest of what each output was built from.
 
-Two levels. A *fingerprint* of every input (store item hashes, content files, templates,
+Two levels. A *fingerprint* of every input (the store's state, content files, templates,
 assets, settings, today's date) lets a rebuild with no change stop after one cheap query.
 Per-page *input hashes* let a rebuild after a change render only the pages whose inputs moved.
 """
@@ -47,7 +47,8 @@ class Manifest:
         os.replace(tmp, out_dir / MANIFEST_NAME)
 
     def outputs_exist(self, out_dir: Path) -> bool:
-        return all(os.path.exists(out_dir / p) for p in (*self.pages, *self.files))
+        base = f"{out_dir}{os.sep}"  # string joins: Path objects cost a third of the check
+        return all(os.path.exists(base + p) for p in (*self.pages, *self.files))
 
 
 def hash_strings(parts: Iterable[str]) -> str:
@@ -71,10 +72,13 @@ def hash_tree(folder: Path) -> str:
 
 
 def store_fingerprint(conn) -> str:  # noqa: ANN001 - a sqlite3 connection
-    """Every item's id and content hash and the last change: one indexed scan, no JSON."""
-    h = hashlib.blake2b(digest_size=16)
-    for item_id, digest in conn.execute("SELECT id, hash FROM items ORDER BY id"):
-        h.update(f"{item_id}\x00{digest}\x00".encode())
-    last = conn.execute("SELECT max(seq) FROM changes").fetchone()[0]
-    h.update(str(last).encode())
-    return h.hexdigest()
+    """What the store holds, in three indexed aggregates instead of a scan of every row.
+
+    The store writes a row to its change log, and bumps ``last_changed``, in the same transaction
+    as every new or changed item; so the item count, the newest change and the last change-log
+    sequence number move whenever any item's content does. (Scanning 110k item hashes took
+    0.5 s of a 2 s budget.)
+    """
+    count, newest = conn.execute("SELECT count(*), max(last_changed) FROM items").fetchone()
+    last_seq = conn.execute("SELECT max(seq) FROM changes").fetchone()[0]
+    return hash_strings((str(count), str(newest), str(last_seq)))

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
 
-from ..content import load_content, references
+from ..content import line_of, load_content, references
 from ..errors import IdentifierError
 from ..identifiers import parse_celex
 from ..model import Document, Note, Procedure, Topic
@@ -191,7 +191,7 @@ def _link_notes(model: SiteModel) -> None:
                     model.warnings.append(f"{where}: unknown CELEX {value} (not in the store)")
         slugs = {s for s in note.topics if s in known}
         for s in sorted(set(note.topics) - known):
-            model.warnings.append(f"{note.source_file}:1: unknown topic {s!r}")
+            model.warnings.append(f"{note.source_file}:{line_of(note.source_file, s)}: unknown topic {s!r}")
         for ref in note.procedures:
             slugs |= set(model.proc_topics.get(ref, ()))
         for slug in slugs:

@@ -36,6 +36,7 @@ PARSERS: dict[str, Callable[[Body, str], list[Item]]] = {
 }
 KINDS = tuple(PARSERS)
 
+_WEB = re.compile(r"^https?://\S+$")
 # Errors that mean "this input is malformed" when raised while extracting from untrusted bytes.
 _MALFORMED = (PolicytrackError, ValueError, LookupError, TypeError, AttributeError, UnicodeError,
               RecursionError, lxml.etree.LxmlError)
@@ -49,7 +50,7 @@ def parse(kind: str, body: Body, url: str = "") -> list[Item]:
         raise ParseError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}") from None
     # Only a web address is an item's URL (and a source of ids); anything else (a file name)
     # is only used to say where an error is.
-    web = url if isinstance(url, str) and re.match(r"^https?://\S+$", url) else ""
+    web = url if isinstance(url, str) and _WEB.match(url) else ""
     where = " ".join(str(url or "").split()) or "(no url)"
     try:
         return parser(body, web)

@@ -8,7 +8,7 @@ from policytrack.identifiers import find_procedures, normalise_procedure
 from policytrack.errors import IdentifierError
 from policytrack.model import Document
 
-from .common import Body, clean, doc_type_from_words, fail, head_meta, load_html, parse_date, text_of
+from .common import Body, doc_type_from_words, fail, head_meta, load_html, parse_date, text_of
 
 EP = "https://www.europarl.europa.eu"
 _PRESS_ID = re.compile(r"/press-room/(\d{8}IPR\d{3,6})")

@@ -135,12 +135,12 @@ _WITHDRAWN = re.compile(r"withdraw", re.I)
 
 _LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}_[A-Z]{1,3}\(\d{4}\)\d{4}))", re.I)
 _X_HREFS = lxml.etree.XPath(".//a/@href")
-_X_BLOCKS = lxml.etree.XPath('//div[contains(@class,"cd-timeline__content")]')
+_X_BLOCKS = lxml.etree.XPath('id("MainContent")//div[contains(@class,"cd-timeline__content")]')
 _X_ROWS = lxml.etree.XPath('.//div[contains(concat(" ",@class," ")," eventRow ")]')
 _X_ACTOR = lxml.etree.XPath('.//h3[not(contains(@class,"pdfOnly"))]')
 _X_CELL = {name: lxml.etree.XPath(f'./div[contains(@class,"{name}")]') for name in ("eventTitle", "eventDate")}
 _X_TITLE = lxml.etree.XPath('.//*[contains(@class,"VMIMore")]')
-_X_REF = lxml.etree.XPath('//p[contains(@class,"DocumentTitle")]')
+_X_REF = lxml.etree.XPath('id("MainContent")//p[contains(@class,"DocumentTitle")]')
 _X_PLAYERS = lxml.etree.XPath(
     './/dt[normalize-space()="Parliamentary committee responsible" or normalize-space()="Leading service:"'
     ' or normalize-space()="Leading person:"]/following-sibling::dd[1]')
@@ -194,7 +194,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             documents += linked
     if not events:
         raise fail(url, kind, "timeline has no dated events")
-    eurovoc = [text_of(a) for a in root.xpath('//dd[@id="eurovocProc"]//a')]
+    eurovoc = [text_of(a) for a in root.xpath('id("eurovocProc")//a')]
     latest = max(events, key=lambda e: e.date)
     if final_act or any(_COMPLETED.search(e.title) for e in events):
         status = "completed"

@@ -36,10 +36,11 @@ class FeedEntry:
 def entries(body: Body, url: str = "") -> list[FeedEntry]:
     kind = "RSS/Atom feed"
     raw = as_bytes(body)
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise fail(url, kind, "empty response")
     check_challenge(raw, url, kind)
-    parsed = feedparser.parse(raw, response_headers={"content-location": url or "http://localhost/"})
+    # Titles and links are all we take: no HTML sanitising, no relative-URI resolution needed.
+    parsed = feedparser.parse(raw, sanitize_html=False, resolve_relative_uris=False)
     if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _TOLERATED):
         raise fail(url, kind, f"malformed feed ({parsed.get('bozo_exception')})")
     if not parsed.get("version"):

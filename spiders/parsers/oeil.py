@@ -19,6 +19,17 @@ _STATUS = (("completed", "completed"), ("withdrawn", "withdrawn"), ("lapsed", "l
            ("rejected", "rejected"))
 
 
+_ACTORS = (("council", "Council of the European Union"), ("commission", "European Commission"),
+           ("legislative proposal", "European Commission"), ("parliament", "European Parliament"),
+           ("committee", "European Parliament"), ("plenary", "European Parliament"))
+
+
+def _actor(event_title: str) -> str:
+    """OEIL's key events do not name the institution; their wording does."""
+    low = event_title.lower()
+    return next((actor for word, actor in _ACTORS if word in low), "")
+
+
 def procedure_url(reference: str) -> str:
     return f"{OEIL}/procedure-file?reference={reference}"
 
@@ -88,7 +99,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             continue
         linked = _linked(cells[2]) if len(cells) > 2 else []
         linked += _linked(cells[3]) if len(cells) > 3 else []
-        events.append(Event(date=when, title=what, actor="", documents=linked, url=url or procedure_url(reference)))
+        events.append(Event(date=when, title=what, actor=_actor(what), documents=linked, url=url or procedure_url(reference)))
         documents += linked
     forecasts = _section(root, "Forecasts")
     if forecasts is not None:

@@ -1,6 +1,7 @@
 """A small HTTP server on 127.0.0.1 that answers requests from a recording.
 
-Requests arrive as ``GET /replay?url=<original URL>`` (see handler.py). The server honours
+Requests arrive as ``GET /replay?url=<original URL>`` (see handler.py), or POST for SPARQL
+queries, whose body is not matched. The server honours
 ``If-None-Match`` / ``If-Modified-Since`` like the real sites, so the conditional-request logic is
 exercised offline too. ``/robots.txt`` of every site allows everything: the recording holds no
 robots files. Anything not recorded is a 404, which the crawl reports as a failure.
@@ -30,6 +31,10 @@ class ReplayServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+                server._answer(self)
+
+            def do_POST(self) -> None:  # noqa: N802 — SPARQL queries are POSTed; the body is not matched
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server._answer(self)
 
             def log_message(self, *args) -> None:  # keep the crawl's output readable

@@ -38,13 +38,13 @@ class PolicySpider(scrapy.Spider):
             self.feeds = tuple(u.strip() for u in feeds.split(",") if u.strip())
         self.failures: list[str] = []
         self.state = CrawlState(Path("."))
+        self.pending: dict[str, list[str]] = {}  # page URL → the feed entries waiting for it
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         state_dir = Path(crawler.settings.get("POLICYTRACK_STATE_DIR") or ".policytrack-state")
         spider.state = CrawlState(state_dir / f"{spider.name}.json")
-        spider.watched_procedures = set(crawler.settings.getlist("POLICYTRACK_WATCHED_PROCEDURES"))
         crawler.signals.connect(spider._save_state, signal=scrapy.signals.spider_closed)
         return spider
 
@@ -64,10 +64,17 @@ class PolicySpider(scrapy.Spider):
         meta = {"role": "index", **kwargs.pop("meta", {})}
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True, **kwargs)
 
-    def page_request(self, url: str, kind: str, *, parent: str = "", entry_key: str = "", **kwargs: Any) -> scrapy.Request:
-        meta = {"role": "page", "kind": kind, "parent": parent, "entry_key": entry_key, **kwargs.pop("meta", {})}
+    def page_request(self, url: str, kind: str, *, parent: str = "", entry_key: str = "", **kwargs: Any) -> scrapy.Request | None:
+        """A request for a page, or None when this run already asked for it (two feeds listing
+        the same page): the entry is then marked seen together with the first one."""
+        if url in self.pending:
+            self.pending[url].append(entry_key)
+            return None
+        self.pending[url] = [entry_key]
+        meta = {"role": "page", "kind": kind, "parent": parent, "entry_key": entry_key, "pending_key": url,
+                **kwargs.pop("meta", {})}
         self.crawler.stats.inc_value("policytrack/page_requests")
-        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, **kwargs)
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True, **kwargs)
 
     # ------------------------------------------------------------------ responses
     def fetched(self, response) -> None:
@@ -105,22 +112,23 @@ class PolicySpider(scrapy.Spider):
             self.fail(response.url, str(e), parent=meta.get("parent", ""))
             return
         yield from items
-        yield from self.more_requests(response, items)
         self.state.remember_content(response.url, response.body)
         self._done(meta)
 
-    def more_requests(self, response, items) -> Iterable[scrapy.Request]:
-        """Requests a page leads to (e.g. the notices a SPARQL row names). None by default."""
-        return ()
-
     def _done(self, meta: dict) -> None:
-        if meta.get("entry_key"):
-            self.state.mark_seen(meta["entry_key"])
+        """Mark seen every feed entry that was waiting for this page (survives redirects: the
+        key travels in the request's meta)."""
+        keys = self.pending.get(meta.get("pending_key", ""), [meta.get("entry_key")])
+        for key in keys:
+            if key:
+                self.state.mark_seen(key)
 
     # ------------------------------------------------------------------ failures
     def on_error(self, failure) -> None:
         request = failure.request
         if failure.check(NotModified):
+            if request.meta.get("role") == "index":
+                self.crawler.stats.inc_value("policytrack/index_not_modified")
             self._done(request.meta)
             return
         if failure.check(HttpError):

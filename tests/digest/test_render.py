@@ -132,7 +132,10 @@ def test_french_subscriber_gets_french_text(settings, content):
     msg = Renderer(settings).message(replace(ANA, language="fr"), content, NOW)
     text = msg.get_body(("plain",)).get_content()
     assert "Bonjour Ana," in text and "Dossiers et documents" in text and "4 mises à jour" in text
-    assert msg["Subject"] == "Fair Electronics Policy Tracker, lettre du 2025-03-10 : 4 mises à jour"
+    # CPython folds this subject as "mises \r\n =?utf-8?q?=C3=A0?= jour": unfolded, the space is
+    # doubled (a stdlib folding quirk, the same with msg["Subject"] = ...)
+    subject = roundtrip(msg)["Subject"]
+    assert " ".join(subject.split()) == "Fair Electronics Policy Tracker, lettre du 2025-03-10 : 4 mises à jour"
     assert '<html lang="fr">' in msg.get_body(("html",)).get_content()
 
 
@@ -204,7 +207,21 @@ def test_any_name_is_refused_or_stays_inside_the_to_header(settings, content, na
     raw = Renderer(settings).message(replace(ANA, name=name), content, NOW).as_bytes(policy=policy.SMTP)
     parsed = message_from_bytes(raw, policy=policy.default)
     assert [a.addr_spec for a in parsed["To"].addresses] == ["ana@example.org"]
-    assert parsed["To"].addresses[0].display_name == name
+    # The same name, give or take a space: CPython may fold a long non-ASCII name into several
+    # encoded words and decoding can then add a space between them (a stdlib quirk).
+    assert "".join(parsed["To"].addresses[0].display_name.split()) == "".join(name.split())
     assert sorted(set(parsed.keys())) == sorted([
         "Subject", "From", "To", "Date", "Message-ID", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
         "Auto-Submitted", "MIME-Version", "Content-Type"])
+
+
+def test_subscribers_sharing_a_rendering_get_their_own_name_and_link(settings, content):
+    renderer = Renderer(settings)
+    ben = replace(ANA, id=8, email="ben@example.org", name="Ben & <Co>")
+    first, second = renderer.render(ANA, content), renderer.render(ben, content)
+    assert "Hello Ana," in first.text and "Hello Ben & <Co>," in second.text
+    assert "Hello Ben &amp; &lt;Co&gt;," in second.html and "Ana" not in second.html
+    token = renderer.unsubscribe_token(ben)
+    assert token in second.html and token in second.text
+    assert renderer.unsubscribe_token(ANA) not in second.html
+    assert not re.search(r"PTSLOT", first.html + first.text + second.html + second.text)

@@ -47,6 +47,7 @@ def test_saved_search_and_own_query_select_changed_matches(indexed, store, smtp_
     finally:
         backend.close()
     assert [r.status for r in report.results] == ["sent", "sent", "sent"]
+    assert "query '\"unclosed phrase' failed: bad query" in report.results[2].detail
     got = {m.rcpt[0]: m.message.get_body(("plain",)).get_content() for m in smtp_server.messages}
     sam = got["sam@example.org"]
     assert "Guidance on due diligence for downstream companies" in sam

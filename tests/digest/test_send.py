@@ -201,3 +201,21 @@ def test_unsubscribed_before_their_turn_get_nothing(setup):
         report = digest_run.send(mailer, plan=plan)
     assert {r.subscriber.email: r.status for r in report.results}["cy@example.org"] == "cancelled"
     assert "cy@example.org" not in server.recipients() and len(server.messages) == 4
+
+
+def test_two_overlapping_runs_send_each_digest_once(setup):
+    settings, store, server = setup
+    first = DigestRun(store, settings, NOW, notes=notes(NOW))
+    plan = first.plan()
+    with Store(store.path) as other_connection:  # a second process on the same store file
+        second = DigestRun(other_connection, settings, NOW + timedelta(minutes=1), notes=notes(NOW))
+        second_plan = second.plan()
+        assert [e.id for e in second_plan] == [e.id for e in plan]  # it resumes the same entries
+        with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer:
+            a = first.send(mailer, plan=plan[:3])
+        with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer:
+            b = second.send(mailer, plan=second_plan)
+    assert [r.status for r in a.results] == ["sent"] * 3
+    assert [r.status for r in b.results] == ["skipped"] * 3 + ["sent"] * 2
+    assert Counter(server.recipients()) == Counter({p[0]: 1 for p in PEOPLE})
+    assert Ledger(store).counts() == {"sent": 5}

@@ -100,3 +100,20 @@ def test_record_then_replay_the_recording(project: Path):
     with Store(project / "data" / "store.sqlite3", readonly=True) as a, Store(other / "data" / "store.sqlite3", readonly=True) as b:
         assert {i.id: i.content_hash() for i in a.items()} == {i.id: i.content_hash() for i in b.items()}
     shutil.rmtree(recorded)
+
+
+def test_page_listed_by_two_feeds_is_asked_once(project: Path):
+    recording = project / "rec"
+    recording.mkdir()
+    good = SHIPPED_RECORDING / "handmade" / "eurlex_legal-content_EN-ALL_CELEX-32017R0821.html"
+    entries = [{"url": GOOD, "file": "good.html", "handmade": True}]
+    (recording / "good.html").write_bytes(good.read_bytes())
+    for name, url, stamp in (("a.xml", SAVED, "Fri, 05 Jul 2024"), ("b.xml", "https://eur-lex.europa.eu/EN/display-feed.rss?rssId=162", "Sat, 06 Jul 2024")):
+        feed = f'<rss version="2.0"><channel><title>t</title><item><title>x</title><link>{GOOD}</link><pubDate>{stamp} 00:00:00 GMT</pubDate></item></channel></rss>'
+        (recording / name).write_text(feed, "utf-8")
+        entries.append({"url": url, "file": name, "content_type": "application/rss+xml", "handmade": True})
+    (recording / "manifest.json").write_text(json.dumps({"entries": entries}), "utf-8")
+    [first] = crawl(config_file=project / "policytrack.toml", replay=recording, spiders=["eurlex"])
+    assert (first["pages"], first["new"], first["failed"]) == (1, 1, 0)
+    [second] = crawl(config_file=project / "policytrack.toml", replay=recording, spiders=["eurlex"])
+    assert (second["pages"], second["new"], second["failed"]) == (0, 0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from site_corpus import NOW
@@ -9,7 +10,8 @@ from site_corpus import NOW
 from policytrack.config import load_settings
 from policytrack.website import BuildOptions
 
-CHROMIUM = "/usr/bin/chromium"
+# Overridable only so that the missing-browser behaviour itself can be tested.
+CHROMIUM = os.environ.get("POLICYTRACK_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 REPO = Path(__file__).resolve().parents[2]

@@ -244,3 +244,15 @@ def test_next_day_rerenders_only_date_dependent_pages(tmp_path, demo_store, cont
     result = build_site(options(out, demo_store, content, now=NOW + timedelta(days=1)))
     assert not result.up_to_date
     assert result.written == 1  # the home page: its upcoming dates start today
+
+
+def test_unknown_topic_is_a_warning_with_its_line(tmp_path, demo_store, content):
+    note = _note(content / "briefings", "odd-topic.md", """
+        title: Odd topic
+        date: 2025-01-01
+        topics:
+          - due-diligence
+          - space-mining
+        """)
+    result = build_site(options(tmp_path / "out", demo_store, content))
+    assert result.warnings == [f"{note}:6: unknown topic 'space-mining'"]

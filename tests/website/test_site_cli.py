@@ -84,3 +84,12 @@ def test_serve_previews_the_built_site(project: Path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_unwritable_output_is_one_line_and_exit_1(project: Path, tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = _run(project, "--out", str(blocker / "sub"))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1].startswith("Error: ")
+    assert "cannot create the output folder" in result.output

@@ -119,3 +119,27 @@ def test_fixture_spliced_with_junk(name, kind, at, junk):
     cut = int(len(body) * at)
     check(kind, body[:cut] + junk + body[cut:])
     check(KIND_OF[name], junk + body[cut:])
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                     lambda children: st.lists(children, max_size=4) | st.dictionaries(
+                         st.sampled_from(["data", "id", "results", "bindings", "celex", "procedure", "value",
+                                          "modified", "type", "timestamp"]), children, max_size=4),
+                     max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=_JSON)
+def test_index_parsers_on_random_json(data):
+    """The index parsers the spiders call directly (not through parse()) only raise ParseError too."""
+    import json
+
+    from spiders.parsers.cellar import parse_sparql
+    from spiders.parsers.ep_odp import parse_feed
+
+    body = json.dumps(data).encode()
+    for index_parser in (parse_sparql, parse_feed):
+        try:
+            index_parser(body, URL)
+        except ParseError:
+            pass
