@@ -88,6 +88,15 @@ def _text(rng: random.Random, vocab: list[str], cum: list[float], n_words: int) 
     return " ".join(sentences)
 
 
+def _subject(rng: random.Random, vocab: list[str], cum: list[float]) -> str:
+    """What a title is about: one of the tracked subjects for about one item in eight (a tracker's
+    corpus is mostly everything else the EU publishes), else words from the long tail."""
+    if rng.random() < 0.125:
+        return rng.choice(TITLES)
+    w = [vocab[rng.randrange(400, len(vocab))] for _ in range(4)]
+    return f"on the {w[0]} {w[1]} of {w[2]} and {w[3]}"
+
+
 def _procedure_ref(rng: random.Random) -> str:
     return f"{rng.randint(2010, 2025)}/{rng.randint(1, 450):04d}({rng.choice(PROC_TYPES)})"
 
@@ -110,23 +119,23 @@ def generate_documents(n: int, seed: int = 1, *, body_words: tuple[int, int] = (
             celex = f"3{act_year}{letter}{number:04d}"
             year, day = act_year, day.replace(year=act_year) if not (day.month == 2 and day.day == 29) else date(act_year, 2, 28)
             doc_id, source = f"celex:{celex}", "eurlex"
-            title = f"{doc_type.capitalize()} (EU) {year}/{number} of the European Parliament and of the Council {rng.choice(TITLES)}"
+            title = f"{doc_type.capitalize()} (EU) {year}/{number} of the European Parliament and of the Council {_subject(rng, vocab, cum)}"
             authors = ["European Parliament", "Council of the EU"]
         elif kind < 0.7 and number <= 9999:
             letter, doc_type = PREP_TYPES[i % 3]
             celex = f"5{act_year}{letter}{number:04d}"
             doc_id, source = f"celex:{celex}", "eurlex"
-            title = f"{doc_type.capitalize()} {rng.choice(TITLES)}"
+            title = f"{doc_type.capitalize()} {_subject(rng, vocab, cum)}"
             authors = ["European Commission", rng.choice(AUTHORS[9:])]
         elif kind < 0.85:
             doc_type, source = "report", "ep-odp"
             doc_id = f"ep:A-9-{year}-{i:07d}"
-            title = f"Report on the proposal {rng.choice(TITLES)}"
+            title = f"Report on the proposal {_subject(rng, vocab, cum)}"
             authors = [rng.choice(AUTHORS[3:7])]
         else:
             doc_type, source = "press release", "ep-press"
             doc_id = f"press:{day:%Y%m%d}IPR{i:07d}"
-            title = f"Parliament {rng.choice(['adopts', 'backs', 'debates', 'amends'])} rules {rng.choice(TITLES)}"
+            title = f"Parliament {rng.choice(['adopts', 'backs', 'debates', 'amends'])} rules {_subject(rng, vocab, cum)}"
             authors = ["European Parliament"]
         n_words = rng.randint(*body_words)
         yield Document(
@@ -154,7 +163,7 @@ def generate_procedures(n: int, seed: int = 1) -> Iterator[Procedure]:
                 start += timedelta(days=rng.randint(20, 200))
                 events.append(Event(start, step, rng.choice(AUTHORS[:3])))
         yield Procedure(
-            id=f"proc:{ref}", reference=ref, title=rng.choice(TITLES).capitalize(), source="oeil",
+            id=f"proc:{ref}", reference=ref, title=_subject(rng, vocab, cum).capitalize(), source="oeil",
             stage=rng.choice(STAGES), status="ongoing", events=tuple(events),
             key_players=tuple(rng.sample(AUTHORS[3:9], k=2)), eurovoc=tuple(rng.sample(EUROVOC, k=2)),
             summary=_text(rng, vocab, cum, 60), topics=tuple(rng.sample(TOPICS, k=rng.choice((0, 1, 1, 2)))))

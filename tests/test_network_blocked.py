@@ -2,15 +2,14 @@ import socket
 
 import pytest
 
-from conftest import NetworkBlocked
 
 
 def test_public_address_is_refused():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        with pytest.raises(NetworkBlocked):
+        with pytest.raises(RuntimeError, match="only contact loopback"):
             s.connect(("93.184.215.14", 80))
-        with pytest.raises(NetworkBlocked):
+        with pytest.raises(RuntimeError, match="only contact loopback"):
             s.connect_ex(("10.0.0.1", 80))
     finally:
         s.close()

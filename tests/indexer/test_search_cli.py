@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from policytrack.cli import main
 from policytrack.store import Store
 
-from conftest import T_NEW, T_OLD, corpus, es_url
+from index_corpus import T_NEW, T_OLD, corpus, es_url
 
 
 def _config(tmp_path, extra: str = "") -> str:

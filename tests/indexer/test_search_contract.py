@@ -13,7 +13,7 @@ import pytest
 from indexer.errors import IndexerError, QueryError
 from policytrack.model import Document
 
-from conftest import T_NEW, T_OLD
+from index_corpus import T_NEW, T_OLD
 
 ALL = 12
 

@@ -13,6 +13,8 @@ from policytrack.store import Store
 from spiders.replay import SHIPPED_RECORDING
 from spiders.summary import crawl
 
+from crawl_fixtures import project  # noqa: F401 (pytest fixture)
+
 SAVED = "https://eur-lex.europa.eu/EN/display-feed.rss?myRssId=policytrack-watched-acts"
 GOOD = "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32017R0821"
 CHALLENGE = "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32024L1760"
@@ -115,5 +117,8 @@ def test_page_listed_by_two_feeds_is_asked_once(project: Path):
     (recording / "manifest.json").write_text(json.dumps({"entries": entries}), "utf-8")
     [first] = crawl(config_file=project / "policytrack.toml", replay=recording, spiders=["eurlex"])
     assert (first["pages"], first["new"], first["failed"]) == (1, 1, 0)
+    for name in ("a.xml", "b.xml"):  # both feeds change (no 304), their entries do not
+        path = recording / name
+        path.write_text(path.read_text("utf-8").replace("<title>t</title>", "<title>t2</title>"), "utf-8")
     [second] = crawl(config_file=project / "policytrack.toml", replay=recording, spiders=["eurlex"])
     assert (second["pages"], second["new"], second["failed"]) == (0, 0, 0)

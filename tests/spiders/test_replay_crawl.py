@@ -13,6 +13,8 @@ from policytrack.store import Store
 from spiders.replay import SHIPPED_RECORDING
 from spiders.summary import crawl
 
+from crawl_fixtures import project  # noqa: F401 (pytest fixture)
+
 WATCHED = {
     "proc:2022/0051(COD)", "celex:32024L1760", "celex:52022PC0071", "celex:32017R0821", "celex:32024R3015",
     "proc:2022/0269(COD)", "celex:32024R1781", "proc:2022/0095(COD)", "celex:32024L1799", "proc:2023/0083(COD)",

@@ -1,4 +1,5 @@
-"""Fixtures of the spider tests: a project folder with its own data dir, child crawls guarded."""
+"""Fixtures of the crawl tests (imported by them; not a conftest.py, whose module name would
+shadow tests/conftest.py for `from conftest import …`): a project folder, child crawls guarded."""
 
 from __future__ import annotations
 
