@@ -49,7 +49,13 @@ AUTHORS = ["European Commission", "European Parliament", "Council of the EU", "C
 EUROVOC = ["corporate social responsibility", "human rights", "forced labour", "mineral", "supply chain",
            "ecodesign", "electronic waste", "recycling", "circular economy", "battery", "raw material",
            "public contract", "award of contract", "consumer protection", "internal market"]
+# EuroVoc concepts of the rest of EU output: a tracked concept is on a tracked subject's items.
+GENERIC_EUROVOC = ["agricultural policy", "fisheries policy", "transport policy", "energy policy", "public health",
+                   "financial institution", "taxation", "competition", "education policy", "migration policy",
+                   "regional policy", "food safety", "employment policy", "customs union", "budget", "research policy",
+                   "telecommunications", "air transport", "animal welfare", "water policy"]
 TOPICS = ["due-diligence", "circular-electronics", "public-procurement"]
+TRACKED_SHARE = 0.125
 STAGES = ["Preparatory phase in Parliament", "Awaiting committee decision", "Awaiting Parliament's position in 1st reading",
           "Awaiting Council's 1st reading position", "Procedure completed", "Procedure completed - delegated act enters into force",
           "Procedure lapsed or withdrawn"]
@@ -91,10 +97,21 @@ def _text(rng: random.Random, vocab: list[str], cum: list[float], n_words: int) 
 def _subject(rng: random.Random, vocab: list[str], cum: list[float]) -> str:
     """What a title is about: one of the tracked subjects for about one item in eight (a tracker's
     corpus is mostly everything else the EU publishes), else words from the long tail."""
-    if rng.random() < 0.125:
+    if rng.random() < TRACKED_SHARE:
         return rng.choice(TITLES)
     w = [vocab[rng.randrange(400, len(vocab))] for _ in range(4)]
     return f"on the {w[0]} {w[1]} of {w[2]} and {w[3]}"
+
+
+def _eurovoc(rng: random.Random, title: str) -> tuple[str, ...]:
+    pool = EUROVOC if any(t in title for t in TITLES) else GENERIC_EUROVOC
+    return tuple(rng.sample(pool, k=rng.randint(1, 3)))
+
+
+def _topics(rng: random.Random, title: str) -> tuple[str, ...]:
+    if any(t in title for t in TITLES):
+        return tuple(rng.sample(TOPICS, k=rng.choice((1, 1, 2))))
+    return (rng.choice(TOPICS),) if rng.random() < 0.05 else ()
 
 
 def _procedure_ref(rng: random.Random) -> str:
@@ -140,9 +157,8 @@ def generate_documents(n: int, seed: int = 1, *, body_words: tuple[int, int] = (
         n_words = rng.randint(*body_words)
         yield Document(
             id=doc_id, title=title, source=source, doc_type=doc_type, celex=celex, procedure=procedure,
-            date=day, authors=tuple(authors), eurovoc=tuple(rng.sample(EUROVOC, k=rng.randint(1, 4))),
-            summary=_text(rng, vocab, cum, 40), text=_text(rng, vocab, cum, n_words),
-            topics=tuple(rng.sample(TOPICS, k=rng.choice((0, 1, 1, 1, 2)))),
+            date=day, authors=tuple(authors), eurovoc=_eurovoc(rng, title),
+            summary=_text(rng, vocab, cum, 40), text=_text(rng, vocab, cum, n_words), topics=_topics(rng, title),
             url=f"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri={doc_id}")
 
 
@@ -162,8 +178,9 @@ def generate_procedures(n: int, seed: int = 1) -> Iterator[Procedure]:
             if rng.random() < 0.6:
                 start += timedelta(days=rng.randint(20, 200))
                 events.append(Event(start, step, rng.choice(AUTHORS[:3])))
+        title = _subject(rng, vocab, cum).capitalize()
         yield Procedure(
-            id=f"proc:{ref}", reference=ref, title=_subject(rng, vocab, cum).capitalize(), source="oeil",
+            id=f"proc:{ref}", reference=ref, title=title, source="oeil",
             stage=rng.choice(STAGES), status="ongoing", events=tuple(events),
-            key_players=tuple(rng.sample(AUTHORS[3:9], k=2)), eurovoc=tuple(rng.sample(EUROVOC, k=2)),
-            summary=_text(rng, vocab, cum, 60), topics=tuple(rng.sample(TOPICS, k=rng.choice((0, 1, 1, 2)))))
+            key_players=tuple(rng.sample(AUTHORS[3:9], k=2)), eurovoc=_eurovoc(rng, title.lower()),
+            summary=_text(rng, vocab, cum, 60), topics=_topics(rng, title.lower()))

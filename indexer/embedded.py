@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS docs (
 );
 CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
 CREATE INDEX IF NOT EXISTS docs_changed ON docs(changed);
+CREATE INDEX IF NOT EXISTS docs_type ON docs(doc_type, date);
+CREATE INDEX IF NOT EXISTS docs_proc_type ON docs(proc_type, date);
 CREATE TABLE IF NOT EXISTS terms (doc INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, norm TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS terms_lookup ON terms(field, norm, doc);
 CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc);
@@ -226,27 +228,28 @@ class EmbeddedBackend(Backend):
         return tuple(hits)
 
     def _facets(self, base: str, rid: str, args: list) -> tuple[int, tuple[Facet, ...]]:
-        """The total and the six facets: one GROUP BY per facet over ``fac``.
-
-        ``fac`` is a narrow copy of the facet values (multi-valued ones joined by SEP: few
-        distinct combinations, split and summed here), so each pass touches few pages. CROSS
-        JOIN keeps the matches as the outer loop. Every item has a type, so the type counts
-        add up to the total.
+        """The total and the six facets: the matches once into a temporary table, then one
+        GROUP BY per facet over ``fac``, a narrow copy of the facet values (multi-valued ones
+        joined by SEP: few distinct combinations, split and summed here). CROSS JOIN keeps the
+        matches as the outer loop.
         """
-        out, total = [], 0
+        c = self.conn
+        c.execute("DROP TABLE IF EXISTS temp.m")
+        c.execute("CREATE TEMP TABLE m (r INTEGER PRIMARY KEY)")  # the matches, evaluated once
+        c.execute(f"INSERT OR IGNORE INTO temp.m SELECT {rid} FROM {base}", args)
+        total = c.execute("SELECT count(*) FROM temp.m").fetchone()[0]
+        out = []
         for name, column in (("topic", "topics"), ("type", "doc_type"), ("author", "authors"), ("year", "year"),
                              ("procedure_type", "proc_type"), ("stage", "stage")):
             counts: Counter = Counter()
-            for value, n in self.conn.execute(
-                    f"SELECT f.{column}, count(*) FROM (SELECT {rid} AS r FROM {base}) AS m "
-                    f"CROSS JOIN fac f ON f.rowid = m.r GROUP BY 1", args):
-                if column == "doc_type":
-                    total += n
+            for value, n in c.execute(f"SELECT f.{column}, count(*) FROM temp.m CROSS JOIN fac f ON f.rowid = m.r "
+                                      f"GROUP BY 1"):
                 if value is None or value == "":
                     continue
                 for v in (value.split(SEP) if column in ("topics", "authors") else (str(value),)):
                     counts[v] += n
             out.append(Facet(name, tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE])))
+        c.execute("DROP TABLE temp.m")
         assert [f.name for f in out] == [name for name, _ in FACETS]
         return total, tuple(out)
 

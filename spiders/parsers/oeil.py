@@ -53,6 +53,7 @@ def _sections(root) -> dict[str, object]:
 
 
 _X_HREFS = lxml.etree.XPath(".//a/@href")
+_X_ROWS = lxml.etree.XPath(".//table/tbody/tr")
 # Rapporteurs, not the shadow rapporteurs folded away under them.
 _X_RAPPORTEURS = lxml.etree.XPath("./td[1]//a[contains(@class,'rapporteur')][not(ancestor::div[contains(@id,'Shadow')])]")
 _NUMDOC = re.compile(r"numdoc=([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})")
@@ -90,8 +91,8 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         raise fail(url, kind, str(e)) from None
     title = text_of(root.xpath('//h2[contains(@class,"es_title-h1")]/following::h2[contains(@class,"es_title-h2")][1]')[:1])
     events, documents = [], []
-    for row in _section(root, "Key events").xpath(".//table/tbody/tr"):
-        cells = row.xpath("./td")
+    for row in _X_ROWS(_section(root, "Key events")):
+        cells = row.findall("td")
         if len(cells) < 2:
             continue
         when, what = parse_date(text_of(cells[0])), text_of(cells[1])
@@ -103,8 +104,8 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         documents += linked
     forecasts = _section(root, "Forecasts")
     if forecasts is not None:
-        for row in forecasts.xpath(".//table/tbody/tr"):
-            cells = row.xpath("./td")
+        for row in _X_ROWS(forecasts):
+            cells = row.findall("td")
             if len(cells) >= 2 and parse_date(text_of(cells[0])) and text_of(cells[1]):
                 events.append(Event(date=parse_date(text_of(cells[0])), title=text_of(cells[1]),
                                     actor="European Parliament", forecast=True))
@@ -112,7 +113,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     players = _section(root, "Key players")
     if players is not None:
         for row in players.xpath(".//table/tbody/tr[th]"):
-            committee = text_of(row.xpath("./th")[:1])
+            committee = text_of(row.find("th"))
             rapporteurs = [text_of(a) for a in _X_RAPPORTEURS(row)]
             if committee:
                 key_players.append(committee + (f" — rapporteur: {', '.join(rapporteurs)}" if rapporteurs else ""))
