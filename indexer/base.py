@@ -75,7 +75,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
                changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
-        """Run a query in policytrack's query language. Raises QueryError on a malformed query."""
+        """Run a query in policytrack's query language (docs/search.md).
+
+        ``sort``: relevance (BM25; date order when the query has no words), date (newest
+        first) or oldest. ``facets``: counts per topic, type, author, year, procedure_type and
+        stage over all matches, in that order. ``changed_since``: only items whose stored
+        version changed at or after that moment. Raises QueryError (with the position) on a
+        malformed query and IndexerError on bad paging or an unreachable backend.
+        """
 
     @abc.abstractmethod
     def count(self) -> int:

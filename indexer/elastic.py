@@ -137,13 +137,16 @@ class ElasticBackend(Backend):
         targets = self._targets()
         if targets:
             return targets[-1]
-        if self._call("checking the index", self.es.indices.exists, index=self.alias):
-            raise IndexerError(f"{self.alias!r} on {self.url} is a plain index, not policytrack's alias; "
-                               "delete it or choose another es_index")
+        self._refuse_plain_index()
         name = self._create_versioned(for_bulk=False)
         self._call("creating the alias", self.es.indices.update_aliases,
                    actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}])
         return name
+
+    def _refuse_plain_index(self) -> None:
+        if self._call("checking the index", self.es.indices.exists, index=self.alias):
+            raise IndexerError(f"{self.alias!r} on {self.url} is a plain index, not policytrack's alias; "
+                               "delete it or choose another es_index")
 
     def drop(self) -> None:
         """Delete the alias and every index behind it (tests, or a clean start)."""
@@ -158,6 +161,8 @@ class ElasticBackend(Backend):
             self._call("refreshing", self.es.indices.refresh, index=target)
             return count
         old = self._targets()
+        if not old:
+            self._refuse_plain_index()
         new = self._create_versioned(for_bulk=True)
         try:
             count = self._bulk(new, _actions(items, new))

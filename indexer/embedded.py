@@ -178,12 +178,16 @@ class EmbeddedBackend(Backend):
             raise IndexerError(f"{self.path}: search failed: {e}") from None
 
     def _from(self, comp: Compiled, *, need_docs: bool) -> tuple[str, str, list]:
-        """FROM…WHERE for the query, the rowid expression, and the parameters."""
+        """FROM…WHERE for the query, the rowid expression, and the parameters.
+
+        With a MATCH, CROSS JOIN makes FTS5 drive: probing FTS5 once per row of a filter's
+        index (SQLite's own choice when filters have indexes) is orders of magnitude slower.
+        """
         where = " AND ".join(comp.where)
         if comp.match is None:
             return f"docs d WHERE {where or '1'}", "d.rowid", list(comp.params)
         if where or need_docs:
-            return (f"fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where or '1'}", "fts.rowid",
+            return (f"fts CROSS JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where or '1'}", "fts.rowid",
                     [comp.match, *comp.params])
         return "fts WHERE fts MATCH ?", "fts.rowid", [comp.match]
 
@@ -199,10 +203,10 @@ class EmbeddedBackend(Backend):
                                   [*args, per_page, offset]).fetchall()
         else:
             base, rid, args = self._from(comp, need_docs=True)
-            direction = "DESC" if sort != "oldest" else "ASC"
-            page_rows = c.execute(
-                f"SELECT {rid}, 0.0 FROM {base} ORDER BY d.date IS NULL, d.date {direction}, d.id LIMIT ? OFFSET ?",
-                [*args, per_page, offset]).fetchall()
+            # SQLite sorts NULL first: newest-first needs no help (and can walk docs_date).
+            order = "d.date DESC, d.id" if sort != "oldest" else "d.date IS NULL, d.date, d.id"
+            page_rows = c.execute(f"SELECT {rid}, 0.0 FROM {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                                  [*args, per_page, offset]).fetchall()
         base, rid, args = self._from(comp, need_docs=False)
         facet_list: tuple[Facet, ...] = ()
         if facets:

@@ -51,7 +51,9 @@ def load_note(path: Path) -> Note:
     except UnicodeDecodeError:
         raise ContentError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
+        # The start of the broken construct (an unclosed bracket…) says more than where the
+        # parser gave up; both count lines from the top of the file.
+        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise ContentError(f"{path}{line}: bad front matter: {getattr(e, 'problem', e)}") from None
     if not isinstance(post.metadata, dict):

@@ -7,6 +7,7 @@ that no longer exist are removed. Files the builder did not write are never touc
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -89,6 +90,19 @@ def _layout_hash(opts: BuildOptions) -> str:
 
 
 def build_site(opts: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Build (or bring up to date) the site in ``opts.out_dir``; see the module docstring."""
+    # A build allocates a few objects per stored item and frees nothing until the end; with the
+    # cyclic collector on, its full passes over 100k+ live items cost more than the build itself.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(opts, progress)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
     started = clock.perf_counter()
     result = BuildResult()
     templates = opts.site_dir / "templates"

@@ -142,9 +142,10 @@ def calendar(model: SiteModel) -> bytes:
 def sitemaps(model: SiteModel, pages: Iterable[Page]) -> dict[str, bytes]:
     """``sitemap.xml``; past 50,000 URLs it becomes an index of ``sitemap-N.xml`` files."""
     entries = []
+    base = urls.absolute(model.base_url, "")  # pages' paths are relative: joining is concatenation
     for page in pages:
         if page.in_sitemap:
-            loc = xml_escape(urls.absolute(model.base_url, page.path))
+            loc = xml_escape(base + page.path)
             mod = f"<lastmod>{page.lastmod}</lastmod>" if page.lastmod else ""
             entries.append(f"<url><loc>{loc}</loc>{mod}</url>")
     head = '<?xml version="1.0" encoding="UTF-8"?>\n'

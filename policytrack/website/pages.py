@@ -16,7 +16,8 @@ from ..model import ASK_STATUSES, Document, Note, Procedure
 from .sitemodel import SiteModel
 
 HOME_NOTES = 6
-HOME_CHANGES = 20
+HOME_CHANGES = 15
+HOME_OTHER_CHANGES = 5
 HOME_UPCOMING = 15
 TOPIC_DOCUMENTS = 50
 DOSSIERS_PER_PAGE = 100
@@ -79,7 +80,12 @@ def iter_pages(model: SiteModel) -> Iterator[Page]:
 
 def _home(model: SiteModel) -> Iterator[Page]:
     notes = model.notes[:HOME_NOTES]
-    changes = model.changes[:HOME_CHANGES]
+    # Stage changes and new events are what readers look for; a first crawl's hundreds of
+    # "new" items would bury them, so those are capped and counted.
+    steps = [c for c in model.changes if c.change in ("stage", "event")][:HOME_CHANGES]
+    others = [c for c in model.changes if c.change not in ("stage", "event")]
+    changes = sorted([*steps, *others[:HOME_OTHER_CHANGES]], key=lambda c: c.seq, reverse=True)
+    more = max(0, len(others) - HOME_OTHER_CHANGES)
     upcoming = model.upcoming[:HOME_UPCOMING]
 
     def context() -> dict[str, Any]:
@@ -87,12 +93,12 @@ def _home(model: SiteModel) -> Iterator[Page]:
         for c in changes:
             title, path = change_title(model, c.item_id)
             rows.append({"change": c, "title": title, "path": path})
-        return {"notes": notes, "changes": rows, "upcoming": upcoming,
+        return {"notes": notes, "changes": rows, "more_changes": more, "upcoming": upcoming,
                 "counts": {"dossiers": len(model.procedures), "documents": len(model.documents),
                            "notes": len(model.notes)}}
 
     deps = (model.today.isoformat(), _notes_key(model, notes),
-            ",".join(f"{c.seq}:{_h(model, c.item_id)}" for c in changes),
+            ",".join(f"{c.seq}:{_h(model, c.item_id)}" for c in changes), str(more),
             repr(upcoming), f"{len(model.procedures)}/{len(model.documents)}/{len(model.notes)}")
     yield Page("", "home.html", context, deps, title="Home", lastmod=model.today.isoformat())
 

@@ -155,27 +155,52 @@ def doc_type_from_celex(celex: str) -> str:
     return doc_type_from_words(c.document_type)
 
 
-def head_meta(root) -> dict[str, str]:
-    """``<meta name|property=… content=…>`` of the page head, read once (not by XPath over the page)."""
+def head_meta(root, names: tuple[str, ...] | None = None) -> dict[str, str]:
+    """``<meta name|property=… content=…>`` of the page head, read once (not by XPath over the page).
+
+    With ``names``, only those keys are kept and cleaned, and the walk stops once all are found
+    (the first of each wins): EUR-Lex heads carry hundreds of ELI metas."""
     head = root.find("head")
     out: dict[str, str] = {}
-    for meta in (head.iterfind("meta") if head is not None else ()):
+    if head is None:
+        return out
+    wanted = None if names is None else set(names)
+    for meta in head.iterfind("meta"):
         key = meta.get("name") or meta.get("property")
-        if key and key not in out:
+        if key and key not in out and (wanted is None or key in wanted):
             out[key] = clean(meta.get("content"))
+            if wanted is not None and len(out) == len(wanted):
+                break
     return out
 
 
 def block_text(element) -> str:
     """The text of a large element (a full act), whitespace-normalised. The source's line breaks
     are layout, not paragraphs, so they are not kept."""
+    if type(element) is _ELEMENT and not len(element):
+        # A leaf (no child elements, comments or entities): its string value is its .text, and
+        # splitting it in Python costs less than an XPath call, as long as it holds no white
+        # space that str.split() and XPath see differently.
+        text = element.text or ""
+        if not _SPLIT_ONLY_WS.search(text):
+            return " ".join(text.split())
     text = _NORMALIZE(element)  # libxml2 does it in C, five times faster than Python here
     if not isinstance(text, str):
         return ""
-    if "\xa0" in text or "\x00" in text:  # XPath only knows ASCII white space
+    if "\x00" in text:
         text = _RUNS.sub(" ", text.replace("\xa0", " ").replace("\x00", ""))
+    elif "\xa0" in text:  # XPath only knows ASCII white space
+        # normalize-space left single spaces, so runs of spaces and no-break spaces can only
+        # meet around the latter: cutting there and dropping the empty pieces collapses them,
+        # a few hundred string operations instead of a regex over the whole act.
+        text = " ".join([piece for piece in [piece.strip(" ") for piece in text.split("\xa0")] if piece])
     return text.strip()
 
 
+_ELEMENT = lxml.etree._Element
 _NORMALIZE = lxml.etree.XPath("normalize-space(.)")
 _RUNS = re.compile(" {2,}")
+# What str.split() takes for white space beyond the ASCII space, tab, CR, LF that normalize-space()
+# collapses and the no-break space that block_text turns into a space (plus NUL, which it drops).
+_SPLIT_ONLY_WS = re.compile("[\\x00" + "".join(  # (Unicode has no white space above U+3000)
+    f"\\u{c:04x}" for c in range(0x3001) if chr(c).isspace() and chr(c) not in " \t\n\r\xa0") + "]")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import unquote
 
 import lxml.etree
@@ -37,13 +38,33 @@ def procedure_url(reference: str) -> str:
 
 
 def _meta(root, name: str) -> str:
-    return head_meta(root).get(name, "")
+    return head_meta(root, (name,)).get(name, "")
+
+
+_X_DTS = lxml.etree.XPath("//dl/dt")
+_X_H1 = lxml.etree.XPath("/descendant::h1[1]")
+_X_LIS = lxml.etree.XPath(".//li")
+
+
+def _document_head(root) -> tuple[dict[str, str], list[str | None]]:
+    """The WT.z_docID / WT.z_docTitle metas and the ``about`` of every eli:LegalResource meta,
+    in one walk over a head that holds hundreds of metas (what ``head_meta`` would find)."""
+    head = root.find("head")
+    meta: dict[str, str] = {}
+    abouts: list[str | None] = []
+    for m in (head.iterfind("meta") if head is not None else ()):
+        key = m.get("name") or m.get("property")
+        if (key == "WT.z_docID" or key == "WT.z_docTitle") and key not in meta:
+            meta[key] = clean(m.get("content"))
+        if m.get("typeof") == "eli:LegalResource":
+            abouts.append(m.get("about"))
+    return meta, abouts
 
 
 def _definitions(root) -> list[tuple[str, object]]:
     """(label, dd element) pairs of the page's metadata lists, in order."""
     out = []
-    for dt in root.xpath("//dl/dt"):
+    for dt in _X_DTS(root):
         dd = dt.getnext()
         if dd is not None and dd.tag == "dd":
             out.append((text_of(dt).rstrip(":").strip(), dd))
@@ -58,7 +79,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     """A ``legal-content/EN/ALL|TXT/?uri=CELEX:…`` page → one Document."""
     kind = "EUR-Lex document page"
     root = load_html(body, url, kind)
-    meta = head_meta(root)
+    meta, eli_abouts = _document_head(root)
     doc_ref, title = meta.get("WT.z_docID", ""), meta.get("WT.z_docTitle", "")
     parts: dict[str, object] = {}
     for element in _X_DOC_PARTS(root):
@@ -73,10 +94,9 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     if item_id is None:
         raise fail(url, kind, f"document reference {doc_ref[:60]!r} is neither a CELEX number nor an EP reference")
     if not title:
-        title = text_of(parts.get("title")) or text_of(root.xpath("//h1")[:1])
+        title = text_of(parts.get("title")) or text_of(_X_H1(root))
     eli = None
-    head = root.find("head")
-    for about in (m.get("about") for m in (head.iterfind("meta") if head is not None else ()) if m.get("typeof") == "eli:LegalResource"):
+    for about in eli_abouts:
         try:
             eli = str(parse_eli(about))
             break
@@ -114,7 +134,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             except IdentifierError:
                 procedure = None
         elif low.startswith("eurovoc"):
-            eurovoc = [text_of(li) for li in dd.xpath(".//li")] or [value]
+            eurovoc = [text_of(li) for li in _X_LIS(dd)] or [value]
     header = text_of(parts.get("PP1Contents"))
     try:
         dates["publication"] = parse_oj_reference(header).date
@@ -134,26 +154,42 @@ _WITHDRAWN = re.compile(r"withdraw", re.I)
 
 
 _LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}_[A-Z]{1,3}\(\d{4}\)\d{4}))", re.I)
-_X_HREFS = lxml.etree.XPath(".//a/@href")
-_X_BLOCKS = lxml.etree.XPath('id("MainContent")//div[contains(@class,"cd-timeline__content")]')
-_X_ROWS = lxml.etree.XPath('.//div[contains(concat(" ",@class," ")," eventRow ")]')
-_X_ACTOR = lxml.etree.XPath('.//h3[not(contains(@class,"pdfOnly"))]')
-_X_CELL = {name: lxml.etree.XPath(f'./div[contains(@class,"{name}")]') for name in ("eventTitle", "eventDate")}
-_X_TITLE = lxml.etree.XPath('.//*[contains(@class,"VMIMore")]')
-_X_REF = lxml.etree.XPath('id("MainContent")//p[contains(@class,"DocumentTitle")]')
+# "descendant::x[…]" rather than ".//x[…]": the same nodes, but libxml2 walks "//" as
+# descendant-or-self::node()/child::x, visiting every node's children list once more.
+_X_HREFS = lxml.etree.XPath("descendant::a/@href")
+_X_BLOCKS = lxml.etree.XPath('id("MainContent")/descendant::div[contains(@class,"cd-timeline__content")]')
+# The cheap contains() first spares the concat() of every other div's class.
+_X_ROWS = lxml.etree.XPath('descendant::div[contains(@class,"eventRow")][contains(concat(" ",@class," ")," eventRow ")]')
+_X_ACTOR = lxml.etree.XPath('descendant::h3[not(contains(@class,"pdfOnly"))][1]')
+_X_CELL = {name: lxml.etree.XPath(f'div[contains(@class,"{name}")][1]') for name in ("eventTitle", "eventDate")}
+_X_TITLE = lxml.etree.XPath('descendant::*[contains(@class,"VMIMore")][1]')
+_X_REF = lxml.etree.XPath('id("MainContent")/descendant::p[contains(@class,"DocumentTitle")][1]')
 _X_PLAYERS = lxml.etree.XPath(
-    './/dt[normalize-space()="Parliamentary committee responsible" or normalize-space()="Leading service:"'
+    'descendant::dt[normalize-space()="Parliamentary committee responsible" or normalize-space()="Leading service:"'
     ' or normalize-space()="Leading person:"]/following-sibling::dd[1]')
+_X_DATE_CELL, _X_TITLE_CELL = _X_CELL["eventDate"], _X_CELL["eventTitle"]
+_X_EUROVOC = lxml.etree.XPath('id("eurovocProc")/descendant::a')
+
+
+@lru_cache(maxsize=4096)
+def _linked_id(celex: str | None, ep: str | None) -> str | None:
+    """The item id of one linked CELEX number or EP reference (the same few recur on every page)."""
+    if celex and is_celex(celex) and not celex.startswith("1"):  # skip Treaty articles (legal bases)
+        return f"celex:{normalise_celex(celex)}"
+    if ep:
+        return ep_doc_id(ep)
+    return None
 
 
 def _linked_documents(element) -> list[str]:
+    hrefs = _X_HREFS(element)
+    if not hrefs:
+        return []
     out = []
-    for m in _LINKED.finditer(unquote(" ".join(_X_HREFS(element)))):
-        celex, ep = m.group(1), m.group(2)
-        if celex and is_celex(celex) and not celex.startswith("1"):  # skip Treaty articles (legal bases)
-            out.append(f"celex:{normalise_celex(celex)}")
-        elif ep and ep_doc_id(ep):
-            out.append(ep_doc_id(ep))
+    for m in _LINKED.finditer(unquote(" ".join(hrefs))):
+        linked = _linked_id(m.group(1), m.group(2))
+        if linked:
+            out.append(linked)
     return out
 
 
@@ -161,7 +197,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     """A ``procedure/EN/2021_106`` page → one Procedure with its timeline."""
     kind = "EUR-Lex procedure page"
     root = load_html(body, url, kind)
-    ref_text = text_of(_X_REF(root)[:1])
+    ref_text = text_of(_X_REF(root))
     blocks = _X_BLOCKS(root)
     if not ref_text or not blocks:
         raise fail(url, kind, "no procedure reference or timeline (DocumentTitle / cd-timeline)")
@@ -174,11 +210,11 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     final_act = None
     base = procedure_url(reference)
     for block in blocks:
-        actor = text_of(_X_ACTOR(block)[:1])
+        actor = text_of(_X_ACTOR(block))
         for row in _X_ROWS(block):
-            when = parse_date(text_of(_X_CELL["eventDate"](row)[:1]))
-            title_cell = _X_CELL["eventTitle"](row)[:1]
-            what = text_of(_X_TITLE(title_cell[0])[:1]) if title_cell else ""
+            when = parse_date(text_of(_X_DATE_CELL(row)))
+            title_cell = _X_TITLE_CELL(row)
+            what = text_of(_X_TITLE(title_cell[0])) if title_cell else ""
             if when is None or not what:
                 continue
             details = row.getnext()
@@ -194,7 +230,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             documents += linked
     if not events:
         raise fail(url, kind, "timeline has no dated events")
-    eurovoc = [text_of(a) for a in root.xpath('id("eurovocProc")//a')]
+    eurovoc = [text_of(a) for a in _X_EUROVOC(root)]
     latest = max(events, key=lambda e: e.date)
     if final_act or any(_COMPLETED.search(e.title) for e in events):
         status = "completed"

@@ -127,8 +127,10 @@ def test_es_mapping_is_explicit_and_uses_the_best_analyzer(es):
 @pytest.mark.requires_es
 def test_es_refuses_a_plain_index_with_the_alias_name(es):
     es.es.indices.create(index=es.alias)
-    with pytest.raises(IndexerError, match="is a plain index, not policytrack's alias"):
-        es.index(corpus()[:1])
+    for rebuild in (False, True):
+        with pytest.raises(IndexerError, match="is a plain index, not policytrack's alias"):
+            es.index(corpus()[:1], rebuild=rebuild)
+    assert es.es.indices.get(index=f"{es.alias}-v*").body == {}  # no half-made versioned index left
 
 
 @pytest.mark.requires_es

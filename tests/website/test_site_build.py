@@ -74,6 +74,7 @@ def test_home_shows_latest_notes_changes_and_upcoming(demo_site: Path):
     assert html.index("CSDDD transposition: five asks") < html.index("Buying fair ICT")
     assert "Stage: Procedure completed" in html
     assert "New event: Final act published in Official Journal" in html
+    assert "…and 8 other new or updated dossiers and documents" in html  # first-crawl "new" items capped
     assert "Transposition deadline: 32024L1760" in html  # 26 July 2027, within a year of NOW
     assert "Transposition deadline: 32024L1799" not in html  # 31 July 2026: already past
 
@@ -256,3 +257,10 @@ def test_unknown_topic_is_a_warning_with_its_line(tmp_path, demo_store, content)
         """)
     result = build_site(options(tmp_path / "out", demo_store, content))
     assert result.warnings == [f"{note}:6: unknown topic 'space-mining'"]
+
+
+def test_yaml_error_names_the_line_of_the_broken_field(tmp_path, demo_store, content):
+    bad = content / "briefings" / "bad-yaml.md"
+    bad.write_text("---\ntitle: ok\ndate: 2025-01-01\nsummary: [unclosed\n---\nbody\n", "utf-8")
+    result = build_site(options(tmp_path / "out", demo_store, content))
+    assert [e for e in result.errors if "bad-yaml" in e] == [f"{bad}:4: bad front matter: did not find expected ',' or ']'"]
