@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{library * 1000:.2f}" if library else "", f"{extract * 1000:.2f}",
                       f"{size / extract / 1e6:.1f}", f"{ratio:.2f}×", f"{extract / library:.2f}×" if library else "",
                       f"{extract_median / extract:.2f}×", "ok" if ratio <= 1.5 else "MISSED")
-    Console(width=max(Console().width, 130)).print(table)
+    Console(width=max(Console().width, 150)).print(table)
     print(f"worst ratio outside feeds: {worst:.2f}× (feeds are parsed by feedparser, see the docstring"
           " and the × lib column)")
     return 0

@@ -13,6 +13,9 @@ node has those filters, else the built-in ``standard`` analyzer.
 
 from __future__ import annotations
 
+import json
+import queue
+import threading
 import time
 from datetime import datetime
 from typing import Any, Iterable, Iterator
@@ -30,6 +33,12 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     elasticsearch = None  # type: ignore[assignment]
 
 FACET_SIZE = 10
+_END, _ABORT = object(), object()
+
+
+class _Aborted(Exception):
+    """Stops the bulk sender when reading the items failed."""
+
 MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 CHUNK = 500
 _FACET_FIELDS = {"topics": "topics", "doc_type": "doc_type", "authors": "authors", "year": "year",
@@ -157,7 +166,7 @@ class ElasticBackend(Backend):
     def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
         if not rebuild:
             target = self.ensure_index()
-            count = self._bulk(target, _actions(items, target))
+            count = self._bulk(target, items)
             self._call("refreshing", self.es.indices.refresh, index=target)
             return count
         old = self._targets()
@@ -165,7 +174,7 @@ class ElasticBackend(Backend):
             self._refuse_plain_index()
         new = self._create_versioned(for_bulk=True)
         try:
-            count = self._bulk(new, _actions(items, new))
+            count = self._bulk(new, items)
             self._call("refreshing", self.es.indices.put_settings, index=new, settings={"refresh_interval": None})
             self._call("refreshing", self.es.indices.refresh, index=new)
         except BaseException:
@@ -178,23 +187,78 @@ class ElasticBackend(Backend):
             self._call(f"deleting the old index {o}", self.es.indices.delete, index=o, ignore_unavailable=True)
         return count
 
-    def _bulk(self, index: str, actions: Iterator[dict]) -> int:
-        ok, failed, first = 0, 0, ""
-        try:
-            for success, info in helpers.streaming_bulk(self.es, actions, chunk_size=CHUNK, max_chunk_bytes=20 << 20,
-                                                        raise_on_error=False, raise_on_exception=True, max_retries=3):
-                if success:
-                    ok += 1
-                else:
-                    failed += 1
-                    if not first:
+    def _bulk(self, index: str, items: Iterable[tuple[Item, datetime]]) -> int:
+        """``streaming_bulk`` in a sender thread, fed with ready JSON by this thread.
+
+        Building and serialising the next chunk overlaps with the node indexing the previous
+        one. ``items`` is read here, in the caller's thread (a store cursor must stay in the
+        thread that made it); an exception from it stops the sender and is re-raised.
+        """
+        feed: queue.Queue = queue.Queue(maxsize=8)
+        state: dict[str, Any] = {"ok": 0, "failed": 0, "first": "", "error": None}
+
+        def actions() -> Iterator[dict]:
+            while True:
+                chunk = feed.get()
+                if chunk is _END:
+                    return
+                if chunk is _ABORT:
+                    raise _Aborted()
+                yield from chunk
+
+        def send() -> None:
+            try:
+                for success, info in helpers.streaming_bulk(
+                        self.es, actions(), chunk_size=CHUNK, max_chunk_bytes=20 << 20, raise_on_error=False,
+                        raise_on_exception=True, max_retries=3):
+                    if success:
+                        state["ok"] += 1
+                        continue
+                    state["failed"] += 1
+                    if not state["first"]:
                         op = next(iter(info.values()))
-                        first = f"{op.get('_id')}: {_short(op.get('error'))}"
-        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
-            raise self._fail(e, f"indexing into {index}") from None
-        if failed:
-            raise IndexerError(f"Elasticsearch at {self.url} rejected {failed} of {ok + failed} items (first: {first})")
-        return ok
+                        state["first"] = f"{op.get('_id')}: {_short(op.get('error'))}"
+            except BaseException as e:  # re-raised in the caller's thread
+                state["error"] = e
+
+        sender = threading.Thread(target=send, name="es-bulk", daemon=True)
+        sender.start()
+
+        def put(chunk: object) -> bool:
+            while sender.is_alive():
+                try:
+                    feed.put(chunk, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        try:
+            chunk: list[dict] = []
+            for item, changed in items:
+                rec = to_record(item, changed)
+                chunk.append({"_op_type": "index", "_index": index, "_id": rec.id,
+                              "_source": json.dumps(rec.as_source(), ensure_ascii=False)})
+                if len(chunk) >= 100:
+                    if not put(chunk):
+                        break  # the sender stopped: its error is raised below
+                    chunk = []
+            put(chunk)
+            put(_END)
+        except BaseException:
+            put(_ABORT)
+            sender.join()
+            raise
+        sender.join()
+        error = state["error"]
+        if isinstance(error, (elasticsearch.ApiError, elasticsearch.TransportError)):
+            raise self._fail(error, f"indexing into {index}") from None
+        if error is not None:
+            raise error
+        if state["failed"]:
+            raise IndexerError(f"Elasticsearch at {self.url} rejected {state['failed']} of "
+                               f"{state['ok'] + state['failed']} items (first: {state['first']})")
+        return state["ok"]
 
     def delete(self, ids: Iterable[str]) -> None:
         target = self.ensure_index()
@@ -276,12 +340,6 @@ class ElasticBackend(Backend):
 
     def close(self) -> None:
         self.es.close()
-
-
-def _actions(items: Iterable[tuple[Item, datetime]], index: str) -> Iterator[dict]:
-    for item, changed in items:
-        rec = to_record(item, changed)
-        yield {"_op_type": "index", "_index": index, "_id": rec.id, "_source": rec.as_source()}
 
 
 def _sort(sort: str) -> list:

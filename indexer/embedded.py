@@ -232,30 +232,39 @@ class EmbeddedBackend(Backend):
         return tuple(hits)
 
     def _facets(self, base: str, rid: str, args: list) -> tuple[int, tuple[Facet, ...]]:
-        """The total and the six facets: the matches once into a temporary table, then one
-        GROUP BY per facet over ``fac``, a narrow copy of the facet values (multi-valued ones
-        joined by SEP: few distinct combinations, split and summed here). CROSS JOIN keeps the
-        matches as the outer loop.
+        """The total and the six facets: the matches once into a temporary table, then two
+        passes over them.
+
+        ``fac`` is a narrow copy of the facet values, so a pass touches few pages; CROSS JOIN
+        keeps the matches as the outer loop. One pass groups by the combination of the four
+        single-valued facets, the other by the combination of topics and authors (each joined
+        by SEP); combinations are few, and are split and summed here. Every item has a type,
+        so the first pass also gives the total.
         """
+        counts: dict[str, Counter] = {name: Counter() for name, _ in FACETS}
+        total = 0
         c = self.conn
         c.execute("DROP TABLE IF EXISTS temp.m")
         c.execute("CREATE TEMP TABLE m (r INTEGER PRIMARY KEY)")  # the matches, evaluated once
         c.execute(f"INSERT OR IGNORE INTO temp.m SELECT {rid} FROM {base}", args)
-        total = c.execute("SELECT count(*) FROM temp.m").fetchone()[0]
-        out = []
-        for name, column in (("topic", "topics"), ("type", "doc_type"), ("author", "authors"), ("year", "year"),
-                             ("procedure_type", "proc_type"), ("stage", "stage")):
-            counts: Counter = Counter()
-            for value, n in c.execute(f"SELECT f.{column}, count(*) FROM temp.m CROSS JOIN fac f ON f.rowid = m.r "
-                                      f"GROUP BY 1"):
-                if value is None or value == "":
-                    continue
-                for v in (value.split(SEP) if column in ("topics", "authors") else (str(value),)):
-                    counts[v] += n
-            out.append(Facet(name, tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE])))
+        matches = "temp.m CROSS JOIN fac f ON f.rowid = m.r"
+        args = []
+        for doc_type, year, proc_type, stage, n in self.conn.execute(
+                f"SELECT f.doc_type, f.year, f.proc_type, f.stage, count(*) FROM {matches} GROUP BY 1, 2, 3, 4", args):
+            total += n
+            for name, value in (("type", doc_type), ("year", year), ("procedure_type", proc_type), ("stage", stage)):
+                if value is not None:
+                    counts[name][str(value)] += n
+        for topics, authors, n in self.conn.execute(
+                f"SELECT f.topics, f.authors, count(*) FROM {matches} GROUP BY 1, 2", args):
+            for name, joined in (("topic", topics), ("author", authors)):
+                if joined:
+                    for value in joined.split(SEP):
+                        counts[name][value] += n
         c.execute("DROP TABLE temp.m")
-        assert [f.name for f in out] == [name for name, _ in FACETS]
-        return total, tuple(out)
+        facets = tuple(Facet(name, tuple(sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]))
+                       for name, _ in FACETS)
+        return total, facets
 
     def close(self) -> None:
         self.conn.close()

@@ -187,9 +187,8 @@ def block_text(element) -> str:
     text = _NORMALIZE(element)  # libxml2 does it in C, five times faster than Python here
     if not isinstance(text, str):
         return ""
-    if "\x00" in text:
-        text = _RUNS.sub(" ", text.replace("\xa0", " ").replace("\x00", ""))
-    elif "\xa0" in text:  # XPath only knows ASCII white space
+    # (No NUL to drop: libxml2's strings end at the first one.)
+    if "\xa0" in text:  # XPath only knows ASCII white space
         # normalize-space left single spaces, so runs of spaces and no-break spaces can only
         # meet around the latter: cutting there and dropping the empty pieces collapses them,
         # a few hundred string operations instead of a regex over the whole act.
@@ -198,8 +197,8 @@ def block_text(element) -> str:
 
 
 _ELEMENT = lxml.etree._Element
-_NORMALIZE = lxml.etree.XPath("normalize-space(.)")
-_RUNS = re.compile(" {2,}")
+# A plain str result: lxml's "smart" result strings cost a copy of a whole act's text.
+_NORMALIZE = lxml.etree.XPath("normalize-space(.)", smart_strings=False)
 # What str.split() takes for white space beyond the ASCII space, tab, CR, LF that normalize-space()
 # collapses and the no-break space that block_text turns into a space (plus NUL, which it drops).
 _SPLIT_ONLY_WS = re.compile("[\\x00" + "".join(  # (Unicode has no white space above U+3000)

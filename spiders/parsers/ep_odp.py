@@ -49,12 +49,20 @@ def _humanise(code: Any) -> str:
 
 
 def _doc_ids(values: Any) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    elif not isinstance(values, list):
+        return []
     out = []
-    for value in values if isinstance(values, list) else [values]:
+    for value in values:
         m = _DOC_ID.match(value) if isinstance(value, str) else None
         if m:
             out.append(f"ep:{m.group(1)}")
     return out
+
+
+_EVENT_DOC_KEYS = ("based_on_a_realization_of", "decided_on_a_realization_of", "recorded_in_a_realization_of",
+                   "documented_by_a_realization_of")
 
 
 def _event(record: dict[str, Any], forecast: bool) -> Event | None:
@@ -63,9 +71,10 @@ def _event(record: dict[str, Any], forecast: bool) -> Event | None:
     if when is None or not title:
         return None
     docs = []
-    for key in ("based_on_a_realization_of", "decided_on_a_realization_of", "recorded_in_a_realization_of",
-                "documented_by_a_realization_of"):
-        docs += _doc_ids(record.get(key))
+    for key in _EVENT_DOC_KEYS:
+        values = record.get(key)
+        if values is not None:  # most activities link none of the four
+            docs += _doc_ids(values)
     return Event(date=when, title=title, actor="European Parliament", documents=docs, forecast=forecast)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import lxml.etree
+
 from policytrack.identifiers import find_procedures, normalise_procedure
 from policytrack.errors import IdentifierError
 from policytrack.model import Document
@@ -17,32 +19,47 @@ _SERIES = {"A": "report", "B": "resolution", "TA": "text adopted", "RC": "resolu
 
 
 def _meta(root, attribute: str, name: str) -> str:
-    return head_meta(root).get(name, "")
+    return head_meta(root, (name,)).get(name, "")
+
+
+# "/descendant::x" rather than "//x": the same nodes, but libxml2 walks "//" as
+# descendant-or-self::node()/child::x, visiting every node's children once more; "[1]" where
+# only the first in document order is used.
+_X_CANONICAL = lxml.etree.XPath('/descendant::link[@rel="canonical"]/@href')
+_X_ARTICLE_H1 = lxml.etree.XPath("(/descendant::article/descendant::h1)[1]")
+_X_H1 = lxml.etree.XPath("/descendant::h1[1]")
+_X_ARTICLE_TIME = lxml.etree.XPath("(/descendant::article/descendant::time/@datetime)[1]")
+_X_TIME = lxml.etree.XPath("/descendant::time[@datetime][1]/@datetime")
+_X_REFERENCE_HREFS = lxml.etree.XPath('/descendant::a[contains(@href,"reference=")]/@href')
+_X_ARTICLE = lxml.etree.XPath("/descendant::article[1]")
+_X_PARAGRAPHS = lxml.etree.XPath("descendant::p")
+_PRESS_META = ("og:url", "keywords", "description")
 
 
 def parse_press_release(body: Body, url: str = "") -> list[Document]:
     """A press release page → one Document (type 'press release') linked to its procedure(s)."""
     kind = "EP press release"
     root = load_html(body, url, kind)
-    canonical = _meta(root, "property", "og:url") or (root.xpath('//link[@rel="canonical"]/@href') or [""])[0]
+    meta = head_meta(root, _PRESS_META)
+    canonical = meta.get("og:url", "") or (_X_CANONICAL(root) or [""])[0]
     m = _PRESS_ID.search(url or "") or _PRESS_ID.search(canonical)
-    keywords = _meta(root, "name", "keywords")
+    keywords = meta.get("keywords", "")
     if not m or "PRESS_RELEASE" not in keywords and "press-room" not in (url or canonical):
         raise fail(url, kind, "no press-room id (…/press-room/YYYYMMDDIPRnnnnn) in the URL or page")
-    title = text_of(root.xpath("//article//h1")[:1]) or text_of(root.xpath("//h1")[:1])
+    title = text_of(_X_ARTICLE_H1(root)) or text_of(_X_H1(root))
     if not title:
         raise fail(url, kind, "no headline")
-    when = parse_date(next(iter(root.xpath("//article//time/@datetime") or root.xpath("//time/@datetime")), ""))
+    when = parse_date(next(iter(_X_ARTICLE_TIME(root) or _X_TIME(root)), ""))
     procedures: list[str] = []
-    for href in root.xpath('//a[contains(@href,"reference=")]/@href'):
+    for href in _X_REFERENCE_HREFS(root):
         try:
             ref = normalise_procedure(href)
         except IdentifierError:
             continue
         if ref not in procedures:
             procedures.append(ref)
-    article = root.xpath("//article")
-    paragraphs = [text_of(p) for p in (article[0].xpath(".//p") if article else [])]
+    article = _X_ARTICLE(root)
+    paragraphs = [text_of(p) for p in (_X_PARAGRAPHS(article[0]) if article else [])]
     text = "\n\n".join(p for p in paragraphs if p)
     for ref in find_procedures(text):
         if ref not in procedures:
@@ -51,7 +68,7 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
     return [Document(
         id=f"press:{m.group(1)}", title=title, source="ep-press", url=url or canonical,
         doc_type="press release", procedure=procedures[0] if procedures else None, date=when,
-        authors=["European Parliament", *committees], summary=_meta(root, "name", "description"), text=text,
+        authors=["European Parliament", *committees], summary=meta.get("description", ""), text=text,
     )]
 
 

@@ -157,9 +157,7 @@ _LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}
 # "descendant::x[…]" rather than ".//x[…]": the same nodes, but libxml2 walks "//" as
 # descendant-or-self::node()/child::x, visiting every node's children list once more.
 _X_HREFS = lxml.etree.XPath("descendant::a/@href")
-_X_BLOCKS = lxml.etree.XPath('id("MainContent")/descendant::div[contains(@class,"cd-timeline__content")]')
-# The cheap contains() first spares the concat() of every other div's class.
-_X_ROWS = lxml.etree.XPath('descendant::div[contains(@class,"eventRow")][contains(concat(" ",@class," ")," eventRow ")]')
+_X_MAIN = lxml.etree.XPath('id("MainContent")')
 _X_ACTOR = lxml.etree.XPath('descendant::h3[not(contains(@class,"pdfOnly"))][1]')
 _X_CELL = {name: lxml.etree.XPath(f'div[contains(@class,"{name}")][1]') for name in ("eventTitle", "eventDate")}
 _X_TITLE = lxml.etree.XPath('descendant::*[contains(@class,"VMIMore")][1]')
@@ -198,7 +196,10 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     kind = "EUR-Lex procedure page"
     root = load_html(body, url, kind)
     ref_text = text_of(_X_REF(root))
-    blocks = _X_BLOCKS(root)
+    # The timeline's blocks and rows: lxml picks out the divs in C and the class test is a
+    # Python substring test, cheaper than an XPath predicate on every node.
+    blocks = [div for main in _X_MAIN(root) for div in main.iterdescendants("div")
+              if "cd-timeline__content" in (div.get("class") or "")]
     if not ref_text or not blocks:
         raise fail(url, kind, "no procedure reference or timeline (DocumentTitle / cd-timeline)")
     try:
@@ -211,7 +212,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     base = procedure_url(reference)
     for block in blocks:
         actor = text_of(_X_ACTOR(block))
-        for row in _X_ROWS(block):
+        for row in [div for div in block.iterdescendants("div") if " eventRow " in f" {div.get('class') or ''} "]:
             when = parse_date(text_of(_X_DATE_CELL(row)))
             title_cell = _X_TITLE_CELL(row)
             what = text_of(_X_TITLE(title_cell[0])) if title_cell else ""

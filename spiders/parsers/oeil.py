@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, urlparse
 
 import lxml.etree
@@ -38,25 +39,47 @@ def summary_url(summary_id: str) -> str:
     return f"{OEIL}/document-summary?id={summary_id}"
 
 
-_X_SECTIONS = lxml.etree.XPath('//div[contains(@class,"oeil-spy-section")]')
-_X_H2 = lxml.etree.XPath(".//h2")
 
 
 def _sections(root) -> dict[str, object]:
-    """The page's sections by their heading ("Key events", "Final act"…), found in one pass."""
+    """The page's sections by their heading ("Key events", "Final act"…), found in one pass
+    over the page's divs only (lxml picks them out in C, cheaper than an XPath predicate)."""
     out: dict[str, object] = {}
-    for section in _X_SECTIONS(root):
-        heading = _X_H2(section)
-        if heading:
-            out.setdefault(text_of(heading[0]), section)
+    for section in root.iter("div"):
+        cls = section.get("class")
+        if cls and "oeil-spy-section" in cls:
+            heading = next(section.iterdescendants("h2"), None)
+            if heading is not None:
+                out.setdefault(text_of(heading), section)
     return out
 
 
-_X_HREFS = lxml.etree.XPath(".//a/@href")
+_X_TITLE = lxml.etree.XPath('//h2[contains(@class,"es_title-h1")]/following::h2[contains(@class,"es_title-h2")][1]')
+_X_HREFS = lxml.etree.XPath("descendant::a/@href")
 _X_ROWS = lxml.etree.XPath(".//table/tbody/tr")
-# Rapporteurs, not the shadow rapporteurs folded away under them.
-_X_RAPPORTEURS = lxml.etree.XPath("./td[1]//a[contains(@class,'rapporteur')][not(ancestor::div[contains(@id,'Shadow')])]")
+
+
+def _rapporteurs(row) -> list:
+    """The rapporteur links of a key-players row's first cell, not the shadow rapporteurs folded
+    away under them (in a div whose id says Shadow). In Python: the XPath equivalent,
+    ``td[1]//a[contains(@class,'rapporteur')][not(ancestor::div[contains(@id,'Shadow')])]``, walks
+    every link's ancestors in libxml2 at ten times the cost."""
+    cell = next(row.iterchildren("td"), None)
+    if cell is None:
+        return []
+    return [a for a in cell.iterdescendants("a") if "rapporteur" in (a.get("class") or "")
+            and not any("Shadow" in (div.get("id") or "") for div in a.iterancestors("div"))]
+_X_PLAYER_ROWS = lxml.etree.XPath(".//table/tbody/tr[th]")
+_X_STAGE = lxml.etree.XPath('(descendant::tr[th[normalize-space()="Stage reached in procedure"]]/td)[1]')
+_X_STATUS = lxml.etree.XPath('descendant::p[preceding-sibling::p[1][normalize-space()="Status"]][1]')
 _NUMDOC = re.compile(r"numdoc=([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})")
+
+
+@lru_cache(maxsize=4096)
+def _numdoc_celex(numdoc: str) -> str | None:
+    """The CELEX number a ``numdoc=`` link names, if it is one (the same few recur on every page)."""
+    celex = find_celex(f"CELEX:{numdoc}")
+    return celex[0] if celex else None
 
 
 def _linked(element) -> list[str]:
@@ -68,9 +91,9 @@ def _linked(element) -> list[str]:
             out.append(f"ep:{m[1]}-{m[2]}-{m[3]}-{m[4]}")
             continue
         m = _NUMDOC.search(href)
-        celex = find_celex(f"CELEX:{m[1]}") if m else []
+        celex = _numdoc_celex(m[1]) if m else None
         if celex:
-            out.append(f"celex:{celex[0]}")
+            out.append(f"celex:{celex}")
         elif "document-summary?id=" in href:
             out.append(f"oeil-summary:{href.rsplit('=', 1)[-1]}")
     return out
@@ -80,7 +103,9 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     """An OEIL procedure file → one Procedure (key players, key events, forecasts, final act)."""
     kind = "OEIL procedure file"
     root = load_html(body, url, kind)
-    ref_text = text_of(root.xpath('//h2[contains(@class,"es_title-h1")]')[:1])
+    headings = list(root.iter("h2"))  # a dozen, in document order
+    ref_headings = [h2 for h2 in headings if "es_title-h1" in (h2.get("class") or "")]
+    ref_text = text_of(ref_headings[:1])
     sections = _sections(root)
     _section = lambda _root, heading: sections.get(heading)
     if not ref_text or _section(root, "Key events") is None:
@@ -89,8 +114,18 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         reference = normalise_procedure(ref_text)
     except IdentifierError as e:
         raise fail(url, kind, str(e)) from None
-    title = text_of(root.xpath('//h2[contains(@class,"es_title-h1")]/following::h2[contains(@class,"es_title-h2")][1]')[:1])
+    # The title is the first es_title-h2 after a reference heading (XPath's following axis:
+    # after it in document order, not inside it). With one such heading, as on every real page,
+    # that is the first such h2 after it in the page's list of h2s; otherwise ask XPath.
+    if len(ref_headings) == 1:
+        ref_heading = ref_headings[0]
+        after = headings[next(i for i, h2 in enumerate(headings) if h2 is ref_heading) + 1:]
+        title = text_of(next((h2 for h2 in after if "es_title-h2" in (h2.get("class") or "")
+                              and not any(a is ref_heading for a in h2.iterancestors("h2"))), None))
+    else:
+        title = text_of(_X_TITLE(root)[:1])
     events, documents = [], []
+    event_url = url or procedure_url(reference)
     for row in _X_ROWS(_section(root, "Key events")):
         cells = row.findall("td")
         if len(cells) < 2:
@@ -100,36 +135,40 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             continue
         linked = _linked(cells[2]) if len(cells) > 2 else []
         linked += _linked(cells[3]) if len(cells) > 3 else []
-        events.append(Event(date=when, title=what, actor=_actor(what), documents=linked, url=url or procedure_url(reference)))
+        events.append(Event(date=when, title=what, actor=_actor(what), documents=linked, url=event_url))
         documents += linked
     forecasts = _section(root, "Forecasts")
     if forecasts is not None:
         for row in _X_ROWS(forecasts):
             cells = row.findall("td")
-            if len(cells) >= 2 and parse_date(text_of(cells[0])) and text_of(cells[1]):
-                events.append(Event(date=parse_date(text_of(cells[0])), title=text_of(cells[1]),
-                                    actor="European Parliament", forecast=True))
+            if len(cells) < 2:
+                continue
+            when = parse_date(text_of(cells[0]))
+            what = text_of(cells[1]) if when else ""
+            if when and what:
+                events.append(Event(date=when, title=what, actor="European Parliament", forecast=True))
     key_players = []
     players = _section(root, "Key players")
     if players is not None:
-        for row in players.xpath(".//table/tbody/tr[th]"):
+        for row in _X_PLAYER_ROWS(players):
             committee = text_of(row.find("th"))
-            rapporteurs = [text_of(a) for a in _X_RAPPORTEURS(row)]
+            rapporteurs = [text_of(a) for a in _rapporteurs(row)]
             if committee:
                 key_players.append(committee + (f" — rapporteur: {', '.join(rapporteurs)}" if rapporteurs else ""))
     stage = ""
     technical = _section(root, "Technical information")
     if technical is not None:
-        stage = text_of(technical.xpath('.//tr[th[normalize-space()="Stage reached in procedure"]]/td')[:1])
+        stage = text_of(_X_STAGE(technical))
     basic = _section(root, "Basic information")
-    status_words = text_of(basic.xpath('.//p[preceding-sibling::p[1][normalize-space()="Status"]]')[:1]) if basic is not None else ""
+    status_words = text_of(_X_STATUS(basic)) if basic is not None else ""
     status = next((s for word, s in _STATUS if word in (status_words or stage).lower()), "ongoing")
     final_act = None
     final = _section(root, "Final act")
     if final is not None:
-        acts = [d[6:] for d in _linked(final) if d.startswith("celex:3")]
+        final_documents = _linked(final)
+        acts = [d[6:] for d in final_documents if d.startswith("celex:3")]
         final_act = acts[0] if acts else None
-        documents += _linked(final)
+        documents += final_documents
     if not events:
         raise fail(url, kind, "'Key events' has no dated events")
     return [Procedure(
@@ -140,31 +179,49 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     )]
 
 
+_X_SHARED = lxml.etree.XPath('/descendant::a[contains(@href,"document-summary?id")]/@href')
+_X_FIRST_TIME = lxml.etree.XPath("descendant::time[1]")
+_X_PARAGRAPHS = lxml.etree.XPath("descendant::p")
+
+
 def parse_summary(body: Body, url: str = "") -> list[Document]:
     """An OEIL document summary → one Document of type 'summary' linked to its procedure."""
     kind = "OEIL document summary"
     root = load_html(body, url, kind)
-    title = text_of(root.xpath('//h1[contains(@class,"es_product-title")]')[:1])
-    subtitle = root.xpath('//div[contains(@class,"es_product-subtitle")]')
-    content = root.xpath('//div[contains(@class,"es_product-content")]')
+    # The three parts in one walk, over only the page's h1 and div elements (lxml selects those
+    # in C; an XPath predicate per element would cost more than the rest of the extraction).
+    title_el, subtitle, content = None, [], []
+    for element in root.iter("h1", "div"):
+        cls = element.get("class")
+        if not cls or "es_product-" not in cls:
+            continue
+        if element.tag == "h1":
+            if title_el is None and "es_product-title" in cls:
+                title_el = element
+        else:
+            if "es_product-subtitle" in cls:
+                subtitle.append(element)
+            if "es_product-content" in cls:
+                content.append(element)
+    title = text_of(title_el)
     if not title or not subtitle or not content:
         raise fail(url, kind, "no summary title, subtitle or content")
     summary_id = (parse_qs(urlparse(url).query).get("id") or [""])[0]
     if not summary_id.isdigit():
-        shared = root.xpath('//a[contains(@href,"document-summary?id")]/@href')
+        shared = _X_SHARED(root)
         m = re.search(r"document-summary\?id(?:=|%3D)(\d+)", shared[0]) if shared else None
         summary_id = m.group(1) if m else ""
     if not summary_id:
         raise fail(url, kind, "no summary id in the URL or the page")
     reference = None
-    for span in subtitle[0].xpath("./span"):
+    for span in subtitle[0].findall("span"):
         try:
             reference = normalise_procedure(text_of(span))
             break
         except IdentifierError:
             continue
-    when = parse_date(text_of(subtitle[0].xpath(".//time")[:1]))
-    paragraphs = [text_of(p) for p in content[0].xpath(".//p")]
+    when = parse_date(text_of(_X_FIRST_TIME(subtitle[0])))
+    paragraphs = [text_of(p) for p in _X_PARAGRAPHS(content[0])]
     text = "\n\n".join(p for p in paragraphs if p) or text_of(content[0])
     return [Document(
         id=f"oeil-summary:{summary_id}", title=title, source="oeil", url=url or summary_url(summary_id),

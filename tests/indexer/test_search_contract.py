@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from indexer.errors import IndexerError, QueryError
 from policytrack.model import Document
@@ -247,3 +249,19 @@ def test_empty_index_answers(empty_backend):
     result = empty_backend.search("repair", facets=True)
     assert result.total == 0 and result.hits == ()
     assert list(empty_backend.ids("repair")) == []
+
+
+NASTY = st.lists(st.sampled_from(list('ab ()"*-:^~{}[]\\/&|!+?.,\'`;=<>é') + [
+    " AND ", " OR ", " NOT ", "NEAR", "forced", "labour", "celex:", "type:", "date:", "2024", ".."]),
+    max_size=25).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=NASTY)
+def test_fuzzed_queries_give_results_or_query_errors(backend, query):
+    try:
+        result = backend.search(query, facets=True, per_page=5)
+    except QueryError as e:
+        assert 0 <= e.position <= len(query)
+        return
+    assert 0 <= result.total <= ALL and len(result.hits) <= 5
