@@ -200,7 +200,7 @@ def bench_es(url: str, n: int, seed: int) -> tuple[Table, Table]:
         for col in ("docs", "raw _bulk docs/s", "backend docs/s", "ratio (≥0.7)", "analyzer"):
             idx.add_column(col, justify="right")
         idx.add_row(f"{n:,}", f"{n / raw_s:,.0f}", f"{n / es_s:,.0f}", f"{raw_s / es_s:.2f}×", backend.analyzer())
-        backend.es.indices.forcemerge(index=alias, max_num_segments=1, request_timeout=600)
+        backend.es.options(request_timeout=600).indices.forcemerge(index=alias, max_num_segments=1)
         queries = query_mix(items)
         del items
         p50, p95, mx, hits = latency(lambda q: backend.search(q, facets=True), queries)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import lxml.etree
@@ -111,6 +112,13 @@ def parse_date(text: Any) -> date | None:
     """A date written 13/03/2024, 13.3.2024, 13-03-2024 or ISO 2024-03-13; None otherwise."""
     if not isinstance(text, str):
         return None
+    if len(text) <= 40:  # a date cell or field: the same few hundred recur page after page
+        # (as a plain str: an lxml "smart" string would keep its whole document alive in the cache)
+        return _parse_short_date(str(text))
+    return _parse_date(text)
+
+
+def _parse_date(text: str) -> date | None:
     m = _ISO.search(text)
     try:
         if m:
@@ -121,6 +129,9 @@ def parse_date(text: Any) -> date | None:
     except ValueError:
         return None
     return None
+
+
+_parse_short_date = lru_cache(maxsize=8192)(_parse_date)
 
 
 _TYPE_WORDS = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from policytrack.errors import IdentifierError
@@ -44,6 +45,11 @@ def _humanise(code: Any) -> str:
     """``def/ep-activities/PLENARY_VOTE`` → ``Plenary vote``."""
     if not isinstance(code, str) or not code:
         return ""
+    return _humanise_code(code)
+
+
+@lru_cache(maxsize=1024)  # a few dozen activity and work types, met again in every record
+def _humanise_code(code: str) -> str:
     words = code.rstrip("/").rsplit("/", 1)[-1].replace("_", " ").strip().lower()
     return words[:1].upper() + words[1:]
 

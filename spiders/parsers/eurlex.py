@@ -159,13 +159,13 @@ _LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}
 _X_HREFS = lxml.etree.XPath("descendant::a/@href")
 _X_MAIN = lxml.etree.XPath('id("MainContent")')
 _X_ACTOR = lxml.etree.XPath('descendant::h3[not(contains(@class,"pdfOnly"))][1]')
-_X_CELL = {name: lxml.etree.XPath(f'div[contains(@class,"{name}")][1]') for name in ("eventTitle", "eventDate")}
-_X_TITLE = lxml.etree.XPath('descendant::*[contains(@class,"VMIMore")][1]')
+_X_DATE_CELL = lxml.etree.XPath('div[contains(@class,"eventDate")][1]')
+# The first VMIMore element inside the row's first eventTitle cell.
+_X_ROW_TITLE = lxml.etree.XPath('div[contains(@class,"eventTitle")][1]/descendant::*[contains(@class,"VMIMore")][1]')
 _X_REF = lxml.etree.XPath('id("MainContent")/descendant::p[contains(@class,"DocumentTitle")][1]')
 _X_PLAYERS = lxml.etree.XPath(
     'descendant::dt[normalize-space()="Parliamentary committee responsible" or normalize-space()="Leading service:"'
     ' or normalize-space()="Leading person:"]/following-sibling::dd[1]')
-_X_DATE_CELL, _X_TITLE_CELL = _X_CELL["eventDate"], _X_CELL["eventTitle"]
 _X_EUROVOC = lxml.etree.XPath('id("eurovocProc")/descendant::a')
 
 
@@ -214,8 +214,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         actor = text_of(_X_ACTOR(block))
         for row in [div for div in block.iterdescendants("div") if " eventRow " in f" {div.get('class') or ''} "]:
             when = parse_date(text_of(_X_DATE_CELL(row)))
-            title_cell = _X_TITLE_CELL(row)
-            what = text_of(_X_TITLE(title_cell[0])) if title_cell else ""
+            what = text_of(_X_ROW_TITLE(row))
             if when is None or not what:
                 continue
             details = row.getnext()

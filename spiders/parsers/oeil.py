@@ -39,23 +39,25 @@ def summary_url(summary_id: str) -> str:
     return f"{OEIL}/document-summary?id={summary_id}"
 
 
-
-
-def _sections(root) -> dict[str, object]:
-    """The page's sections by their heading ("Key events", "Final act"…), found in one pass
-    over the page's divs only (lxml picks them out in C, cheaper than an XPath predicate)."""
+def _sections_and_headings(root) -> tuple[dict[str, object], list]:
+    """The page's sections by their heading ("Key events", "Final act"…), and all its h2s in
+    document order, found in one pass over the page's divs and h2s only (lxml picks those out
+    in C, cheaper than an XPath predicate on every node)."""
     out: dict[str, object] = {}
-    for section in root.iter("div"):
-        cls = section.get("class")
+    headings = []
+    for element in root.iter("div", "h2"):
+        if element.tag == "h2":
+            headings.append(element)
+            continue
+        cls = element.get("class")
         if cls and "oeil-spy-section" in cls:
-            heading = next(section.iterdescendants("h2"), None)
+            heading = next(element.iterdescendants("h2"), None)
             if heading is not None:
-                out.setdefault(text_of(heading), section)
-    return out
+                out.setdefault(text_of(heading), element)
+    return out, headings
 
 
 _X_TITLE = lxml.etree.XPath('//h2[contains(@class,"es_title-h1")]/following::h2[contains(@class,"es_title-h2")][1]')
-_X_HREFS = lxml.etree.XPath("descendant::a/@href")
 _X_ROWS = lxml.etree.XPath(".//table/tbody/tr")
 
 
@@ -63,12 +65,14 @@ def _rapporteurs(row) -> list:
     """The rapporteur links of a key-players row's first cell, not the shadow rapporteurs folded
     away under them (in a div whose id says Shadow). In Python: the XPath equivalent,
     ``td[1]//a[contains(@class,'rapporteur')][not(ancestor::div[contains(@id,'Shadow')])]``, walks
-    every link's ancestors in libxml2 at ten times the cost."""
+    every link's ancestors in libxml2 at several times the cost."""
     cell = next(row.iterchildren("td"), None)
     if cell is None:
         return []
     return [a for a in cell.iterdescendants("a") if "rapporteur" in (a.get("class") or "")
             and not any("Shadow" in (div.get("id") or "") for div in a.iterancestors("div"))]
+
+
 _X_PLAYER_ROWS = lxml.etree.XPath(".//table/tbody/tr[th]")
 _X_STAGE = lxml.etree.XPath('(descendant::tr[th[normalize-space()="Stage reached in procedure"]]/td)[1]')
 _X_STATUS = lxml.etree.XPath('descendant::p[preceding-sibling::p[1][normalize-space()="Status"]][1]')
@@ -85,7 +89,10 @@ def _numdoc_celex(numdoc: str) -> str | None:
 def _linked(element) -> list[str]:
     """Ids of the documents a table cell links to: EP documents, CELEX numbers, OEIL summaries."""
     out = []
-    for href in _X_HREFS(element):
+    # (the links' hrefs in document order: what descendant::a/@href selects, without an XPath call)
+    for href in [a.get("href") for a in element.iterdescendants("a")]:
+        if href is None:
+            continue
         m = _DOCEO.search(href)
         if m:
             out.append(f"ep:{m[1]}-{m[2]}-{m[3]}-{m[4]}")
@@ -103,10 +110,9 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     """An OEIL procedure file → one Procedure (key players, key events, forecasts, final act)."""
     kind = "OEIL procedure file"
     root = load_html(body, url, kind)
-    headings = list(root.iter("h2"))  # a dozen, in document order
+    sections, headings = _sections_and_headings(root)
     ref_headings = [h2 for h2 in headings if "es_title-h1" in (h2.get("class") or "")]
     ref_text = text_of(ref_headings[:1])
-    sections = _sections(root)
     _section = lambda _root, heading: sections.get(heading)
     if not ref_text or _section(root, "Key events") is None:
         raise fail(url, kind, "no procedure reference heading or 'Key events' section")
