@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 import functools
 import http.server
 import sys
@@ -36,7 +38,8 @@ def build(app: AppContext, out_dir: Path | None, strict: bool, no_search: bool, 
     opts = BuildOptions(
         out_dir=settings.site.out_dir, content_dir=settings.site.content_dir,
         store_path=settings.store_path, now=app.now(), title=settings.site.title,
-        base_url=settings.site.base_url, topics=settings.topics, search=not no_search, force=force)
+        base_url=settings.site.base_url, topics=settings.topics, search=not no_search, force=force,
+        unsubscribe_address=parseaddr(settings.digest.from_address)[1])
     err = Console(stderr=True)
     with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:

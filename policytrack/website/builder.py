@@ -40,6 +40,7 @@ class BuildOptions:
     title: str = "policytrack"
     base_url: str = "http://127.0.0.1:8000/"
     topics: tuple[Topic, ...] = ()
+    unsubscribe_address: str = ""  # the digest's sender: unsubscribe requests go there
     search: bool = True  # run Pagefind
     force: bool = False  # ignore the manifest and render everything
     site_dir: Path = field(default_factory=default_site_dir)  # templates/ and static/
@@ -137,7 +138,8 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
             return result
         t0 = clock.perf_counter()
         model = build_model(store, opts.content_dir, title=opts.title, base_url=opts.base_url,
-                            topics=opts.topics, now=opts.now)
+                            topics=opts.topics, now=opts.now,
+                            unsubscribe_address=opts.unsubscribe_address)
     finally:
         if store is not None:
             store.close()

@@ -75,6 +75,11 @@ def iter_pages(model: SiteModel) -> Iterator[Page]:
         yield _document(model, model.documents[doc_id])
     yield from _notes(model)
     yield Page("search/", "search.html", lambda: {}, (), title="Search", in_sitemap=False)
+    if model.unsubscribe_address:
+        # The digest's List-Unsubscribe link lands here; a static host cannot act on it, so the
+        # page turns the token into an email to the list address (read by `subscribers remove --token`).
+        yield Page("unsubscribe/", "unsubscribe.html", lambda: {"address": model.unsubscribe_address},
+                   (model.unsubscribe_address,), title="Unsubscribe", in_sitemap=False)
     yield Page("404.html", "404.html", lambda: {}, (), title="Page not found", in_sitemap=False)
 
 

@@ -38,6 +38,7 @@ class SiteModel:
     base_url: str
     now: datetime
     topics: tuple[Topic, ...]
+    unsubscribe_address: str = ""
     procedures: dict[str, Procedure] = field(default_factory=dict)  # by reference
     documents: dict[str, Document] = field(default_factory=dict)  # by id
     stamps: dict[str, Stamp] = field(default_factory=dict)  # by item id
@@ -86,11 +87,12 @@ def _celex_keys(celex: str) -> list[str]:
 
 
 def build_model(store: Store | None, content_dir: Path | None, *, title: str, base_url: str,
-                topics: Iterable[Topic], now: datetime) -> SiteModel:
+                topics: Iterable[Topic], now: datetime, unsubscribe_address: str = "") -> SiteModel:
     """Everything a build needs, cross-linked. ``store`` may be None (content only)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    model = SiteModel(title=title, base_url=base_url, now=now, topics=tuple(topics))
+    model = SiteModel(title=title, base_url=base_url, now=now, topics=tuple(topics),
+                      unsubscribe_address=unsubscribe_address)
     records: list[StoredItem] = list(store.records()) if store is not None else []
     for rec in records:
         item = rec.item
