@@ -61,16 +61,35 @@ _X_TITLE = lxml.etree.XPath('//h2[contains(@class,"es_title-h1")]/following::h2[
 _X_ROWS = lxml.etree.XPath(".//table/tbody/tr")
 
 
-def _rapporteurs(row) -> list:
+def _shadowed(element) -> bool:
+    """Whether ``element`` or one of its ancestors is a div whose id says Shadow."""
+    return any("Shadow" in (div.get("id") or "") for div in (element, *element.iterancestors("div"))
+               if div.tag == "div")
+
+
+def _rapporteurs(row, section, section_shadowed: bool) -> list:
     """The rapporteur links of a key-players row's first cell, not the shadow rapporteurs folded
-    away under them (in a div whose id says Shadow). In Python: the XPath equivalent,
+    away under them (in a div whose id says Shadow). The XPath equivalent,
     ``td[1]//a[contains(@class,'rapporteur')][not(ancestor::div[contains(@id,'Shadow')])]``, walks
-    every link's ancestors in libxml2 at several times the cost."""
+    every link's ancestors up to the root in libxml2, at several times the cost; here each link's
+    walk stops at the row's ``section``, whose own answer (``section_shadowed``) is known."""
     cell = next(row.iterchildren("td"), None)
     if cell is None:
         return []
-    return [a for a in cell.iterdescendants("a") if "rapporteur" in (a.get("class") or "")
-            and not any("Shadow" in (div.get("id") or "") for div in a.iterancestors("div"))]
+    out = []
+    for a in cell.iterdescendants("a"):
+        if "rapporteur" not in (a.get("class") or ""):
+            continue
+        shadowed = section_shadowed
+        for div in a.iterancestors("div"):
+            if div is section:
+                break
+            if "Shadow" in (div.get("id") or ""):
+                shadowed = True
+                break
+        if not shadowed:
+            out.append(a)
+    return out
 
 
 _X_PLAYER_ROWS = lxml.etree.XPath(".//table/tbody/tr[th]")
@@ -133,7 +152,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     events, documents = [], []
     event_url = url or procedure_url(reference)
     for row in _X_ROWS(_section(root, "Key events")):
-        cells = row.findall("td")
+        cells = list(row.iterchildren("td"))  # (findall's path machinery costs twice as much)
         if len(cells) < 2:
             continue
         when, what = parse_date(text_of(cells[0])), text_of(cells[1])
@@ -146,7 +165,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     forecasts = _section(root, "Forecasts")
     if forecasts is not None:
         for row in _X_ROWS(forecasts):
-            cells = row.findall("td")
+            cells = list(row.iterchildren("td"))
             if len(cells) < 2:
                 continue
             when = parse_date(text_of(cells[0]))
@@ -156,9 +175,10 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     key_players = []
     players = _section(root, "Key players")
     if players is not None:
+        players_shadowed = _shadowed(players)
         for row in _X_PLAYER_ROWS(players):
-            committee = text_of(row.find("th"))
-            rapporteurs = [text_of(a) for a in _rapporteurs(row)]
+            committee = text_of(next(row.iterchildren("th"), None))
+            rapporteurs = [text_of(a) for a in _rapporteurs(row, players, players_shadowed)]
             if committee:
                 key_players.append(committee + (f" — rapporteur: {', '.join(rapporteurs)}" if rapporteurs else ""))
     stage = ""
