@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/bench_index.py [--sizes 10000,100000,1000000] [--es-size 100000]
                                                [--es-url URL | --no-es] [--memory-sizes 10000,100000]
+                                               [--reuse-index DIR]
+
+``--reuse-index DIR`` (latency only): keeps each size's optimised index and its query mix in
+DIR (``emb-<n>.sqlite3`` + ``emb-<n>.queries.json``), building them the first time, so query
+work can be iterated on without rebuilding a 1 M index. Delete the files after a schema change.
 
 * Embedded indexing (``EmbeddedBackend.index(rebuild=True)``: records, docs, terms and FTS5
   rows) against raw ``executemany`` inserts of the same (title, body, meta) rows into an FTS5
@@ -149,6 +154,36 @@ def bench_embedded(sizes: list[int], seed: int, tmp: Path) -> tuple[Table, Table
     return idx, lat
 
 
+def bench_latency_reused(sizes: list[int], seed: int, folder: Path) -> Table:
+    """Query latency only, on indexes kept in ``folder`` (built once with the same generator)."""
+    lat = Table(title="Embedded query latency, 50-query mix with facets (3 rounds after a warm-up)")
+    for col in ("docs", "p50 ms", "p95 ms (≤50 at 1M)", "max ms", "mean hits"):
+        lat.add_column(col, justify="right")
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in sizes:
+        path, qpath = folder / f"emb-{n}.sqlite3", folder / f"emb-{n}.queries.json"
+        if not (path.exists() and qpath.exists()):
+            console.log(f"embedded: generating {n:,} items (kept in {folder})")
+            items = corpus(n, seed)
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            backend = EmbeddedBackend(path)
+            console.log(f"embedded: indexing {n:,} items")
+            backend.index(((it, CHANGED) for it in items), rebuild=True)
+            backend.optimize()
+            backend.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            backend.close()
+            qpath.write_text(json.dumps(query_mix(items)))
+            del items
+        backend = EmbeddedBackend(path)
+        console.log(f"embedded: querying {n:,} items ({path})")
+        p50, p95, mx, hits = latency(lambda q: backend.search(q, facets=True), json.loads(qpath.read_text()))
+        lat.add_row(f"{n:,}", f"{p50:.1f}", f"{p95:.1f}", f"{mx:.1f}", f"{hits:,.0f}")
+        backend.close()
+        console.print(lat)
+    return lat
+
+
 # --------------------------------------------------------------------------- Elasticsearch
 
 def raw_bulk(url: str, index: str, docs: list[dict], chunk: int) -> float:
@@ -276,6 +311,8 @@ def main() -> None:
     ap.add_argument("--memory-sizes", default="10000,100000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tmp", default="", help="folder for the index files (default: a temporary one)")
+    ap.add_argument("--reuse-index", default="", metavar="DIR",
+                    help="latency only, on indexes kept in DIR (built there the first time)")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-path", help=argparse.SUPPRESS)
     ap.add_argument("--child-index", action="store_true", help=argparse.SUPPRESS)
@@ -284,6 +321,9 @@ def main() -> None:
         _child(args.child, args.seed, args.child_path, args.child_index)
         return
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.reuse_index:
+        bench_latency_reused(sizes, args.seed, Path(args.reuse_index))
+        return
     with tempfile.TemporaryDirectory(dir=args.tmp or None) as tmp:
         tables = list(bench_embedded(sizes, args.seed, Path(tmp)))
         if not args.no_es:

@@ -75,7 +75,7 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
                changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
-        """Run a query in policytrack's query language (docs/search.md).
+        """Run a query in policytrack's query language (README, "Query language").
 
         ``sort``: relevance (BM25; date order when the query has no words), date (newest
         first) or oldest. ``facets``: counts per topic, type, author, year, procedure_type and

@@ -87,7 +87,7 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 @pass_app
 def search_cmd(app: AppContext, query: str | None, saved: str | None, since: datetime | None, facets: bool,
                as_json: bool, limit: int, page: int, sort: str, backend: str | None) -> None:
-    """Search the index. QUERY uses the query language described in docs/search.md:
+    """Search the index. QUERY uses the query language described in the README ("Query language"):
 
     \b
       "due diligence" AND downstream     celex:32024L1760
