@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..content import load_content
 from ..config import CONFIG_NAME, default_config_text, site_dir
 from ..errors import PolicytrackError
 from .context import AppContext, pass_app
@@ -54,8 +55,11 @@ def status(app: AppContext) -> None:
         table = Table(title="Stored items")
         table.add_column("kind")
         table.add_column("count", justify="right")
-        for kind in ("procedure", "document", "note"):
+        for kind in ("procedure", "document"):
             table.add_row(kind, str(store.count(kind)))
+        # Notes live as Markdown files in the content folder, not in the store.
+        notes, broken = load_content(settings.site.content_dir)
+        table.add_row("note (content folder)", f"{len(notes)}" + (f" + {len(broken)} broken" if broken else ""))
         console.print(table)
         by_topic = Table(title="Items per topic")
         by_topic.add_column("topic")

@@ -177,7 +177,10 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     if players is not None:
         players_shadowed = _shadowed(players)
         for row in _X_PLAYER_ROWS(players):
-            committee = text_of(next(row.iterchildren("th"), None))
+            th = next(row.iterchildren("th"), None)
+            # The committee badge ("ENVI") and its name sit in sibling spans: join them with a
+            # space even where the page has no white space between the tags.
+            committee = clean(" ".join(th.itertext())) if th is not None else ""
             rapporteurs = [text_of(a) for a in _rapporteurs(row, players, players_shadowed)]
             if committee:
                 key_players.append(committee + (f" — rapporteur: {', '.join(rapporteurs)}" if rapporteurs else ""))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from click.testing import CliRunner
@@ -61,3 +62,5 @@ def test_status_shows_counts_and_changes(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "celex:32024L1799" in result.output
     assert "circular-electronics" in result.output
+    notes = len(list((tmp_path / "content").rglob("*.md")))
+    assert re.search(rf"note \(content folder\)\s*│\s*{notes}\s", result.output), result.output

@@ -61,3 +61,17 @@ def test_document_summary_1864147(real_fixtures):
 def test_summary_page_is_not_a_procedure_file(real_fixtures):
     with pytest.raises(ParseError, match="not a usable OEIL procedure file"):
         parse("oeil-procedure", read(real_fixtures, "document-summary_1864147.html"), "s.html")
+
+
+
+def test_committee_badge_and_name_are_separated_without_whitespace_between_tags():
+    # The shipped hand-made ESPR file has no white space between the committee badge and its
+    # name; the real pages do. Either way the two must not be glued together ("ENVIEnvironment").
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[3] / "spiders" / "replay" / "recording" / "handmade"
+            / "oeil_procedure-file_2022-0095-COD.html").read_bytes()
+    assert b'mr-1">ENVI</span><div>' in page
+    url = "https://oeil.secure.europarl.europa.eu/oeil/en/procedure-file?reference=2022/0095(COD)"
+    [proc] = [i for i in parse("oeil-procedure", page, url) if i.kind == "procedure"]
+    assert any(p.startswith("ENVI Environment, Public Health and Food Safety") for p in proc.key_players), proc.key_players
