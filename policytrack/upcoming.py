@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from textwrap import shorten
 from typing import Iterable
 
 from .model import Document, Note, Procedure
@@ -45,6 +46,6 @@ def upcoming_dates(items: Iterable[Document | Procedure | Note], start: date, en
             for key, when in item.dates.items():
                 if key in DEADLINE_KEYS and start <= when <= end:
                     name = item.celex or item.id
-                    out.append(UpcomingDate(when, f"{DEADLINE_KEYS[key]}: {name} {item.title[:120]}",
+                    out.append(UpcomingDate(when, f"{DEADLINE_KEYS[key]}: {name} {shorten(item.title, 120)}",
                                             item.id, item.procedure, "deadline"))
     return sorted(out)
