@@ -54,31 +54,38 @@ def fts_expr(node: Node) -> str | None:
     return None  # Filter, Not alone, MatchAll
 
 
-def _sql(node: Node, params: list) -> str:
+def _sql(node: Node, params: list, probe: bool = False) -> str:
+    """SQL for ``node``. ``probe``: FTS5 drives (a MATCH narrows the rows first), so a
+    multi-valued filter is checked per row by an index seek instead of building the whole
+    list of items with that value (e.g. every item by the Commission) for each query."""
     expr = fts_expr(node)
     if expr is not None:
         params.append(expr)
         return "d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
     if isinstance(node, Filter):
-        return _filter(node, params)
+        return _filter(node, params, probe)
     if isinstance(node, Not):
-        return f"NOT ({_sql(node.child, params)})"
+        return f"NOT ({_sql(node.child, params, probe)})"
     if isinstance(node, And):
-        return "(" + " AND ".join(_sql(c, params) for c in node.children) + ")"
+        return "(" + " AND ".join(_sql(c, params, probe) for c in node.children) + ")"
     if isinstance(node, Or):
-        return "(" + " OR ".join(_sql(c, params) for c in node.children) + ")"
+        return "(" + " OR ".join(_sql(c, params, probe) for c in node.children) + ")"
     if isinstance(node, MatchAll):
         return "1"
     raise TypeError(node)
 
 
-def _filter(f: Filter, params: list) -> str:
+def _filter(f: Filter, params: list, probe: bool = False) -> str:
     if f.field in _TERM_FIELDS:
         params.extend((_TERM_FIELDS[f.field], f.value))
+        if probe:
+            return "EXISTS (SELECT 1 FROM terms WHERE field = ? AND norm = ? AND doc = d.rowid)"
         return "d.rowid IN (SELECT doc FROM terms WHERE field = ? AND norm = ?)"
     if f.field == "procedure_prefix":
         # "2022/0051(" .. "2022/0051)": ")" sorts right after "(", so this is a prefix range.
         params.extend(("procedure", f.value, f.value[:-1] + ")"))
+        if probe:
+            return "EXISTS (SELECT 1 FROM terms WHERE field = ? AND norm >= ? AND norm < ? AND doc = d.rowid)"
         return "d.rowid IN (SELECT doc FROM terms WHERE field = ? AND norm >= ? AND norm < ?)"
     if f.field == "type":
         params.append(f.value)
@@ -119,5 +126,5 @@ def compile_fts(node: Node) -> Compiled:
     else:
         rest.extend(neg)
     for c in rest:
-        out.where.append(_sql(c, out.params))
+        out.where.append(_sql(c, out.params, probe=out.match is not None))
     return out
