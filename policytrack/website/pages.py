@@ -83,12 +83,22 @@ def iter_pages(model: SiteModel) -> Iterator[Page]:
     yield Page("404.html", "404.html", lambda: {}, (), title="Page not found", in_sitemap=False)
 
 
+def _in_a_topic(model: SiteModel, item_id: str) -> bool:
+    if item_id.startswith("proc:"):
+        return bool(model.proc_topics.get(item_id[5:]))
+    doc = model.documents.get(item_id)
+    return doc is not None and bool(doc.topics or (doc.procedure and model.proc_topics.get(doc.procedure)))
+
+
 def _home(model: SiteModel) -> Iterator[Page]:
     notes = model.notes[:HOME_NOTES]
     # Stage changes and new events are what readers look for; a first crawl's hundreds of
     # "new" items would bury them, so those are capped and counted.
-    steps = [c for c in model.changes if c.change in ("stage", "event")][:HOME_CHANGES]
-    others = [c for c in model.changes if c.change not in ("stage", "event")]
+    # Sources such as the EP Open Data feeds report everything the Parliament does; the home page
+    # shows changes on what the coalition watches (items in a topic), topic pages show the rest.
+    watched = [c for c in model.changes if _in_a_topic(model, c.item_id)]
+    steps = [c for c in watched if c.change in ("stage", "event")][:HOME_CHANGES]
+    others = [c for c in watched if c.change not in ("stage", "event")]
     changes = sorted([*steps, *others[:HOME_OTHER_CHANGES]], key=lambda c: c.seq, reverse=True)
     more = max(0, len(others) - HOME_OTHER_CHANGES)
     upcoming = model.upcoming[:HOME_UPCOMING]

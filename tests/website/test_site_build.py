@@ -264,3 +264,19 @@ def test_yaml_error_names_the_line_of_the_broken_field(tmp_path, demo_store, con
     bad.write_text("---\ntitle: ok\ndate: 2025-01-01\nsummary: [unclosed\n---\nbody\n", "utf-8")
     result = build_site(options(tmp_path / "out", demo_store, content))
     assert [e for e in result.errors if "bad-yaml" in e] == [f"{bad}:4: bad front matter: did not find expected ',' or ']'"]
+
+
+def test_home_changes_show_only_watched_items(tmp_path):
+    # An EP procedure outside every topic (the Open Data feeds report all of the Parliament's
+    # work) is stored and gets its own page, but stays off the home page's recent changes.
+    unrelated = Procedure(id="proc:2024/2006(REG)", reference="2024/2006(REG)", source="ep-odp",
+                          title="Amendments to Parliament's Rules of Procedure on workplace training",
+                          stage="Awaiting committee decision",
+                          events=[Event(NOW.date() - timedelta(days=3), "Committee referral announced in Parliament")])
+    store = fill_store(tmp_path / "store.sqlite3", extra=[unrelated])
+    out = tmp_path / "public"
+    assert build_site(options(out, store, None)).ok
+    home = (out / "index.html").read_text()
+    assert "Rules of Procedure on workplace training" not in home
+    assert "Corporate sustainability due diligence" in home
+    assert (out / urls.dossier_path("2024/2006(REG)") / "index.html").is_file()
