@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Iterator
 
 import click
 from rich.console import Console
@@ -147,6 +149,20 @@ def _progress(console: Console) -> Progress:
                     console=console, transient=True)
 
 
+@contextmanager
+def _digest_run(app: AppContext, min_gap_hours: float) -> Iterator[DigestRun]:
+    """A digest run over the store, with the search backend its saved searches need, closed after."""
+    settings = app.settings()
+    with app.store() as store:
+        backend, why = backend_for(store, settings)
+        try:
+            yield DigestRun(store, settings, app.now(), backend=backend, backend_error=why,
+                            min_gap=timedelta(hours=min_gap_hours))
+        finally:
+            if backend is not None:
+                backend.close()
+
+
 @digest.command("build")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the .eml files (one per subscriber).")
@@ -154,19 +170,12 @@ def _progress(console: Console) -> Progress:
 @pass_app
 def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
     """Write the digest each due subscriber would get now as .eml files, for review. Sends nothing."""
-    settings, console = app.settings(), _console()
-    with app.store() as store:
-        backend, why = backend_for(store, settings)
-        try:
-            run = DigestRun(store, settings, app.now(), backend=backend, backend_error=why,
-                            min_gap=timedelta(hours=min_gap_hours))
-            total = sum(1 for _ in run.subscribers.all(active_only=True))
-            with _progress(console) as bar:
-                task = bar.add_task("Rendering digests", total=total)
-                report = run.build(out_dir, progress=lambda r: bar.advance(task))
-        finally:
-            if backend is not None:
-                backend.close()
+    console = _console()
+    with _digest_run(app, min_gap_hours) as run:
+        total = sum(1 for _ in run.subscribers.all(active_only=True))
+        with _progress(console) as bar:
+            task = bar.add_task("Rendering digests", total=total)
+            report = run.build(out_dir, progress=lambda r: bar.advance(task))
     console.print(_report_table(report, f"Digests written to {out_dir}"))
     console.print(_summary(report))
     if not report.ok:
@@ -180,20 +189,13 @@ def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
 @pass_app
 def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
     """Send each due subscriber their digest over SMTP, exactly once (see the ledger)."""
-    settings, console = app.settings(), _console()
-    with app.store() as store:
-        backend, why = backend_for(store, settings)
-        try:
-            run = DigestRun(store, settings, app.now(), backend=backend, backend_error=why,
-                            min_gap=timedelta(hours=min_gap_hours))
-            plan = run.plan()
-            with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer, _progress(console) as bar:
-                task = bar.add_task("Sending digests", total=len(plan))
-                report = run.send(mailer, resend_uncertain=resend_uncertain, plan=plan,
-                                  progress=lambda r: bar.advance(task))
-        finally:
-            if backend is not None:
-                backend.close()
+    console = _console()
+    with _digest_run(app, min_gap_hours) as run:
+        plan = run.plan()
+        with Mailer(SmtpOptions.from_settings(app.settings().digest)) as mailer, _progress(console) as bar:
+            task = bar.add_task("Sending digests", total=len(plan))
+            report = run.send(mailer, resend_uncertain=resend_uncertain, plan=plan,
+                              progress=lambda r: bar.advance(task))
     console.print(_report_table(report, "Digest run"))
     console.print(_summary(report))
     if not report.ok:
