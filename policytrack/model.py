@@ -111,6 +111,11 @@ def _procedure(kind: str, name: str, value: Any, *, required: bool = False) -> s
     return None
 
 
+def json_hash(text: str) -> str:
+    """The content hash of an item's ``to_json()`` text (callers holding the text reuse it)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class Item:
     """Shared behaviour of every stored item."""
 
@@ -127,7 +132,7 @@ class Item:
 
     def content_hash(self) -> str:
         """A hash of the content, independent of key order: the store's change detector."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
+        return json_hash(self.to_json())
 
     def replace(self, **changes: Any):
         data = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]

@@ -11,7 +11,6 @@ most the batch in flight; every batch committed before stays readable and intact
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import StoreError
-from .model import Document, Note, Procedure, item_from_dict
+from .model import Document, Note, Procedure, item_from_dict, json_hash
 
 Item = Document | Procedure | Note
 
@@ -167,7 +166,7 @@ class Store:
             with self.conn:
                 for item in batch:
                     data = item.to_json()
-                    digest = hashlib.sha256(data.encode()).hexdigest()  # == item.content_hash()
+                    digest = json_hash(data)  # item.content_hash() without a second to_json()
                     row = self.conn.execute("SELECT hash, data FROM items WHERE id = ?", (item.id,)).fetchone()
                     if row is not None and row[0] == digest:
                         unchanged += 1
