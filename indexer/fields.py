@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from policytrack.errors import IdentifierError
-from policytrack.identifiers import parse_celex
+from policytrack.identifiers import celex_and_base
 from policytrack.model import Document, Note, Procedure
 
 from .base import Item
@@ -65,11 +64,8 @@ def _with_bases(celexes: list[str | None]) -> tuple[str, ...]:
     for c in celexes:
         if not c:
             continue
-        out.setdefault(c)
-        try:
-            out.setdefault(str(parse_celex(c).base))
-        except IdentifierError:
-            pass
+        for key in celex_and_base(c):
+            out.setdefault(key)
     return tuple(out)
 
 

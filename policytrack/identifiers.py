@@ -151,6 +151,19 @@ def parse_celex(text: str) -> Celex:
     return Celex(sector, year, m["descriptor"], number, suffix, corrigendum, version)
 
 
+def celex_and_base(celex: str) -> tuple[str, ...]:
+    """The CELEX number and, for a consolidated version or corrigendum, the act it belongs to.
+
+    What the index, the site and topic tagging match on, so that a consolidated text of a
+    watched act counts as the act. Unparseable input is returned alone, unchanged.
+    """
+    try:
+        base = str(parse_celex(celex).base)
+    except IdentifierError:
+        return (celex,)
+    return (celex,) if base == celex else (celex, base)
+
+
 def normalise_celex(text: str) -> str:
     return str(parse_celex(text))
 

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Iterable, TypeVar
 
+from .identifiers import celex_and_base
 from .model import Document, Note, Procedure, Topic
 
 T = TypeVar("T", Document, Procedure)
@@ -26,9 +27,7 @@ def matching_topics(item: Document | Procedure | Note, topics: Iterable[Topic]) 
         text = f"{item.title}\n{item.summary}"
         eurovoc = {e.lower() for e in item.eurovoc}
     elif isinstance(item, Document):
-        procs, acts = {item.procedure} - {None}, {item.celex} - {None}
-        if item.celex and item.celex.startswith("0"):
-            acts.add("3" + item.celex[1:].split("-")[0])
+        procs, acts = {item.procedure} - {None}, set(celex_and_base(item.celex)) if item.celex else set()
         text = f"{item.title}\n{item.summary}"
         eurovoc = {e.lower() for e in item.eurovoc}
     else:

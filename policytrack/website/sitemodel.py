@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..content import line_of, load_content, references
-from ..errors import IdentifierError
-from ..identifiers import parse_celex
+from ..identifiers import celex_and_base
 from ..model import Document, Note, Procedure, Topic
 from ..store import Change, Store, StoredItem
 from ..upcoming import UpcomingDate, upcoming_dates
@@ -76,14 +75,7 @@ class SiteModel:
 
 def _celex_keys(celex: str) -> list[str]:
     """A document answers to its own CELEX and, for a consolidated text, to the act's."""
-    keys = [celex]
-    try:
-        base = str(parse_celex(celex).base)
-    except IdentifierError:
-        return keys
-    if base != celex:
-        keys.append(base)
-    return keys
+    return list(celex_and_base(celex))
 
 
 def build_model(store: Store | None, content_dir: Path | None, *, title: str, base_url: str,

@@ -297,3 +297,12 @@ def test_procedure_never_crashes(text):
     except IdentifierError:
         return
     assert parse_procedure(str(ref)) == ref
+
+
+def test_celex_and_base():
+    from policytrack.identifiers import celex_and_base
+
+    assert celex_and_base("32024L1760") == ("32024L1760",)
+    assert celex_and_base("02024L1760-20250417") == ("02024L1760-20250417", "32024L1760")
+    assert celex_and_base("32024L1760R(01)") == ("32024L1760R(01)", "32024L1760")
+    assert celex_and_base("garbage") == ("garbage",)

@@ -34,3 +34,8 @@ def test_tag_keeps_existing_topics(tmp_path):
     tagged = tag(d, topics(tmp_path))
     assert tagged.topics == ("mine", "circular-electronics")
     assert tag(tagged, topics(tmp_path)) is tagged
+
+
+def test_corrigendum_of_a_watched_act_is_tagged(tmp_path):
+    corr = Document(id="celex:32024L1760R(01)", title="Corrigendum", source="eurlex", celex="32024L1760R(01)")
+    assert matching_topics(corr, topics(tmp_path)) == ("due-diligence",)
