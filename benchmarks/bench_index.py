@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -45,11 +45,11 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpus import generate_documents, generate_procedures  # noqa: E402
-from indexer.embedded import BATCH, SCHEMA, EmbeddedBackend  # noqa: E402
-from indexer.fields import to_record  # noqa: E402
+from benchmarks.corpus import generate_documents, generate_procedures
+from indexer.embedded import BATCH, SCHEMA, EmbeddedBackend
+from indexer.fields import to_record
 
-CHANGED = datetime(2025, 1, 6, tzinfo=timezone.utc)
+CHANGED = datetime(2025, 1, 6, tzinfo=UTC)
 console = Console()
 
 
@@ -64,19 +64,48 @@ def query_mix(items: list) -> list[str]:
     celexes = [d.celex for d in docs if d.celex][:: max(1, len(docs) // 7)][:4]
     procs = [d.procedure for d in docs if d.procedure][:: max(1, len(docs) // 5)][:3]
     fixed = [
-        '"due diligence"', '"supply chain" downstream', "ecodesign", "ecodesign* type:regulation date:>=2022-01-01",
-        '"forced labour" OR "child labour"', "batteries -lithium", "cobalt AND lithium AND nickel",
-        'topic:due-diligence "human rights"', "type:directive repair", 'author:"European Commission" recycling',
-        "year:2020 ecodesign", "date:2015..2018 smelters", "(repair OR refurbishment) spare parts",
-        '"right to repair"', "reparab* durability", 'recycl* "critical raw materials"', "type:COD ecodesign",
-        "procurement -topic:public-procurement", '"market surveillance" customs', "semiconductors chips",
-        "smartphones OR tablets OR laptops", "gold tin tantalum tungsten", "grievance mechanism remediation",
-        "type:regulation", "topic:circular-electronics year:2024", 'type:"press release" date:>=2024-01-01',
-        "", '"digital product passport"', "conformity assessment -type:report", "USB-C common charger",
-        "destruction unsold consumer products", '"civil liability" directors', "sustainability reporting",
-        'type:procedure "Vote in committee"', "type:CNS", "stockpiling strategic projects",
-        "data centres servers", "microelectronics OR semiconductors", "harmonised standardisation delegated",
-        "transposition penalties supervisory", "import export ban withdrawal", 'refurbishment remanufacturing',
+        '"due diligence"',
+        '"supply chain" downstream',
+        "ecodesign",
+        "ecodesign* type:regulation date:>=2022-01-01",
+        '"forced labour" OR "child labour"',
+        "batteries -lithium",
+        "cobalt AND lithium AND nickel",
+        'topic:due-diligence "human rights"',
+        "type:directive repair",
+        'author:"European Commission" recycling',
+        "year:2020 ecodesign",
+        "date:2015..2018 smelters",
+        "(repair OR refurbishment) spare parts",
+        '"right to repair"',
+        "reparab* durability",
+        'recycl* "critical raw materials"',
+        "type:COD ecodesign",
+        "procurement -topic:public-procurement",
+        '"market surveillance" customs',
+        "semiconductors chips",
+        "smartphones OR tablets OR laptops",
+        "gold tin tantalum tungsten",
+        "grievance mechanism remediation",
+        "type:regulation",
+        "topic:circular-electronics year:2024",
+        'type:"press release" date:>=2024-01-01',
+        "",
+        '"digital product passport"',
+        "conformity assessment -type:report",
+        "USB-C common charger",
+        "destruction unsold consumer products",
+        '"civil liability" directors',
+        "sustainability reporting",
+        'type:procedure "Vote in committee"',
+        "type:CNS",
+        "stockpiling strategic projects",
+        "data centres servers",
+        "microelectronics OR semiconductors",
+        "harmonised standardisation delegated",
+        "transposition penalties supervisory",
+        "import export ban withdrawal",
+        "refurbishment remanufacturing",
         "WEEE",
     ]
     out = fixed + [f"celex:{c}" for c in celexes] + [f"procedure:{p}" for p in procs]
@@ -84,6 +113,7 @@ def query_mix(items: list) -> list[str]:
 
 
 # --------------------------------------------------------------------------- embedded
+
 
 def raw_fts(path: Path, rows: list[tuple]) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
@@ -94,7 +124,7 @@ def raw_fts(path: Path, rows: list[tuple]) -> float:
     start = time.perf_counter()
     conn.execute("BEGIN")
     for i in range(0, len(rows), BATCH):
-        conn.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", rows[i:i + BATCH])
+        conn.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", rows[i : i + BATCH])
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()
@@ -141,7 +171,14 @@ def bench_embedded(sizes: list[int], seed: int, tmp: Path) -> tuple[Table, Table
         opt_s = time.perf_counter() - start
         backend.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size_mb = path.stat().st_size / 1e6
-        idx.add_row(f"{n:,}", f"{n / raw_s:,.0f}", f"{n / emb_s:,.0f}", f"{raw_s / emb_s:.2f}×", f"{opt_s:.1f}", f"{size_mb:,.0f}")
+        idx.add_row(
+            f"{n:,}",
+            f"{n / raw_s:,.0f}",
+            f"{n / emb_s:,.0f}",
+            f"{raw_s / emb_s:.2f}×",
+            f"{opt_s:.1f}",
+            f"{size_mb:,.0f}",
+        )
         console.log(f"embedded: {n / emb_s:,.0f} docs/s; querying")
         queries = query_mix(items)
         del items
@@ -186,12 +223,13 @@ def bench_latency_reused(sizes: list[int], seed: int, folder: Path) -> Table:
 
 # --------------------------------------------------------------------------- Elasticsearch
 
+
 def raw_bulk(url: str, index: str, docs: list[dict], chunk: int) -> float:
     parts = urlsplit(url)
     bodies = []
     for i in range(0, len(docs), chunk):
         lines = []
-        for d in docs[i:i + chunk]:
+        for d in docs[i : i + chunk]:
             lines.append(json.dumps({"index": {"_id": d["id"]}}))
             lines.append(json.dumps(d, ensure_ascii=False))
         bodies.append(("\n".join(lines) + "\n").encode())
@@ -253,11 +291,14 @@ def bench_es(url: str, n: int, seed: int) -> tuple[Table, Table]:
 
 # --------------------------------------------------------------------------- memory
 
+
 def _child(n: int, seed: int, path: str, index: bool) -> None:
     import tracemalloc
 
     tracemalloc.start()
-    stream = ((it, CHANGED) for g in (generate_procedures(n // 50, seed), generate_documents(n - n // 50, seed)) for it in g)
+    stream = (
+        (it, CHANGED) for g in (generate_procedures(n // 50, seed), generate_documents(n - n // 50, seed)) for it in g
+    )
     if index:
         backend = EmbeddedBackend(Path(path))
         backend.index(stream, rebuild=True)
@@ -297,7 +338,9 @@ def bench_memory(sizes: list[int], seed: int, tmp: Path) -> Table:
             out[index] = json.loads(res.stdout.strip().splitlines()[-1])
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
-        table.add_row(f"{n:,}", f"{out[False]['rss_mb']:.0f}", f"{out[True]['rss_mb']:.0f}", f"{out[True]['traced_mb']:.1f}")
+        table.add_row(
+            f"{n:,}", f"{out[False]['rss_mb']:.0f}", f"{out[True]['rss_mb']:.0f}", f"{out[True]['traced_mb']:.1f}"
+        )
     console.print(table)
     return table
 
@@ -311,8 +354,12 @@ def main() -> None:
     ap.add_argument("--memory-sizes", default="10000,100000")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tmp", default="", help="folder for the index files (default: a temporary one)")
-    ap.add_argument("--reuse-index", default="", metavar="DIR",
-                    help="latency only, on indexes kept in DIR (built there the first time)")
+    ap.add_argument(
+        "--reuse-index",
+        default="",
+        metavar="DIR",
+        help="latency only, on indexes kept in DIR (built there the first time)",
+    )
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-path", help=argparse.SUPPRESS)
     ap.add_argument("--child-index", action="store_true", help=argparse.SUPPRESS)

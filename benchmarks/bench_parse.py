@@ -47,19 +47,34 @@ from spiders.replay import SHIPPED_RECORDING  # noqa: E402
 
 REAL = ROOT.parent / "shared" / "fixtures" / "real"
 CASES = {
-    "eurlex-document": [("eurlex/legal-content_EN-ALL_CELEX-32017R2403.html", "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32017R2403"),
-                        ("eurlex/document_EP-report_A9-2021-0270.html", "")],
+    "eurlex-document": [
+        (
+            "eurlex/legal-content_EN-ALL_CELEX-32017R2403.html",
+            "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32017R2403",
+        ),
+        ("eurlex/document_EP-report_A9-2021-0270.html", ""),
+    ],
     "eurlex-procedure": [("eurlex/procedure_2021-0106-COD.html", "https://eur-lex.europa.eu/procedure/EN/2021_106")],
-    "cellar-notice": [("cellar/branch-notice_32017R2403.xml", ""), ("cellar/tree-notice_procedure-2013-0449-COD.xml", "")],
+    "cellar-notice": [
+        ("cellar/branch-notice_32017R2403.xml", ""),
+        ("cellar/tree-notice_procedure-2013-0449-COD.xml", ""),
+    ],
     "oeil-procedure": [("oeil/procedure-file_2024-0258-COD.html", ""), ("oeil/procedure-file_2022-0377-NLE.html", "")],
-    "oeil-summary": [("oeil/document-summary_1864147.html", "https://oeil.secure.europarl.europa.eu/oeil/en/document-summary?id=1864147")],
+    "oeil-summary": [
+        (
+            "oeil/document-summary_1864147.html",
+            "https://oeil.secure.europarl.europa.eu/oeil/en/document-summary?id=1864147",
+        )
+    ],
     "ep-odp-procedure": [("ep-odp/procedure_2025-0260.json", ""), ("ep-odp/procedure_2024-2006.json", "")],
     "ep-odp-document": [("ep-odp/document_A-9-2024-0163.json", "")],
     "ep-odp-meeting": [("ep-odp/meeting_MTG-PL-2024-07-16.xml", "")],
     "ep-press-release": [("ep/press-release_20241212IPR25960.html", "")],
     "ep-document": [("ep/document_A-9-2024-0163-EN.html", "")],
-    "feed": [(str(SHIPPED_RECORDING / "handmade" / "oeil_feed_procedures.xml"), ""),
-             (str(SHIPPED_RECORDING / "handmade" / "eurlex_feed_saved-search_watched-acts.xml"), "")],
+    "feed": [
+        (str(SHIPPED_RECORDING / "handmade" / "oeil_feed_procedures.xml"), ""),
+        (str(SHIPPED_RECORDING / "handmade" / "eurlex_feed_saved-search_watched-acts.xml"), ""),
+    ],
 }
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 _HTML_PARSER = lxml.etree.HTMLParser(no_network=True, huge_tree=True)
@@ -94,7 +109,7 @@ def timed(sides: list, seconds: float, collect_each_round: bool = False) -> list
     gc.collect()
     while time.perf_counter() - start < seconds or rounds < 15:
         order = list(range(len(sides)))
-        order = order[rounds % len(order):] + order[:rounds % len(order)]
+        order = order[rounds % len(order) :] + order[: rounds % len(order)]
         if collect_each_round:
             gc.collect()
         gc.disable()  # as timeit does: a collection triggered by one side would be billed to it
@@ -113,17 +128,33 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=1.0, help="time spent per measurement")
     ap.add_argument("--kinds", default="", help="comma-separated kinds to measure (default: all)")
-    ap.add_argument("--collect-each-round", action="store_true",
-                    help="run a full gc.collect() before every round (the old, cold-start method; see timed())")
+    ap.add_argument(
+        "--collect-each-round",
+        action="store_true",
+        help="run a full gc.collect() before every round (the old, cold-start method; see timed())",
+    )
     args = ap.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k] or list(CASES)
     unknown = [k for k in kinds if k not in CASES]
     if unknown:
         ap.error(f"unknown kind(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
-    table = Table(title="parse throughput per kind (best of rounds, same bytes, same run"
-                  + (", gc.collect() before every round)" if args.collect_each_round else ")"))
-    for col in ("kind", "bytes", "items", "raw ms", "feedparser ms", "extract ms", "extract MB/s", "ratio",
-                "× lib", "spread", "target ≤ 1.5×"):
+    table = Table(
+        title="parse throughput per kind (best of rounds, same bytes, same run"
+        + (", gc.collect() before every round)" if args.collect_each_round else ")")
+    )
+    for col in (
+        "kind",
+        "bytes",
+        "items",
+        "raw ms",
+        "feedparser ms",
+        "extract ms",
+        "extract MB/s",
+        "ratio",
+        "× lib",
+        "spread",
+        "target ≤ 1.5×",
+    ):
         table.add_column(col, justify="left" if col == "kind" else "right", no_wrap=True)
     worst = 0.0
     for kind in kinds:
@@ -131,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         bodies = [((REAL / name) if not name.startswith("/") else Path(name)).read_bytes() for name, _ in cases]
         urls = [url for _, url in cases]
         items = sum(len(parse(kind, b, u)) for b, u in zip(bodies, urls))
-        sides = [lambda: [raw_parse(kind, b) for b in bodies],
-                 lambda: [parse(kind, b, u) for b, u in zip(bodies, urls)]]
+        sides = [
+            lambda: [raw_parse(kind, b) for b in bodies],
+            lambda: [parse(kind, b, u) for b, u in zip(bodies, urls)],
+        ]
         if kind == "feed":
             sides.append(lambda: [library_parse(kind, b) for b in bodies])
         measured = timed(sides, args.seconds, args.collect_each_round)
@@ -141,13 +174,24 @@ def main(argv: list[str] | None = None) -> int:
         size = sum(len(b) for b in bodies)
         ratio = extract / raw
         worst = max(worst, ratio if kind != "feed" else 0)
-        table.add_row(kind, f"{size:,}", str(items), f"{raw * 1000:.2f}",
-                      f"{library * 1000:.2f}" if library else "", f"{extract * 1000:.2f}",
-                      f"{size / extract / 1e6:.1f}", f"{ratio:.2f}×", f"{extract / library:.2f}×" if library else "",
-                      f"{extract_median / extract:.2f}×", "ok" if ratio <= 1.5 else "MISSED")
+        table.add_row(
+            kind,
+            f"{size:,}",
+            str(items),
+            f"{raw * 1000:.2f}",
+            f"{library * 1000:.2f}" if library else "",
+            f"{extract * 1000:.2f}",
+            f"{size / extract / 1e6:.1f}",
+            f"{ratio:.2f}×",
+            f"{extract / library:.2f}×" if library else "",
+            f"{extract_median / extract:.2f}×",
+            "ok" if ratio <= 1.5 else "MISSED",
+        )
     Console(width=max(Console().width, 150)).print(table)
-    print(f"worst ratio outside feeds: {worst:.2f}× (feeds are parsed by feedparser, see the docstring"
-          " and the × lib column)")
+    print(
+        f"worst ratio outside feeds: {worst:.2f}× (feeds are parsed by feedparser, see the docstring"
+        " and the × lib column)"
+    )
     return 0
 
 

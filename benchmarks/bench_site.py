@@ -22,7 +22,7 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -31,14 +31,14 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.corpus import generate_documents, generate_procedures  # noqa: E402
-from policytrack.config import load_settings, site_dir  # noqa: E402
-from policytrack.model import Event  # noqa: E402
-from policytrack.store import Store  # noqa: E402
-from policytrack.website import BuildOptions, SiteError, build_site  # noqa: E402
-from policytrack.website.search import build_search_index  # noqa: E402
+from benchmarks.corpus import generate_documents, generate_procedures
+from policytrack.config import load_settings, site_dir
+from policytrack.model import Event
+from policytrack.store import Store
+from policytrack.website import BuildOptions, SiteError, build_site
+from policytrack.website.search import build_search_index
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 BASELINE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
 <body><main><h1>{title}</h1><p>{summary}</p></main></body></html>"""
 
@@ -71,7 +71,8 @@ def baseline(store_path: Path, out: Path, pages: int) -> float:
             folder = out / str(n // 1000) / str(n)
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "index.html").write_text(
-                BASELINE_PAGE.format(title=item["title"], summary=item.get("summary", "")[:500]), "utf-8")
+                BASELINE_PAGE.format(title=item["title"], summary=item.get("summary", "")[:500]), "utf-8"
+            )
     return time.perf_counter() - t0
 
 
@@ -94,11 +95,20 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(work / "baseline", ignore_errors=True)
         fill_s = fill(store_path, args.dossiers, args.documents, args.seed)
-        console.print(f"store filled with {args.dossiers:,} dossiers and {args.documents:,} documents in {fill_s:.1f} s")
+        console.print(
+            f"store filled with {args.dossiers:,} dossiers and {args.documents:,} documents in {fill_s:.1f} s"
+        )
         settings = load_settings(env={}, cwd=work)
-        opts = BuildOptions(out_dir=out, content_dir=site_dir() / "content", store_path=store_path, now=NOW,
-                            title=settings.site.title, base_url="https://policy.example.org/",
-                            topics=settings.topics, search=False)
+        opts = BuildOptions(
+            out_dir=out,
+            content_dir=site_dir() / "content",
+            store_path=store_path,
+            now=NOW,
+            title=settings.site.title,
+            base_url="https://policy.example.org/",
+            topics=settings.topics,
+            search=False,
+        )
 
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("full build", total=None)
@@ -110,8 +120,17 @@ def main() -> None:
 
         with Store(store_path) as store:
             proc = next(store.items("procedure"))
-            store.upsert([proc.replace(events=(*proc.events, Event(date(2027, 1, 15), "Plenary vote", "European Parliament", forecast=True)))],
-                         NOW - timedelta(hours=1))
+            store.upsert(
+                [
+                    proc.replace(
+                        events=(
+                            *proc.events,
+                            Event(date(2027, 1, 15), "Plenary vote", "European Parliament", forecast=True),
+                        )
+                    )
+                ],
+                NOW - timedelta(hours=1),
+            )
         one = build_site(opts)
 
         search_s, search_note = None, ""
@@ -126,26 +145,57 @@ def main() -> None:
             search_note = search_note or f"peak {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:,.0f} MB"
 
         full_s = full.timings["total"]
-        table = Table(title=f"Site build: {args.dossiers:,} dossiers, {args.documents:,} documents, "
-                            f"{pages:,} pages ({os.cpu_count()} CPUs)")
+        table = Table(
+            title=f"Site build: {args.dossiers:,} dossiers, {args.documents:,} documents, "
+            f"{pages:,} pages ({os.cpu_count()} CPUs)"
+        )
         for col in ("run", "pages rendered", "seconds", "pages/s", "vs baseline", "target", "met / note"):
             table.add_column(col, justify="right" if col not in ("run", "target") else "left")
-        table.add_row("baseline: str.format, no model", f"{pages:,}", f"{base_s:.2f}", f"{pages / base_s:,.0f}",
-                      "1.00×", "", "")
+        table.add_row(
+            "baseline: str.format, no model", f"{pages:,}", f"{base_s:.2f}", f"{pages / base_s:,.0f}", "1.00×", "", ""
+        )
         pps = pages / full_s
-        table.add_row("full build (all pages, feeds, ics, sitemap, exports)", f"{full.written:,}", f"{full_s:.2f}",
-                      f"{pps:,.0f}", f"{full_s / base_s:.2f}×", "≥ 500 pages/s", "yes" if pps >= 500 else "NO")
+        table.add_row(
+            "full build (all pages, feeds, ics, sitemap, exports)",
+            f"{full.written:,}",
+            f"{full_s:.2f}",
+            f"{pps:,.0f}",
+            f"{full_s / base_s:.2f}×",
+            "≥ 500 pages/s",
+            "yes" if pps >= 500 else "NO",
+        )
         table.add_row("  of which: model (store → cross-links)", "", f"{full.timings['model']:.2f}", "", "", "", "")
-        table.add_row("  of which: render + write pages", "", f"{full.timings['render']:.2f}",
-                      f"{pages / full.timings['render']:,.0f}", "", "", "")
+        table.add_row(
+            "  of which: render + write pages",
+            "",
+            f"{full.timings['render']:.2f}",
+            f"{pages / full.timings['render']:,.0f}",
+            "",
+            "",
+            "",
+        )
         a_s = again.timings["total"]
-        table.add_row("no-change rebuild", f"{again.written:,}", f"{a_s:.2f}", "", f"{a_s / base_s:.3f}×",
-                      "≤ 2 s", "yes" if a_s <= 2 else "NO")
+        table.add_row(
+            "no-change rebuild",
+            f"{again.written:,}",
+            f"{a_s:.2f}",
+            "",
+            f"{a_s / base_s:.3f}×",
+            "≤ 2 s",
+            "yes" if a_s <= 2 else "NO",
+        )
         o_s = one.timings["total"]
         table.add_row("one dossier changed", f"{one.written:,}", f"{o_s:.2f}", "", f"{o_s / base_s:.2f}×", "", "")
         if search_s is not None:
-            table.add_row("Pagefind index (all pages)", f"{pages:,}", f"{search_s:.1f}", f"{pages / search_s:,.0f}",
-                          f"{search_s / base_s:.2f}×", "measured only", search_note)
+            table.add_row(
+                "Pagefind index (all pages)",
+                f"{pages:,}",
+                f"{search_s:.1f}",
+                f"{pages / search_s:,.0f}",
+                f"{search_s / base_s:.2f}×",
+                "measured only",
+                search_note,
+            )
         console.print(table)
     finally:
         if not args.keep:

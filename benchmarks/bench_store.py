@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -24,11 +24,10 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from policytrack.model import Document  # noqa: E402
-from policytrack.store import Store  # noqa: E402
+from policytrack.model import Document
+from policytrack.store import Store
 
-WORDS = ("due diligence supply chain ecodesign repair battery charger procurement waste mineral "
-         "forced labour regulation directive amendment article Member States Commission").split()
+WORDS = ["due", "diligence", "supply", "chain", "ecodesign", "repair", "battery", "charger", "procurement", "waste", "mineral", "forced", "labour", "regulation", "directive", "amendment", "article", "Member", "States", "Commission"]
 
 
 def documents(n: int, seed: int = 1) -> list[Document]:
@@ -36,12 +35,18 @@ def documents(n: int, seed: int = 1) -> list[Document]:
     out = []
     for i in range(n):
         year = rng.randint(2005, 2025)
-        out.append(Document(
-            id=f"celex:3{year}R{i % 10000:04d}" if i < 10000 else f"bench:{i}",
-            title=" ".join(rng.choices(WORDS, k=12)), source="eurlex", doc_type="regulation",
-            date=date(year, 1, 1) + timedelta(days=rng.randint(0, 360)),
-            summary=" ".join(rng.choices(WORDS, k=60)), text=" ".join(rng.choices(WORDS, k=400)),
-            topics=rng.sample(["due-diligence", "circular-electronics", "public-procurement"], k=1)))
+        out.append(
+            Document(
+                id=f"celex:3{year}R{i % 10000:04d}" if i < 10000 else f"bench:{i}",
+                title=" ".join(rng.choices(WORDS, k=12)),
+                source="eurlex",
+                doc_type="regulation",
+                date=date(year, 1, 1) + timedelta(days=rng.randint(0, 360)),
+                summary=" ".join(rng.choices(WORDS, k=60)),
+                text=" ".join(rng.choices(WORDS, k=400)),
+                topics=rng.sample(["due-diligence", "circular-electronics", "public-procurement"], k=1),
+            )
+        )
     return out
 
 
@@ -49,12 +54,16 @@ def raw_insert(path: Path, rows: list[Document]) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE items (id TEXT PRIMARY KEY, kind TEXT, hash TEXT, data TEXT, "
-                 "first_seen TEXT, last_changed TEXT, last_seen TEXT)")
-    now = datetime.now(timezone.utc).isoformat()
+    conn.execute(
+        "CREATE TABLE items (id TEXT PRIMARY KEY, kind TEXT, hash TEXT, data TEXT, "
+        "first_seen TEXT, last_changed TEXT, last_seen TEXT)"
+    )
+    now = datetime.now(UTC).isoformat()
     with conn:
-        conn.executemany("INSERT INTO items VALUES (?, ?, '', ?, ?, ?, ?)",
-                         ((d.id, d.kind, json.dumps(d.to_dict()), now, now, now) for d in rows))
+        conn.executemany(
+            "INSERT INTO items VALUES (?, ?, '', ?, ?, ?, ?)",
+            ((d.id, d.kind, json.dumps(d.to_dict()), now, now, now) for d in rows),
+        )
     conn.close()
 
 
@@ -76,12 +85,18 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             raw = timed(lambda: raw_insert(Path(tmp) / "raw.sqlite3", rows))
             store = Store(Path(tmp) / "store.sqlite3")
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             first = timed(lambda: store.upsert(rows, now))
             second = timed(lambda: store.upsert(rows, now))
             store.close()
-        table.add_row(f"{n:,}", f"{n / raw:,.0f}", f"{n / first:,.0f}", f"{raw / first:.2f}×",
-                      f"{n / second:,.0f}", f"{raw / second:.2f}×")
+        table.add_row(
+            f"{n:,}",
+            f"{n / raw:,.0f}",
+            f"{n / first:,.0f}",
+            f"{raw / first:.2f}×",
+            f"{n / second:,.0f}",
+            f"{raw / second:.2f}×",
+        )
     Console().print(table)
 
 

@@ -14,51 +14,94 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Iterator
 
 from policytrack.model import Document, Event, Procedure
 
-COMMON = """shall the of and to in for by Member States Commission Union on be with as this that or Regulation
-Directive Article paragraph where provided measures requirements information referred such its which
-products market economic operators authorities national competent obligations accordance laid down""".split()
-POLICY = """due diligence supply chain value chain downstream upstream human rights environmental adverse impacts
-forced labour child labour conflict minerals smelters refiners tin tantalum tungsten gold cobalt lithium nickel
-graphite batteries waste electrical electronic equipment WEEE ecodesign durability reparability recyclability
-repair right spare parts software updates refurbishment remanufacturing common charger USB-C circular economy
-critical raw materials strategic projects stockpiling recycling recycled content digital product passport
-public procurement contracting authorities award criteria social clauses tender labels sustainability
-reporting corporate governance directors stakeholders grievance mechanism remediation civil liability
-supervisory authority penalties transposition delegated implementing acts standardisation harmonised
-conformity assessment market surveillance customs import export ban withdrawal destruction unsold consumer
-smartphones tablets laptops displays servers data centres semiconductors chips microelectronics""".split()
+COMMON = ["shall", "the", "of", "and", "to", "in", "for", "by", "Member", "States", "Commission", "Union", "on", "be", "with", "as", "this", "that", "or", "Regulation", "Directive", "Article", "paragraph", "where", "provided", "measures", "requirements", "information", "referred", "such", "its", "which", "products", "market", "economic", "operators", "authorities", "national", "competent", "obligations", "accordance", "laid", "down"]
+POLICY = ["due", "diligence", "supply", "chain", "value", "chain", "downstream", "upstream", "human", "rights", "environmental", "adverse", "impacts", "forced", "labour", "child", "labour", "conflict", "minerals", "smelters", "refiners", "tin", "tantalum", "tungsten", "gold", "cobalt", "lithium", "nickel", "graphite", "batteries", "waste", "electrical", "electronic", "equipment", "WEEE", "ecodesign", "durability", "reparability", "recyclability", "repair", "right", "spare", "parts", "software", "updates", "refurbishment", "remanufacturing", "common", "charger", "USB-C", "circular", "economy", "critical", "raw", "materials", "strategic", "projects", "stockpiling", "recycling", "recycled", "content", "digital", "product", "passport", "public", "procurement", "contracting", "authorities", "award", "criteria", "social", "clauses", "tender", "labels", "sustainability", "reporting", "corporate", "governance", "directors", "stakeholders", "grievance", "mechanism", "remediation", "civil", "liability", "supervisory", "authority", "penalties", "transposition", "delegated", "implementing", "acts", "standardisation", "harmonised", "conformity", "assessment", "market", "surveillance", "customs", "import", "export", "ban", "withdrawal", "destruction", "unsold", "consumer", "smartphones", "tablets", "laptops", "displays", "servers", "data", "centres", "semiconductors", "chips", "microelectronics"]
 TITLES = [
-    "on corporate sustainability due diligence", "establishing a framework for the setting of ecodesign requirements",
-    "on common rules promoting the repair of goods", "concerning batteries and waste batteries",
+    "on corporate sustainability due diligence",
+    "establishing a framework for the setting of ecodesign requirements",
+    "on common rules promoting the repair of goods",
+    "concerning batteries and waste batteries",
     "laying down supply chain due diligence obligations for importers of conflict minerals",
-    "on prohibiting products made with forced labour on the Union market", "on public procurement",
+    "on prohibiting products made with forced labour on the Union market",
+    "on public procurement",
     "establishing a framework for ensuring a secure and sustainable supply of critical raw materials",
-    "on waste electrical and electronic equipment", "on a common charger for electronic devices",
+    "on waste electrical and electronic equipment",
+    "on a common charger for electronic devices",
     "on the restriction of the use of certain hazardous substances in electrical equipment",
-    "on corporate sustainability reporting", "on the European Chips Act", "on the digital product passport",
+    "on corporate sustainability reporting",
+    "on the European Chips Act",
+    "on the digital product passport",
 ]
-AUTHORS = ["European Commission", "European Parliament", "Council of the EU", "Committee on Legal Affairs",
-           "Committee on the Internal Market and Consumer Protection", "Committee on International Trade",
-           "Committee on Industry, Research and Energy", "European Economic and Social Committee",
-           "Committee of the Regions", "DG GROW", "DG JUST", "DG ENV"]
-EUROVOC = ["corporate social responsibility", "human rights", "forced labour", "mineral", "supply chain",
-           "ecodesign", "electronic waste", "recycling", "circular economy", "battery", "raw material",
-           "public contract", "award of contract", "consumer protection", "internal market"]
+AUTHORS = [
+    "European Commission",
+    "European Parliament",
+    "Council of the EU",
+    "Committee on Legal Affairs",
+    "Committee on the Internal Market and Consumer Protection",
+    "Committee on International Trade",
+    "Committee on Industry, Research and Energy",
+    "European Economic and Social Committee",
+    "Committee of the Regions",
+    "DG GROW",
+    "DG JUST",
+    "DG ENV",
+]
+EUROVOC = [
+    "corporate social responsibility",
+    "human rights",
+    "forced labour",
+    "mineral",
+    "supply chain",
+    "ecodesign",
+    "electronic waste",
+    "recycling",
+    "circular economy",
+    "battery",
+    "raw material",
+    "public contract",
+    "award of contract",
+    "consumer protection",
+    "internal market",
+]
 # EuroVoc concepts of the rest of EU output: a tracked concept is on a tracked subject's items.
-GENERIC_EUROVOC = ["agricultural policy", "fisheries policy", "transport policy", "energy policy", "public health",
-                   "financial institution", "taxation", "competition", "education policy", "migration policy",
-                   "regional policy", "food safety", "employment policy", "customs union", "budget", "research policy",
-                   "telecommunications", "air transport", "animal welfare", "water policy"]
+GENERIC_EUROVOC = [
+    "agricultural policy",
+    "fisheries policy",
+    "transport policy",
+    "energy policy",
+    "public health",
+    "financial institution",
+    "taxation",
+    "competition",
+    "education policy",
+    "migration policy",
+    "regional policy",
+    "food safety",
+    "employment policy",
+    "customs union",
+    "budget",
+    "research policy",
+    "telecommunications",
+    "air transport",
+    "animal welfare",
+    "water policy",
+]
 TOPICS = ["due-diligence", "circular-electronics", "public-procurement"]
 TRACKED_SHARE = 0.125
-STAGES = ["Preparatory phase in Parliament", "Awaiting committee decision", "Awaiting Parliament's position in 1st reading",
-          "Awaiting Council's 1st reading position", "Procedure completed", "Procedure completed - delegated act enters into force",
-          "Procedure lapsed or withdrawn"]
+STAGES = [
+    "Preparatory phase in Parliament",
+    "Awaiting committee decision",
+    "Awaiting Parliament's position in 1st reading",
+    "Awaiting Council's 1st reading position",
+    "Procedure completed",
+    "Procedure completed - delegated act enters into force",
+    "Procedure lapsed or withdrawn",
+]
 PROC_TYPES = ["COD"] * 6 + ["CNS", "NLE", "INI", "RSP", "DEA"]
 ACT_TYPES = [("R", "regulation"), ("L", "directive"), ("D", "decision")]
 PREP_TYPES = [("PC", "proposal"), ("DC", "communication"), ("SC", "staff working document")]
@@ -75,9 +118,9 @@ def _vocabulary(seed: int) -> tuple[list[str], list[float]]:
     rest = tail[250:]
     step = 5700 // len(POLICY)
     for k, word in enumerate(POLICY):
-        vocab.extend(rest[k * (step - 1):(k + 1) * (step - 1)])
+        vocab.extend(rest[k * (step - 1) : (k + 1) * (step - 1)])
         vocab.append(word)
-    vocab.extend(rest[len(POLICY) * (step - 1):])
+    vocab.extend(rest[len(POLICY) * (step - 1) :])
     # Zipf-like: the r-th word has weight 1/(r+2)^1.0.
     cum = list(itertools.accumulate(1.0 / (r + 2) for r in range(len(vocab))))
     return vocab, cum
@@ -88,7 +131,7 @@ def _text(rng: random.Random, vocab: list[str], cum: list[float], n_words: int) 
     sentences, i = [], 0
     while i < len(words):
         k = rng.randint(8, 24)
-        chunk = words[i:i + k]
+        chunk = words[i : i + k]
         sentences.append(chunk[0].capitalize() + " " + " ".join(chunk[1:]) + ".")
         i += k
     return " ".join(sentences)
@@ -134,7 +177,10 @@ def generate_documents(n: int, seed: int = 1, *, body_words: tuple[int, int] = (
         if kind < 0.45 and number <= 9999:
             letter, doc_type = ACT_TYPES[i % 3]
             celex = f"3{act_year}{letter}{number:04d}"
-            year, day = act_year, day.replace(year=act_year) if not (day.month == 2 and day.day == 29) else date(act_year, 2, 28)
+            year, day = (
+                act_year,
+                day.replace(year=act_year) if not (day.month == 2 and day.day == 29) else date(act_year, 2, 28),
+            )
             doc_id, source = f"celex:{celex}", "eurlex"
             title = f"{doc_type.capitalize()} (EU) {year}/{number} of the European Parliament and of the Council {_subject(rng, vocab, cum)}"
             authors = ["European Parliament", "Council of the EU"]
@@ -152,14 +198,26 @@ def generate_documents(n: int, seed: int = 1, *, body_words: tuple[int, int] = (
         else:
             doc_type, source = "press release", "ep-press"
             doc_id = f"press:{day:%Y%m%d}IPR{i:07d}"
-            title = f"Parliament {rng.choice(['adopts', 'backs', 'debates', 'amends'])} rules {_subject(rng, vocab, cum)}"
+            title = (
+                f"Parliament {rng.choice(['adopts', 'backs', 'debates', 'amends'])} rules {_subject(rng, vocab, cum)}"
+            )
             authors = ["European Parliament"]
         n_words = rng.randint(*body_words)
         yield Document(
-            id=doc_id, title=title, source=source, doc_type=doc_type, celex=celex, procedure=procedure,
-            date=day, authors=tuple(authors), eurovoc=_eurovoc(rng, title),
-            summary=_text(rng, vocab, cum, 40), text=_text(rng, vocab, cum, n_words), topics=_topics(rng, title),
-            url=f"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri={doc_id}")
+            id=doc_id,
+            title=title,
+            source=source,
+            doc_type=doc_type,
+            celex=celex,
+            procedure=procedure,
+            date=day,
+            authors=tuple(authors),
+            eurovoc=_eurovoc(rng, title),
+            summary=_text(rng, vocab, cum, 40),
+            text=_text(rng, vocab, cum, n_words),
+            topics=_topics(rng, title),
+            url=f"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri={doc_id}",
+        )
 
 
 def generate_procedures(n: int, seed: int = 1) -> Iterator[Procedure]:
@@ -173,14 +231,27 @@ def generate_procedures(n: int, seed: int = 1) -> Iterator[Procedure]:
         ref = f"{year}/{number:04d}({ptype})" if number <= 9999 else f"{year}/{number % 9999 + 1:04d}({ptype})"
         start = date(year, 1, 1) + timedelta(days=rng.randint(0, 364))
         events = [Event(start, "Legislative proposal published", "European Commission")]
-        for step in ("Committee referral announced in Parliament", "Vote in committee", "Debate in Council",
-                     "Decision by Parliament", "Final act signed"):
+        for step in (
+            "Committee referral announced in Parliament",
+            "Vote in committee",
+            "Debate in Council",
+            "Decision by Parliament",
+            "Final act signed",
+        ):
             if rng.random() < 0.6:
                 start += timedelta(days=rng.randint(20, 200))
                 events.append(Event(start, step, rng.choice(AUTHORS[:3])))
         title = _subject(rng, vocab, cum).capitalize()
         yield Procedure(
-            id=f"proc:{ref}", reference=ref, title=title, source="oeil",
-            stage=rng.choice(STAGES), status="ongoing", events=tuple(events),
-            key_players=tuple(rng.sample(AUTHORS[3:9], k=2)), eurovoc=_eurovoc(rng, title.lower()),
-            summary=_text(rng, vocab, cum, 60), topics=_topics(rng, title.lower()))
+            id=f"proc:{ref}",
+            reference=ref,
+            title=title,
+            source="oeil",
+            stage=rng.choice(STAGES),
+            status="ongoing",
+            events=tuple(events),
+            key_players=tuple(rng.sample(AUTHORS[3:9], k=2)),
+            eurovoc=_eurovoc(rng, title.lower()),
+            summary=_text(rng, vocab, cum, 60),
+            topics=_topics(rng, title.lower()),
+        )

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 INDEX_FILE = "index.sqlite3"
 
 
-def open_backend(settings: "Settings") -> Backend:
+def open_backend(settings: Settings) -> Backend:
     """The backend named by ``settings.index.backend`` (``embedded`` or ``elasticsearch``)."""
     kind = settings.index.backend
     if kind == "embedded":
@@ -28,6 +28,7 @@ def open_backend(settings: "Settings") -> Backend:
         from .elastic import ElasticBackend
 
         ix = settings.index
-        return ElasticBackend(ix.es_url, ix.es_index, username=ix.es_username, password=ix.es_password,
-                              api_key=ix.es_api_key)
+        return ElasticBackend(
+            ix.es_url, ix.es_index, username=ix.es_username, password=ix.es_password, api_key=ix.es_api_key
+        )
     raise IndexerError(f"unknown search backend {kind!r}; use 'embedded' or 'elasticsearch'")

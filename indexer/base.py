@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator
 
 from policytrack.model import Document, Note, Procedure
 
@@ -73,8 +73,16 @@ class Backend(abc.ABC):
         """Remove items by id."""
 
     @abc.abstractmethod
-    def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
-               changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
+    def search(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        per_page: int = 20,
+        facets: bool = False,
+        changed_since: datetime | None = None,
+        sort: str = "relevance",
+    ) -> SearchResult:
         """Run a query in policytrack's query language (README, "Query language").
 
         ``sort``: relevance (BM25; date order when the query has no words), date (newest
@@ -101,7 +109,7 @@ class Backend(abc.ABC):
     def close(self) -> None:
         """Release connections."""
 
-    def __enter__(self) -> "Backend":
+    def __enter__(self) -> Backend:
         return self
 
     def __exit__(self, *exc: object) -> None:

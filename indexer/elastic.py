@@ -17,8 +17,9 @@ import json
 import queue
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
 from .errors import IndexerError
@@ -39,10 +40,17 @@ _END, _ABORT = object(), object()
 class _Aborted(Exception):
     """Stops the bulk sender when reading the items failed."""
 
+
 MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
 CHUNK = 500
-_FACET_FIELDS = {"topics": "topics", "doc_type": "doc_type", "authors": "authors", "year": "year",
-                 "proc_type": "proc_type", "stage": "stage"}
+_FACET_FIELDS = {
+    "topics": "topics",
+    "doc_type": "doc_type",
+    "authors": "authors",
+    "year": "year",
+    "proc_type": "proc_type",
+    "stage": "stage",
+}
 _SOURCE = ["id", "kind", "title", "doc_type", "date", "url", "procedure", "celex", "topics", "lead"]
 
 
@@ -52,28 +60,58 @@ def mapping(analyzer: str) -> dict[str, Any]:
     return {
         "dynamic": "strict",
         "properties": {
-            "id": kw, "kind": kw, "title": {**text, "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
-            "body": {**text, "index_options": "offsets"}, "meta": text,
-            "doc_type": kw, "date": {"type": "date", "format": "yyyy-MM-dd"}, "year": {"type": "integer"},
-            "proc_type": kw, "stage": kw, "url": {"type": "keyword", "index": False, "doc_values": False},
-            "procedure": kw, "celex": kw, "topics": kw, "authors": kw, "authors_norm": kw,
-            "procedures": kw, "celexes": kw, "lead": {"type": "text", "index": False},
+            "id": kw,
+            "kind": kw,
+            "title": {**text, "fields": {"raw": {"type": "keyword", "ignore_above": 512}}},
+            "body": {**text, "index_options": "offsets"},
+            "meta": text,
+            "doc_type": kw,
+            "date": {"type": "date", "format": "yyyy-MM-dd"},
+            "year": {"type": "integer"},
+            "proc_type": kw,
+            "stage": kw,
+            "url": {"type": "keyword", "index": False, "doc_values": False},
+            "procedure": kw,
+            "celex": kw,
+            "topics": kw,
+            "authors": kw,
+            "authors_norm": kw,
+            "procedures": kw,
+            "celexes": kw,
+            "lead": {"type": "text", "index": False},
             "changed": {"type": "date"},
         },
     }
 
 
-FOLDING_ANALYSIS = {"analyzer": {"policytrack_text": {
-    "type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding", "porter_stem"]}}}
+FOLDING_ANALYSIS = {
+    "analyzer": {
+        "policytrack_text": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "asciifolding", "porter_stem"],
+        }
+    }
+}
 
 
 class ElasticBackend(Backend):
     name = "elasticsearch"
 
-    def __init__(self, url: str, index: str, *, username: str = "", password: str = "", api_key: str = "",
-                 request_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        index: str,
+        *,
+        username: str = "",
+        password: str = "",
+        api_key: str = "",
+        request_timeout: float = 60.0,
+    ) -> None:
         if elasticsearch is None:
-            raise IndexerError("the elasticsearch backend needs the Elasticsearch client: pip install 'policytrack[es]'")
+            raise IndexerError(
+                "the elasticsearch backend needs the Elasticsearch client: pip install 'policytrack[es]'"
+            )
         self.url = url.rstrip("/")
         self.alias = index
         if not index or index != index.lower() or index.startswith(("_", "-", "+")):
@@ -113,7 +151,9 @@ class ElasticBackend(Backend):
         """``policytrack_text`` when the node has the filters it needs, else ``standard``."""
         if self._analyzer is None:
             try:
-                self.es.indices.analyze(tokenizer="standard", filter=["lowercase", "asciifolding", "porter_stem"], text="Régulations")
+                self.es.indices.analyze(
+                    tokenizer="standard", filter=["lowercase", "asciifolding", "porter_stem"], text="Régulations"
+                )
                 self._analyzer = "policytrack_text"
             except elasticsearch.BadRequestError:
                 self._analyzer = "standard"
@@ -129,8 +169,9 @@ class ElasticBackend(Backend):
             settings["refresh_interval"] = "-1"
         if analyzer != "standard":
             settings["analysis"] = FOLDING_ANALYSIS
-        self._call(f"creating index {name}", self.es.indices.create, index=name, settings=settings,
-                   mappings=mapping(analyzer))
+        self._call(
+            f"creating index {name}", self.es.indices.create, index=name, settings=settings, mappings=mapping(analyzer)
+        )
         return name
 
     def _targets(self) -> list[str]:
@@ -148,14 +189,19 @@ class ElasticBackend(Backend):
             return targets[-1]
         self._refuse_plain_index()
         name = self._create_versioned(for_bulk=False)
-        self._call("creating the alias", self.es.indices.update_aliases,
-                   actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}])
+        self._call(
+            "creating the alias",
+            self.es.indices.update_aliases,
+            actions=[{"add": {"index": name, "alias": self.alias, "is_write_index": True}}],
+        )
         return name
 
     def _refuse_plain_index(self) -> None:
         if self._call("checking the index", self.es.indices.exists, index=self.alias):
-            raise IndexerError(f"{self.alias!r} on {self.url} is a plain index, not policytrack's alias; "
-                               "delete it or choose another es_index")
+            raise IndexerError(
+                f"{self.alias!r} on {self.url} is a plain index, not policytrack's alias; "
+                "delete it or choose another es_index"
+            )
 
     def drop(self) -> None:
         """Delete the alias and every index behind it (tests, or a clean start)."""
@@ -209,8 +255,14 @@ class ElasticBackend(Backend):
         def send() -> None:
             try:
                 for success, info in helpers.streaming_bulk(
-                        self.es, actions(), chunk_size=CHUNK, max_chunk_bytes=20 << 20, raise_on_error=False,
-                        raise_on_exception=True, max_retries=3):
+                    self.es,
+                    actions(),
+                    chunk_size=CHUNK,
+                    max_chunk_bytes=20 << 20,
+                    raise_on_error=False,
+                    raise_on_exception=True,
+                    max_retries=3,
+                ):
                     if success:
                         state["ok"] += 1
                         continue
@@ -237,8 +289,14 @@ class ElasticBackend(Backend):
             chunk: list[dict] = []
             for item, changed in items:
                 rec = to_record(item, changed)
-                chunk.append({"_op_type": "index", "_index": index, "_id": rec.id,
-                              "_source": json.dumps(rec.as_source(), ensure_ascii=False)})
+                chunk.append(
+                    {
+                        "_op_type": "index",
+                        "_index": index,
+                        "_id": rec.id,
+                        "_source": json.dumps(rec.as_source(), ensure_ascii=False),
+                    }
+                )
                 if len(chunk) >= 100:
                     if not put(chunk):
                         break  # the sender stopped: its error is raised below
@@ -256,8 +314,10 @@ class ElasticBackend(Backend):
         if error is not None:
             raise error
         if state["failed"]:
-            raise IndexerError(f"Elasticsearch at {self.url} rejected {state['failed']} of "
-                               f"{state['ok'] + state['failed']} items (first: {state['first']})")
+            raise IndexerError(
+                f"Elasticsearch at {self.url} rejected {state['failed']} of "
+                f"{state['ok'] + state['failed']} items (first: {state['first']})"
+            )
         return state["ok"]
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -286,23 +346,48 @@ class ElasticBackend(Backend):
             q = {"bool": {"must": [q], "filter": [{"range": {"changed": {"gte": utc_text(changed_since)}}}]}}
         return q
 
-    def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
-               changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
+    def search(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        per_page: int = 20,
+        facets: bool = False,
+        changed_since: datetime | None = None,
+        sort: str = "relevance",
+    ) -> SearchResult:
         check_paging(page, per_page, sort)
         q = self._query(query, changed_since)
         start = (page - 1) * per_page
         if start + per_page > MAX_WINDOW:
-            raise IndexerError(f"page {page} is too deep for Elasticsearch (at most {MAX_WINDOW} results); narrow the query")
+            raise IndexerError(
+                f"page {page} is too deep for Elasticsearch (at most {MAX_WINDOW} results); narrow the query"
+            )
         body: dict[str, Any] = {
-            "query": q, "from": start, "size": per_page, "track_total_hits": True, "_source": _SOURCE,
+            "query": q,
+            "from": start,
+            "size": per_page,
+            "track_total_hits": True,
+            "_source": _SOURCE,
             "sort": _sort(sort),
-            "highlight": {"pre_tags": ["«"], "post_tags": ["»"], "encoder": "default",
-                          "fields": {"body": {"fragment_size": 160, "number_of_fragments": 1, "no_match_size": 0}}},
+            "highlight": {
+                "pre_tags": ["«"],
+                "post_tags": ["»"],
+                "encoder": "default",
+                "fields": {"body": {"fragment_size": 160, "number_of_fragments": 1, "no_match_size": 0}},
+            },
         }
         if facets:
-            body["aggs"] = {name: {"terms": {"field": _FACET_FIELDS[attr], "size": FACET_SIZE,
-                                             "order": [{"_count": "desc"}, {"_key": "asc"}]}}
-                            for name, attr in FACETS}
+            body["aggs"] = {
+                name: {
+                    "terms": {
+                        "field": _FACET_FIELDS[attr],
+                        "size": FACET_SIZE,
+                        "order": [{"_count": "desc"}, {"_key": "asc"}],
+                    }
+                }
+                for name, attr in FACETS
+            }
         try:
             resp = self.es.search(index=self.alias, **body)
         except elasticsearch.NotFoundError:
@@ -314,8 +399,11 @@ class ElasticBackend(Backend):
         if facets:
             aggs = resp.get("aggregations", {})
             facet_list = tuple(
-                Facet(name, tuple((str(b.get("key_as_string", b["key"])), b["doc_count"]) for b in aggs[name]["buckets"]))
-                for name, _ in FACETS)
+                Facet(
+                    name, tuple((str(b.get("key_as_string", b["key"])), b["doc_count"]) for b in aggs[name]["buckets"])
+                )
+                for name, _ in FACETS
+            )
         return SearchResult(query, resp["hits"]["total"]["value"], hits, facet_list, page, per_page)
 
     def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterator[str]:
@@ -325,8 +413,15 @@ class ElasticBackend(Backend):
         while True:
             extra = {"search_after": after} if after else {}
             try:
-                resp = self.es.search(index=self.alias, query=q, size=1000, _source=False, sort=[{"id": "asc"}],
-                                      track_total_hits=False, **extra)
+                resp = self.es.search(
+                    index=self.alias,
+                    query=q,
+                    size=1000,
+                    _source=False,
+                    sort=[{"id": "asc"}],
+                    track_total_hits=False,
+                    **extra,
+                )
             except elasticsearch.NotFoundError:
                 return
             except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
@@ -356,10 +451,19 @@ def _hit(h: dict) -> Hit:
     frags = h.get("highlight", {}).get("body") or []
     snippet = frags[0] if frags else (src.get("lead") or "")
     score = h.get("_score")
-    return Hit(id=src["id"], kind=src["kind"], title=src["title"], score=float(score) if score is not None else 0.0,
-               snippet=" ".join(snippet.split()), doc_type=src.get("doc_type") or "", date=src.get("date") or "",
-               url=src.get("url") or "", procedure=src.get("procedure"), celex=src.get("celex"),
-               topics=tuple(src.get("topics") or ()))
+    return Hit(
+        id=src["id"],
+        kind=src["kind"],
+        title=src["title"],
+        score=float(score) if score is not None else 0.0,
+        snippet=" ".join(snippet.split()),
+        doc_type=src.get("doc_type") or "",
+        date=src.get("date") or "",
+        url=src.get("url") or "",
+        procedure=src.get("procedure"),
+        celex=src.get("celex"),
+        topics=tuple(src.get("topics") or ()),
+    )
 
 
 def _empty_facets() -> tuple[Facet, ...]:

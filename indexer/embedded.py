@@ -16,10 +16,10 @@ import json
 import sqlite3
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterable
 
 from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
 from .errors import IndexerError
@@ -136,11 +136,30 @@ class EmbeddedBackend(Backend):
         docs, fts, terms, fac = [], [], [], []
         for rec in batch:
             rowid, next_id = next_id, next_id + 1
-            docs.append((rowid, rec.id, rec.kind, rec.title, rec.doc_type, rec.date, rec.year, rec.proc_type,
-                         rec.stage, rec.url, rec.procedure, rec.celex, json.dumps(rec.topics), rec.lead, rec.changed))
+            docs.append(
+                (
+                    rowid,
+                    rec.id,
+                    rec.kind,
+                    rec.title,
+                    rec.doc_type,
+                    rec.date,
+                    rec.year,
+                    rec.proc_type,
+                    rec.stage,
+                    rec.url,
+                    rec.procedure,
+                    rec.celex,
+                    json.dumps(rec.topics),
+                    rec.lead,
+                    rec.changed,
+                )
+            )
             fts.append((rowid, rec.title, rec.body, rec.meta))
             terms.extend(_term_rows(rowid, rec))
-            fac.append((rowid, rec.doc_type, rec.year, rec.proc_type, rec.stage, SEP.join(rec.topics), SEP.join(rec.authors)))
+            fac.append(
+                (rowid, rec.doc_type, rec.year, rec.proc_type, rec.stage, SEP.join(rec.topics), SEP.join(rec.authors))
+            )
         c = self.conn
         c.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", docs)
         c.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", fts)
@@ -151,9 +170,11 @@ class EmbeddedBackend(Backend):
     def _delete_ids(self, ids: list[str]) -> None:
         rowids: list[int] = []
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            rowids += [r[0] for r in self.conn.execute(
-                f"SELECT rowid FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk)]
+            chunk = ids[i : i + 500]
+            rowids += [
+                r[0]
+                for r in self.conn.execute(f"SELECT rowid FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            ]
         if rowids:
             args = [(r,) for r in rowids]
             self.conn.executemany("DELETE FROM fts WHERE rowid = ?", args)
@@ -179,8 +200,16 @@ class EmbeddedBackend(Backend):
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
 
-    def search(self, query: str, *, page: int = 1, per_page: int = 20, facets: bool = False,
-               changed_since: datetime | None = None, sort: str = "relevance") -> SearchResult:
+    def search(
+        self,
+        query: str,
+        *,
+        page: int = 1,
+        per_page: int = 20,
+        facets: bool = False,
+        changed_since: datetime | None = None,
+        sort: str = "relevance",
+    ) -> SearchResult:
         check_paging(page, per_page, sort)
         comp = compile_fts(parse(query))
         if changed_since is not None:
@@ -220,8 +249,11 @@ class EmbeddedBackend(Backend):
                 return f"docs d INDEXED BY docs_filter WHERE {where}", "d.rowid", list(comp.params)
             return f"docs d WHERE {where or '1'}", "d.rowid", list(comp.params)
         if where or need_docs:
-            return (f"fts CROSS JOIN docs d{narrow} ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where or '1'}",
-                    "fts.rowid", [comp.match, *comp.params])
+            return (
+                f"fts CROSS JOIN docs d{narrow} ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where or '1'}",
+                "fts.rowid",
+                [comp.match, *comp.params],
+            )
         return "fts WHERE fts MATCH ?", "fts.rowid", [comp.match]
 
     def _run(self, query: str, comp: Compiled, page: int, per_page: int, facets: bool, sort: str) -> SearchResult:
@@ -243,14 +275,16 @@ class EmbeddedBackend(Backend):
             # FTS5 sorts by its configured rank (BM25 with column weights) itself: only the
             # page's rows are then looked up and given snippets.
             base, rid, args = self._from(comp, need_docs=False)
-            page_rows = c.execute(f"SELECT {rid}, fts.rank FROM {base} ORDER BY fts.rank LIMIT ? OFFSET ?",
-                                  [*args, per_page, offset]).fetchall()
+            page_rows = c.execute(
+                f"SELECT {rid}, fts.rank FROM {base} ORDER BY fts.rank LIMIT ? OFFSET ?", [*args, per_page, offset]
+            ).fetchall()
         else:
             base, rid, args = self._from(comp, need_docs=True)
             # SQLite sorts NULL first: newest-first needs no help (and can walk docs_date).
             order = "d.date DESC, d.id" if sort != "oldest" else "d.date IS NULL, d.date, d.id"
-            page_rows = c.execute(f"SELECT {rid}, 0.0 FROM {base} ORDER BY {order} LIMIT ? OFFSET ?",
-                                  [*args, per_page, offset]).fetchall()
+            page_rows = c.execute(
+                f"SELECT {rid}, 0.0 FROM {base} ORDER BY {order} LIMIT ? OFFSET ?", [*args, per_page, offset]
+            ).fetchall()
         base, rid, args = self._from(comp, need_docs=False)
         if facets:
             total, facet_list = self._facets_of_query(base, rid, args)
@@ -262,19 +296,25 @@ class EmbeddedBackend(Backend):
         if not page_rows:
             return ()
         rowids = [r[0] for r in page_rows]
-        docs = {row[0]: row[1:] for row in self.conn.execute(
-            f"SELECT rowid, {_DOC_COLS.replace('d.', '')} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})", rowids)}
+        docs = {
+            row[0]: row[1:]
+            for row in self.conn.execute(
+                f"SELECT rowid, {_DOC_COLS.replace('d.', '')} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})",
+                rowids,
+            )
+        }
         hits = []
         for rowid, rank in page_rows:
             snip = ""
             if match is not None:
-                row = self.conn.execute("SELECT snippet(fts, 1, '«', '»', '…', 20) FROM fts WHERE fts MATCH ? AND rowid = ?",
-                                        (match, rowid)).fetchone()
+                row = self.conn.execute(
+                    "SELECT snippet(fts, 1, '«', '»', '…', 20) FROM fts WHERE fts MATCH ? AND rowid = ?", (match, rowid)
+                ).fetchone()
                 snip = row[0] if row else ""
             hits.append(_hit(docs[rowid], -float(rank) or 0.0, snip))
         return tuple(hits)
 
-    def _codes(self) -> "_FacetCodes":
+    def _codes(self) -> _FacetCodes:
         """The facet codes for the index as this read transaction sees it, loaded once per
         generation (a commit by any connection moves ``data_version``; our own writes move
         ``_writes``). Loading reads all of ``fac``: about 1.3 s at 1 M items, paid by the first
@@ -296,8 +336,9 @@ class EmbeddedBackend(Backend):
         if key not in self._filter_facets:
             if len(self._filter_facets) >= FILTER_CACHE:
                 self._filter_facets.pop(next(iter(self._filter_facets)))
-            self._filter_facets[key] = self._facets([r for (r,) in self.conn.execute(f"SELECT {rid} FROM {base}", args)],
-                                                    None)
+            self._filter_facets[key] = self._facets(
+                [r for (r,) in self.conn.execute(f"SELECT {rid} FROM {base}", args)], None
+            )
         return self._filter_facets[key]
 
     def _facets(self, rowids: list[int] | None, counted: tuple[Counter, ...] | None) -> tuple[int, tuple[Facet, ...]]:
@@ -327,8 +368,10 @@ class EmbeddedBackend(Backend):
                 counts["topic"][value] += k
             for value in authors:
                 counts["author"][value] += k
-        facets = tuple(Facet(name, tuple(sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]))
-                       for name, _ in FACETS)
+        facets = tuple(
+            Facet(name, tuple(sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]))
+            for name, _ in FACETS
+        )
         return total, facets
 
     def close(self) -> None:
@@ -350,7 +393,8 @@ class _FacetCodes:
         ids1: dict[tuple, int] = {}
         ids2: dict[tuple, int] = {}
         for rowid, doc_type, year, proc_type, stage, topics, authors in conn.execute(
-                "SELECT rowid, doc_type, year, proc_type, stage, topics, authors FROM fac"):
+            "SELECT rowid, doc_type, year, proc_type, stage, topics, authors FROM fac"
+        ):
             a1[rowid] = ids1.setdefault((doc_type, year, proc_type, stage), len(ids1))
             a2[rowid] = ids2.setdefault((topics, authors), len(ids2))
         self.singles = [tuple((i, str(v)) for i, v in enumerate(combo) if v is not None) for combo in ids1]
@@ -369,6 +413,16 @@ class _FacetCodes:
 def _hit(r: tuple, score: float, snip: str) -> Hit:
     id_, kind, title, doc_type, date, url, procedure, celex, topics, lead = r
     snippet = snip if "«" in snip else (snip or lead)
-    return Hit(id=id_, kind=kind, title=title, score=score, snippet=" ".join(snippet.split()),
-               doc_type=doc_type, date=date or "", url=url or "", procedure=procedure, celex=celex,
-               topics=tuple(json.loads(topics)))
+    return Hit(
+        id=id_,
+        kind=kind,
+        title=title,
+        score=score,
+        snippet=" ".join(snippet.split()),
+        doc_type=doc_type,
+        date=date or "",
+        url=url or "",
+        procedure=procedure,
+        celex=celex,
+        topics=tuple(json.loads(topics)),
+    )

@@ -13,8 +13,14 @@ from .query import And, Filter, MatchAll, Node, Not, Or, Text, has_text, words
 TEXT_FIELDS = ["title^10", "body", "meta^4"]  # the same weights as the embedded BM25
 PREFIX_EXPANSIONS = 200
 
-_TERM_FIELDS = {"celex": "celexes", "procedure": "procedures", "topic": "topics",
-                "author": "authors_norm", "type": "doc_type", "proctype": "proc_type"}
+_TERM_FIELDS = {
+    "celex": "celexes",
+    "procedure": "procedures",
+    "topic": "topics",
+    "author": "authors_norm",
+    "type": "doc_type",
+    "proctype": "proc_type",
+}
 
 
 def _phrase(text: str, prefix: bool) -> dict[str, Any]:
@@ -31,8 +37,9 @@ def _text(node: Text) -> dict[str, Any]:
     split = " ".join(words(node.text))
     if split == node.text.strip():
         return _phrase(split, node.prefix)
-    return {"bool": {"should": [_phrase(node.text, node.prefix), _phrase(split, node.prefix)],
-                     "minimum_should_match": 1}}
+    return {
+        "bool": {"should": [_phrase(node.text, node.prefix), _phrase(split, node.prefix)], "minimum_should_match": 1}
+    }
 
 
 def _filter(f: Filter) -> dict[str, Any]:

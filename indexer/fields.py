@@ -7,7 +7,7 @@ embedded index and from Elasticsearch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from policytrack.identifiers import celex_and_base
 from policytrack.model import Document, Note, Procedure
@@ -15,8 +15,14 @@ from policytrack.model import Document, Note, Procedure
 from .base import Item
 
 # Facet names, in display order, with the record attribute each one counts.
-FACETS = (("topic", "topics"), ("type", "doc_type"), ("author", "authors"), ("year", "year"),
-          ("procedure_type", "proc_type"), ("stage", "stage"))
+FACETS = (
+    ("topic", "topics"),
+    ("type", "doc_type"),
+    ("author", "authors"),
+    ("year", "year"),
+    ("procedure_type", "proc_type"),
+    ("stage", "stage"),
+)
 LEAD_CHARS = 300
 
 
@@ -45,12 +51,26 @@ class Record:
     def as_source(self) -> dict:
         """The record as a JSON-ready mapping (what Elasticsearch stores)."""
         return {
-            "id": self.id, "kind": self.kind, "title": self.title, "body": self.body, "meta": self.meta,
-            "doc_type": self.doc_type, "date": self.date, "year": self.year, "proc_type": self.proc_type,
-            "stage": self.stage, "url": self.url, "procedure": self.procedure, "celex": self.celex,
-            "topics": list(self.topics), "authors": list(self.authors),
-            "authors_norm": [a.casefold() for a in self.authors], "procedures": list(self.procedures),
-            "celexes": list(self.celexes), "lead": self.lead, "changed": self.changed,
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "body": self.body,
+            "meta": self.meta,
+            "doc_type": self.doc_type,
+            "date": self.date,
+            "year": self.year,
+            "proc_type": self.proc_type,
+            "stage": self.stage,
+            "url": self.url,
+            "procedure": self.procedure,
+            "celex": self.celex,
+            "topics": list(self.topics),
+            "authors": list(self.authors),
+            "authors_norm": [a.casefold() for a in self.authors],
+            "procedures": list(self.procedures),
+            "celexes": list(self.celexes),
+            "lead": self.lead,
+            "changed": self.changed,
         }
 
 
@@ -75,8 +95,8 @@ def _proc_type(ref: str | None) -> str | None:
 
 def utc_text(moment: datetime) -> str:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def to_record(item: Item, last_changed: datetime) -> Record:
@@ -86,11 +106,26 @@ def to_record(item: Item, last_changed: datetime) -> Record:
         meta = [item.id, item.celex or "", item.eli or "", item.procedure or "", *item.eurovoc, *item.authors]
         day = item.date
         return Record(
-            item.id, "document", item.title, _clean(body), " ".join(meta), item.doc_type,
-            day.isoformat() if day else None, day.year if day else None, _proc_type(item.procedure), None,
-            item.url, item.procedure, item.celex, item.topics, item.authors,
-            (item.procedure,) if item.procedure else (), _with_bases([item.celex]),
-            _clean(body[:LEAD_CHARS]), changed)
+            item.id,
+            "document",
+            item.title,
+            _clean(body),
+            " ".join(meta),
+            item.doc_type,
+            day.isoformat() if day else None,
+            day.year if day else None,
+            _proc_type(item.procedure),
+            None,
+            item.url,
+            item.procedure,
+            item.celex,
+            item.topics,
+            item.authors,
+            (item.procedure,) if item.procedure else (),
+            _with_bases([item.celex]),
+            _clean(body[:LEAD_CHARS]),
+            changed,
+        )
     if isinstance(item, Procedure):
         past = [e for e in item.events if not e.forecast] or list(item.events)
         day = past[-1].date if past else None
@@ -98,18 +133,49 @@ def to_record(item: Item, last_changed: datetime) -> Record:
         body = "\n\n".join(p for p in (item.summary, item.stage, steps) if p)
         meta = [item.id, item.reference, item.final_act or "", *item.key_players, *item.eurovoc]
         return Record(
-            item.id, "procedure", item.title, _clean(body), " ".join(meta), "procedure",
-            day.isoformat() if day else None, day.year if day else None, item.type, item.stage or None,
-            item.url, item.reference, item.final_act, item.topics, item.key_players,
-            (item.reference,), _with_bases([item.final_act]), _clean((item.summary or item.stage)[:LEAD_CHARS]),
-            changed)
+            item.id,
+            "procedure",
+            item.title,
+            _clean(body),
+            " ".join(meta),
+            "procedure",
+            day.isoformat() if day else None,
+            day.year if day else None,
+            item.type,
+            item.stage or None,
+            item.url,
+            item.reference,
+            item.final_act,
+            item.topics,
+            item.key_players,
+            (item.reference,),
+            _with_bases([item.final_act]),
+            _clean((item.summary or item.stage)[:LEAD_CHARS]),
+            changed,
+        )
     if isinstance(item, Note):
         body = "\n\n".join(p for p in (item.summary, item.body) if p)
         meta = [item.id, *item.procedures, *item.celex, *item.authors]
         first_proc = item.procedures[0] if item.procedures else None
         return Record(
-            item.id, "note", item.title, _clean(body), " ".join(meta), item.note_type,
-            item.date.isoformat(), item.date.year, _proc_type(first_proc), None,
-            item.url, first_proc, item.celex[0] if item.celex else None, item.topics, item.authors,
-            tuple(item.procedures), _with_bases(list(item.celex)), _clean(body[:LEAD_CHARS]), changed)
+            item.id,
+            "note",
+            item.title,
+            _clean(body),
+            " ".join(meta),
+            item.note_type,
+            item.date.isoformat(),
+            item.date.year,
+            _proc_type(first_proc),
+            None,
+            item.url,
+            first_proc,
+            item.celex[0] if item.celex else None,
+            item.topics,
+            item.authors,
+            tuple(item.procedures),
+            _with_bases(list(item.celex)),
+            _clean(body[:LEAD_CHARS]),
+            changed,
+        )
     raise TypeError(f"cannot index {type(item).__name__}")

@@ -39,6 +39,7 @@ ITEM_TYPES = tuple(dict.fromkeys((*DOCUMENT_TYPES, "procedure", *NOTE_KINDS)))
 
 # --------------------------------------------------------------------------- the tree
 
+
 @dataclass(frozen=True)
 class Text:
     """Words to find in title, body or identifiers; several words in one node form a phrase."""
@@ -55,23 +56,23 @@ class Filter:
     ``(from, to)`` pair of ISO dates, either may be None)."""
 
     field: str
-    value: Union[str, tuple]
+    value: str | tuple
     pos: int = 0
 
 
 @dataclass(frozen=True)
 class And:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    child: "Node"
+    child: Node
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def words(text: str) -> list[str]:
 
 # --------------------------------------------------------------------------- lexer
 
+
 @dataclass(frozen=True)
 class _Tok:
     kind: str  # "(" ")" AND OR NOT - WORD PHRASE FIELD
@@ -124,7 +126,12 @@ def _lex(q: str) -> list[_Tok]:
             toks.append(_Tok(c, i))
             i += 1
             continue
-        if c == "-" and i + 1 < n and not q[i + 1].isspace() and (not toks or toks[-1].kind != "WORD" or q[i - 1].isspace()):
+        if (
+            c == "-"
+            and i + 1 < n
+            and not q[i + 1].isspace()
+            and (not toks or toks[-1].kind != "WORD" or q[i - 1].isspace())
+        ):
             toks.append(_Tok("-", i))
             i += 1
             continue
@@ -168,7 +175,7 @@ def _phrase(q: str, i: int) -> tuple[str, int]:
     end = q.find('"', i + 1)
     if end < 0:
         raise QueryError('unterminated quote: add the closing "', i, q)
-    return q[i + 1:end], end + 1
+    return q[i + 1 : end], end + 1
 
 
 def _word(q: str, i: int) -> tuple[str, int]:
@@ -188,12 +195,19 @@ def _word(q: str, i: int) -> tuple[str, int]:
     return q[start:i], i
 
 
-_EXAMPLES = {"celex": "celex:32024L1760", "procedure": "procedure:2022/0051(COD)",
-             "topic": "topic:due-diligence", "type": "type:directive", "author": 'author:"European Commission"',
-             "year": "year:2024", "date": "date:>=2024-01-01"}
+_EXAMPLES = {
+    "celex": "celex:32024L1760",
+    "procedure": "procedure:2022/0051(COD)",
+    "topic": "topic:due-diligence",
+    "type": "type:directive",
+    "author": 'author:"European Commission"',
+    "year": "year:2024",
+    "date": "date:>=2024-01-01",
+}
 
 
 # --------------------------------------------------------------------------- parser
+
 
 class _Parser:
     def __init__(self, q: str, toks: list[_Tok]) -> None:
@@ -214,7 +228,9 @@ class _Parser:
 
     def or_expr(self, depth: int) -> Node:
         if depth > MAX_DEPTH:
-            raise self.error(f"parentheses nested deeper than {MAX_DEPTH} levels", self.peek().pos if self.peek() else len(self.q))
+            raise self.error(
+                f"parentheses nested deeper than {MAX_DEPTH} levels", self.peek().pos if self.peek() else len(self.q)
+            )
         parts = [self.and_expr(depth)]
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.i += 1
@@ -227,7 +243,10 @@ class _Parser:
         if nxt is None:
             raise self.error(f"{name} needs something after it", op.pos)
         if nxt.kind in ("AND", "OR", ")"):
-            raise self.error(f"{name} is followed by {nxt.kind if nxt.kind != ')' else ')'}; expected a word, phrase, field or '('", nxt.pos)
+            raise self.error(
+                f"{name} is followed by {nxt.kind if nxt.kind != ')' else ')'}; expected a word, phrase, field or '('",
+                nxt.pos,
+            )
 
     def and_expr(self, depth: int) -> Node:
         tok = self.peek()
@@ -349,7 +368,7 @@ def _span(text: str, years_only: bool, bad) -> tuple[date, date]:
 def _date_range(value: str, *, years_only: bool, bad) -> tuple[date | None, date | None]:
     for op in (">=", "<=", ">", "<"):
         if value.startswith(op):
-            lo, hi = _span(value[len(op):].strip(), years_only, bad)
+            lo, hi = _span(value[len(op) :].strip(), years_only, bad)
             try:
                 if op == ">=":
                     return lo, None
@@ -371,6 +390,7 @@ def _date_range(value: str, *, years_only: bool, bad) -> tuple[date | None, date
 
 
 # --------------------------------------------------------------------------- entry point
+
 
 def _simplify(node: Node) -> Node | None:
     """Flatten nested AND/OR and drop words with nothing searchable in them (``&``, ``-``)."""
@@ -399,7 +419,11 @@ def parse(query: str) -> Node:
     if not isinstance(query, str):
         raise QueryError(f"query must be text, not {type(query).__name__}", 0, "")
     if len(query) > MAX_QUERY_LENGTH:
-        raise QueryError(f"query is longer than {MAX_QUERY_LENGTH} characters ({len(query)})", MAX_QUERY_LENGTH, query[:MAX_QUERY_LENGTH])
+        raise QueryError(
+            f"query is longer than {MAX_QUERY_LENGTH} characters ({len(query)})",
+            MAX_QUERY_LENGTH,
+            query[:MAX_QUERY_LENGTH],
+        )
     for i, c in enumerate(query):
         if (ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 or 0xD800 <= ord(c) <= 0xDFFF:
             raise QueryError(f"control character {c!r} in the query", i, query)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError, PolicytrackError
 from .model import Topic
@@ -105,13 +106,22 @@ class Settings:
         for s in self.saved_searches:
             if s.name == name:
                 return s
-        raise ConfigError(f"unknown saved search {name!r}; known: {', '.join(s.name for s in self.saved_searches) or 'none'}")
+        raise ConfigError(
+            f"unknown saved search {name!r}; known: {', '.join(s.name for s in self.saved_searches) or 'none'}"
+        )
 
 
-_SECTIONS = {"project": ProjectSettings, "crawl": CrawlSettings, "index": IndexSettings,
-             "site": SiteSettings, "digest": DigestSettings}
-_CHOICES = {("index", "backend"): ("embedded", "elasticsearch"),
-            ("digest", "smtp_security"): ("none", "starttls", "ssl")}
+_SECTIONS = {
+    "project": ProjectSettings,
+    "crawl": CrawlSettings,
+    "index": IndexSettings,
+    "site": SiteSettings,
+    "digest": DigestSettings,
+}
+_CHOICES = {
+    ("index", "backend"): ("embedded", "elasticsearch"),
+    ("digest", "smtp_security"): ("none", "starttls", "ssl"),
+}
 
 
 def default_config_text() -> str:
@@ -190,7 +200,7 @@ def _env_values(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
             continue
-        rest = name[len(ENV_PREFIX):].lower()
+        rest = name[len(ENV_PREFIX) :].lower()
         section, _, key = rest.partition("_")
         if section in _SECTIONS and key:
             out.setdefault(section, {})[key] = value
@@ -236,8 +246,11 @@ def load_settings(
         if overrides and section in overrides:
             current = _merge_section(current, section, overrides[section], "command line")
         settings = replace(settings, **{section: current})
-    settings = replace(settings, topics=_topics(data.get("topics", []), where),
-                       saved_searches=_saved(data.get("saved_searches", []), where))
+    settings = replace(
+        settings,
+        topics=_topics(data.get("topics", []), where),
+        saved_searches=_saved(data.get("saved_searches", []), where),
+    )
     return _resolve_paths(settings)
 
 
@@ -262,7 +275,11 @@ def _saved(raw: Any, where: str) -> tuple[SavedSearch, ...]:
         raise ConfigError(f"{where}: [[saved_searches]] must be an array of tables")
     out = []
     for i, entry in enumerate(raw, 1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(entry.get("query"), str):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("name"), str)
+            or not isinstance(entry.get("query"), str)
+        ):
             raise ConfigError(f"{where}: saved search #{i} needs a name and a query")
         topics = entry.get("topics", [])
         if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
@@ -278,7 +295,9 @@ def _resolve_paths(settings: Settings) -> Settings:
     return replace(
         settings,
         project=replace(settings.project, data_dir=rooted(settings.project.data_dir)),
-        site=replace(settings.site, content_dir=rooted(settings.site.content_dir), out_dir=rooted(settings.site.out_dir)),
+        site=replace(
+            settings.site, content_dir=rooted(settings.site.content_dir), out_dir=rooted(settings.site.out_dir)
+        ),
     )
 
 

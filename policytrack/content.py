@@ -65,8 +65,12 @@ def load_note(path: Path) -> Note:
     kind = meta.pop("type", None) or _FOLDER_KIND.get(path.parent.name)
     slug = meta.pop("slug", None) or path.stem
     data = {
-        "id": f"note:{slug}", "slug": slug, "note_type": kind, "body": post.content,
-        "source_file": str(path), **meta,
+        "id": f"note:{slug}",
+        "slug": slug,
+        "note_type": kind,
+        "body": post.content,
+        "source_file": str(path),
+        **meta,
     }
     try:
         return Note.from_dict(data)

@@ -91,7 +91,7 @@ class Celex:
         return out
 
     @property
-    def base(self) -> "Celex":
+    def base(self) -> Celex:
         """The act itself: sector 3 for a consolidated version, no corrigendum."""
         sector = "3" if self.sector == "0" else self.sector
         return Celex(sector, self.year, self.descriptor, self.number, self.suffix)
@@ -128,7 +128,7 @@ def parse_celex(text: str) -> Celex:
     raw = _unquote_fully(text).strip()
     cleaned = re.sub(r"\s+", "", raw).upper()
     if cleaned.startswith("CELEX:"):
-        cleaned = cleaned[len("CELEX:"):]
+        cleaned = cleaned[len("CELEX:") :]
     m = _CELEX_RE.match(cleaned)
     if not m:
         raise IdentifierError(f"not a CELEX number: {raw[:80]!r}")
@@ -179,9 +179,15 @@ def is_celex(text: str) -> bool:
 # --------------------------------------------------------------------------- ELI
 
 ELI_TYPES_TO_DESCRIPTOR = {
-    "reg": "R", "reg_impl": "R", "reg_del": "R",
-    "dir": "L", "dir_impl": "L", "dir_del": "L",
-    "dec": "D", "dec_impl": "D", "dec_del": "D",
+    "reg": "R",
+    "reg_impl": "R",
+    "reg_del": "R",
+    "dir": "L",
+    "dir_impl": "L",
+    "dir_del": "L",
+    "dec": "D",
+    "dec_impl": "D",
+    "dec_del": "D",
     "reco": "H",
 }
 _DESCRIPTOR_TO_ELI = {"R": "reg", "L": "dir", "D": "dec", "H": "reco"}
@@ -252,9 +258,7 @@ _OJ_OLD_RE = re.compile(
     r"OJ\s+(?P<series>[LC])\s+(?P<issue>\d{1,4}[A-Z]?)\s*,\s*(?P<date>\d{1,2}\.\d{1,2}\.\d{4})"
     r"(?:\s*,\s*p\.\s*(?P<page>\d+))?"
 )
-_OJ_NEW_RE = re.compile(
-    r"OJ\s+(?P<series>[LC])\s*,\s*(?P<issue>\d{4}/\d{1,5})\s*,\s*(?P<date>\d{1,2}\.\d{1,2}\.\d{4})"
-)
+_OJ_NEW_RE = re.compile(r"OJ\s+(?P<series>[LC])\s*,\s*(?P<issue>\d{4}/\d{1,5})\s*,\s*(?P<date>\d{1,2}\.\d{1,2}\.\d{4})")
 
 
 @dataclass(frozen=True)
@@ -314,7 +318,9 @@ PROCEDURE_TYPES = {
 
 _PROC_PATTERNS = [
     # 2022/0051(COD), 2022/0051 (COD), 2022/51(cod), 2022-0051(COD), 2022-0051-COD, 2022/0051/COD
-    re.compile(r"^(?P<year>\d{4})\s*[/\-_]\s*(?P<number>\d{1,4})\s*(?:\(\s*(?P<type>[A-Za-z]{3})\s*\)|[/\-]\s*(?P<type2>[A-Za-z]{3}))?$"),
+    re.compile(
+        r"^(?P<year>\d{4})\s*[/\-_]\s*(?P<number>\d{1,4})\s*(?:\(\s*(?P<type>[A-Za-z]{3})\s*\)|[/\-]\s*(?P<type2>[A-Za-z]{3}))?$"
+    ),
     # COD/2022/0051 and the Council's COD(2022)0051
     re.compile(r"^(?P<type>[A-Za-z]{3})\s*[/(]\s*(?P<year>\d{4})\s*[/)]\s*(?P<number>\d{1,4})$"),
 ]
@@ -348,7 +354,7 @@ class ProcedureRef:
         """The form in EP Open Data URLs: ``eli/dl/proc/2022-0051``."""
         return f"{self.year}-{self.number:04d}"
 
-    def with_type(self, type_: str) -> "ProcedureRef":
+    def with_type(self, type_: str) -> ProcedureRef:
         return ProcedureRef(self.year, self.number, _check_type(type_, str(self)))
 
 
@@ -414,7 +420,11 @@ def find_procedures(text: str) -> list[str]:
 def find_celex(text: str) -> list[str]:
     """Every CELEX number written as ``CELEX:…`` or ``CELEX …`` in a text, normalised."""
     seen: dict[str, None] = {}
-    for m in re.finditer(r"CELEX(?::|%3A|\s)\s*([0-9CE]\d{4}[A-Z]{1,2}\d{1,6}(?:\(\d{1,3}\))?(?:R\(\d{1,3}\))?(?:-\d{8})?)", text or "", re.I):
+    for m in re.finditer(
+        r"CELEX(?::|%3A|\s)\s*([0-9CE]\d{4}[A-Z]{1,2}\d{1,6}(?:\(\d{1,3}\))?(?:R\(\d{1,3}\))?(?:-\d{8})?)",
+        text or "",
+        re.I,
+    ):
         try:
             seen.setdefault(normalise_celex(m.group(1)))
         except IdentifierError:

@@ -13,17 +13,34 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar
 
 from .errors import IdentifierError, ValidationError
 from .identifiers import PROCEDURE_TYPES, normalise_celex, normalise_procedure, parse_eli
 
 DOCUMENT_TYPES = (
-    "regulation", "directive", "decision", "recommendation", "proposal", "communication",
-    "staff working document", "report", "opinion", "resolution", "amendments", "text adopted",
-    "press release", "summary", "position", "agreement", "judgment", "act", "other",
+    "regulation",
+    "directive",
+    "decision",
+    "recommendation",
+    "proposal",
+    "communication",
+    "staff working document",
+    "report",
+    "opinion",
+    "resolution",
+    "amendments",
+    "text adopted",
+    "press release",
+    "summary",
+    "position",
+    "agreement",
+    "judgment",
+    "act",
+    "other",
 )
 PROCEDURE_STATUSES = ("ongoing", "completed", "withdrawn", "lapsed", "rejected")
 NOTE_KINDS = ("briefing", "recommendation", "research")
@@ -177,7 +194,7 @@ class Event:
             _fail(k, "forecast", "must be true or false")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Event":
+    def from_dict(cls, data: dict[str, Any]) -> Event:
         return cls(**_known(cls, "event", data))
 
 
@@ -243,7 +260,9 @@ class Document(Item):
         object.__setattr__(self, "date", _as_date(k, "date", self.date))
         if not isinstance(self.dates, dict):
             _fail(k, "dates", "must be a mapping of name to date")
-        object.__setattr__(self, "dates", {str(n): _as_date(k, f"dates.{n}", v) for n, v in sorted(self.dates.items()) if v})
+        object.__setattr__(
+            self, "dates", {str(n): _as_date(k, f"dates.{n}", v) for n, v in sorted(self.dates.items()) if v}
+        )
         for name in ("authors", "eurovoc", "topics"):
             object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
         object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
@@ -252,7 +271,7 @@ class Document(Item):
             _fail(k, "language", f"must be a two-letter code, got {self.language!r}")
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Document":
+    def from_dict(cls, data: dict[str, Any]) -> Document:
         return cls(**_known(cls, "document", data))
 
 
@@ -320,7 +339,7 @@ class Procedure(Item):
         return [e for e in self.events if e.date < today]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Procedure":
+    def from_dict(cls, data: dict[str, Any]) -> Procedure:
         return cls(**_known(cls, "procedure", data))
 
 
@@ -344,7 +363,7 @@ class Ask:
         object.__setattr__(self, "celex", _celex(k, "celex", self.celex))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Ask":
+    def from_dict(cls, data: dict[str, Any]) -> Ask:
         return cls(**_known(cls, "ask", data))
 
 
@@ -397,7 +416,7 @@ class Note(Item):
         object.__setattr__(self, "url", _url(k, "url", self.url))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Note":
+    def from_dict(cls, data: dict[str, Any]) -> Note:
         return cls(**_known(cls, "note", data))
 
 
@@ -430,7 +449,7 @@ class Topic:
         return _jsonable(asdict(self))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Topic":
+    def from_dict(cls, data: dict[str, Any]) -> Topic:
         return cls(**_known(cls, "topic", data))
 
 

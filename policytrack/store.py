@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from .errors import StoreError
 from .model import Document, Note, Procedure, item_from_dict, json_hash
@@ -54,7 +55,7 @@ def utc_text(moment: datetime) -> str:
     """Timestamps are stored as UTC ISO text so that they sort as strings."""
     if moment.tzinfo is None:
         raise StoreError("timestamps must be timezone-aware")
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class UpsertStats:
     changed: int = 0
     unchanged: int = 0
 
-    def __add__(self, other: "UpsertStats") -> "UpsertStats":
+    def __add__(self, other: UpsertStats) -> UpsertStats:
         return UpsertStats(self.new + other.new, self.changed + other.changed, self.unchanged + other.unchanged)
 
 
@@ -92,13 +93,15 @@ def describe_changes(old: Item | None, new: Item) -> list[tuple[str, dict[str, A
     out: list[tuple[str, dict[str, Any]]] = []
     if isinstance(old, Procedure) and isinstance(new, Procedure):
         if (old.stage, old.status) != (new.stage, new.status):
-            out.append(("stage", {"from": old.stage, "to": new.stage,
-                                  "status_from": old.status, "status_to": new.status}))
+            out.append(
+                ("stage", {"from": old.stage, "to": new.stage, "status_from": old.status, "status_to": new.status})
+            )
         known = {(e.date, e.title) for e in old.events}
         for e in new.events:
             if (e.date, e.title) not in known:
-                out.append(("event", {"date": e.date.isoformat(), "title": e.title,
-                                      "actor": e.actor, "forecast": e.forecast}))
+                out.append(
+                    ("event", {"date": e.date.isoformat(), "title": e.title, "actor": e.actor, "forecast": e.forecast})
+                )
     if not out:
         a, b = old.to_dict(), new.to_dict()
         fields_changed = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
@@ -134,7 +137,7 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -177,16 +180,21 @@ class Store:
                         new += 1
                         self.conn.execute(
                             "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (item.id, item.kind, digest, data, stamp, stamp, stamp))
+                            (item.id, item.kind, digest, data, stamp, stamp, stamp),
+                        )
                     else:
                         changed += 1
                         self.conn.execute(
                             "UPDATE items SET kind = ?, hash = ?, data = ?, last_changed = ?, last_seen = ? WHERE id = ?",
-                            (item.kind, digest, data, stamp, stamp, item.id))
+                            (item.kind, digest, data, stamp, stamp, item.id),
+                        )
                     self.conn.executemany(
                         "INSERT INTO changes (at, item_id, kind, change, detail) VALUES (?, ?, ?, ?, ?)",
-                        [(stamp, item.id, item.kind, c, json.dumps(d, ensure_ascii=False))
-                         for c, d in describe_changes(old, item)])
+                        [
+                            (stamp, item.id, item.kind, c, json.dumps(d, ensure_ascii=False))
+                            for c, d in describe_changes(old, item)
+                        ],
+                    )
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: write failed, batch rolled back: {e}") from None
         return UpsertStats(new, changed, unchanged)
@@ -198,7 +206,8 @@ class Store:
 
     def get_record(self, item_id: str) -> StoredItem | None:
         row = self.conn.execute(
-            "SELECT data, hash, first_seen, last_changed FROM items WHERE id = ?", (item_id,)).fetchone()
+            "SELECT data, hash, first_seen, last_changed FROM items WHERE id = ?", (item_id,)
+        ).fetchone()
         return _record(row) if row else None
 
     def records(self, kind: str | None = None, *, changed_since: datetime | None = None) -> Iterator[StoredItem]:
@@ -233,8 +242,10 @@ class Store:
         if until:
             sql += " AND at < ?"
             args.append(utc_text(until))
-        return [Change(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], json.loads(r[5]))
-                for r in self.conn.execute(sql + " ORDER BY seq", args)]
+        return [
+            Change(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], json.loads(r[5]))
+            for r in self.conn.execute(sql + " ORDER BY seq", args)
+        ]
 
     def check(self) -> str:
         """SQLite's own integrity check: 'ok' or the first problem."""
@@ -242,5 +253,6 @@ class Store:
 
 
 def _record(row: tuple) -> StoredItem:
-    return StoredItem(item_from_dict(json.loads(row[0])), row[1],
-                      datetime.fromisoformat(row[2]), datetime.fromisoformat(row[3]))
+    return StoredItem(
+        item_from_dict(json.loads(row[0])), row[1], datetime.fromisoformat(row[2]), datetime.fromisoformat(row[3])
+    )

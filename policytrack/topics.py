@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable, TypeVar
+from typing import TypeVar
 
 from .identifiers import celex_and_base
 from .model import Document, Note, Procedure, Topic
@@ -35,9 +36,12 @@ def matching_topics(item: Document | Procedure | Note, topics: Iterable[Topic]) 
     out = []
     for topic in topics:
         rx = _keyword_re(topic.keywords)
-        if (procs & set(topic.procedures) or acts & set(topic.celex)
-                or any(c.lower() in eurovoc for c in topic.eurovoc)
-                or (rx is not None and rx.search(text))):
+        if (
+            procs & set(topic.procedures)
+            or acts & set(topic.celex)
+            or any(c.lower() in eurovoc for c in topic.eurovoc)
+            or (rx is not None and rx.search(text))
+        ):
             out.append(topic.slug)
     return tuple(out)
 

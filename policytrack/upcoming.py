@@ -5,10 +5,10 @@ Shared by the site (home page, iCalendar) and the digest ("coming up").
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from textwrap import shorten
-from typing import Iterable
 
 from .model import Document, Note, Procedure
 
@@ -40,12 +40,20 @@ def upcoming_dates(items: Iterable[Document | Procedure | Note], start: date, en
             for e in item.events:
                 if start <= e.date <= end:
                     label = f"{item.reference}: {e.title}"
-                    out.append(UpcomingDate(e.date, label, item.id, item.reference,
-                                            "forecast" if e.forecast else "event"))
+                    out.append(
+                        UpcomingDate(e.date, label, item.id, item.reference, "forecast" if e.forecast else "event")
+                    )
         elif isinstance(item, Document):
             for key, when in item.dates.items():
                 if key in DEADLINE_KEYS and start <= when <= end:
                     name = item.celex or item.id
-                    out.append(UpcomingDate(when, f"{DEADLINE_KEYS[key]}: {name} {shorten(item.title, 120)}",
-                                            item.id, item.procedure, "deadline"))
+                    out.append(
+                        UpcomingDate(
+                            when,
+                            f"{DEADLINE_KEYS[key]}: {name} {shorten(item.title, 120)}",
+                            item.id,
+                            item.procedure,
+                            "deadline",
+                        )
+                    )
     return sorted(out)

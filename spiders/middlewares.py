@@ -43,6 +43,9 @@ class ConditionalRequestMiddleware:
             raise NotModified(f"{request.url}: not modified since the last run")
         if response.status == 200:
             header = response.headers.get
-            state.remember_validators(request.url, (header("ETag") or b"").decode("latin-1") or None,
-                                      (header("Last-Modified") or b"").decode("latin-1") or None)
+            state.remember_validators(
+                request.url,
+                (header("ETag") or b"").decode("latin-1") or None,
+                (header("Last-Modified") or b"").decode("latin-1") or None,
+            )
         return response

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from policytrack.model import Document, Procedure
 from policytrack.store import Store
@@ -54,7 +54,7 @@ class StorePipeline:
             return
         # One run may meet the same item twice (a feed lists it twice): keep the last version.
         unique = list({item.id: item for item in self.batch}.values())
-        stats = self.store.upsert(unique, datetime.now(timezone.utc))
+        stats = self.store.upsert(unique, datetime.now(UTC))
         self.batch = []
         for name in ("new", "changed", "unchanged"):
             self.crawler.stats.inc_value(f"policytrack/{name}", getattr(stats, name))

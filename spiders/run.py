@@ -35,8 +35,14 @@ def scrapy_settings(job: dict[str, Any], replay_base: str = ""):
     crawl_dir = cfg.data_dir / "crawl"
     if replay_base:
         # The replay server is local and the recording fixed: no delays, no cache in between.
-        settings.set("DOWNLOAD_HANDLERS", {"http": "spiders.replay.handler.ReplayDownloadHandler",
-                                           "https": "spiders.replay.handler.ReplayDownloadHandler"}, "cmdline")
+        settings.set(
+            "DOWNLOAD_HANDLERS",
+            {
+                "http": "spiders.replay.handler.ReplayDownloadHandler",
+                "https": "spiders.replay.handler.ReplayDownloadHandler",
+            },
+            "cmdline",
+        )
         settings.set("POLICYTRACK_REPLAY_BASE", replay_base, "cmdline")
         settings.set("DOWNLOAD_DELAY", 0, "cmdline")
         settings.set("AUTOTHROTTLE_ENABLED", False, "cmdline")
@@ -76,9 +82,17 @@ def spider_summary(name: str, stats: dict[str, Any], failures: list[str]) -> dic
         failures = failures + [f"no feed or index answered (finish reason: {reason})"]
         failed = max(failed, 1)
     return {
-        "spider": name, "fetched": get("fetched"), "index": get("fetched_index"), "pages": get("page_requests"),
-        "not_modified": get("not_modified") + get("skipped_seen"), "new": get("new"), "changed": get("changed"),
-        "unchanged": get("unchanged"), "failed": failed, "failures": failures, "outright": outright,
+        "spider": name,
+        "fetched": get("fetched"),
+        "index": get("fetched_index"),
+        "pages": get("page_requests"),
+        "not_modified": get("not_modified") + get("skipped_seen"),
+        "new": get("new"),
+        "changed": get("changed"),
+        "unchanged": get("unchanged"),
+        "failed": failed,
+        "failures": failures,
+        "outright": outright,
         "finish_reason": reason,
     }
 
@@ -115,8 +129,9 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
                     except Exception as e:  # a spider that cannot even start failed outright
                         log.error("%s: could not run: %s", name, e)
                     spider = crawler.spider
-                    results.append(spider_summary(name, crawler.stats.get_stats() or {},
-                                                  list(getattr(spider, "failures", []))))
+                    results.append(
+                        spider_summary(name, crawler.stats.get_stats() or {}, list(getattr(spider, "failures", [])))
+                    )
             finally:
                 progress.stop()
                 reactor.stop()
@@ -137,9 +152,14 @@ class _Progress:
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         console = Console(stderr=True)
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                 TextColumn("{task.fields[fetched]} fetched, {task.fields[items]} items"),
-                                 console=console, transient=True, disable=not console.is_terminal)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.fields[fetched]} fetched, {task.fields[items]} items"),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        )
         self.tasks = {n: self.progress.add_task(n, total=None, fetched=0, items=0, start=False) for n in names}
         self.progress.start()
 

@@ -59,6 +59,12 @@ class CrawlState:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"validators": self.validators, "hashes": self.hashes,
-                                   "entries": sorted(self.entries)}, indent=1, sort_keys=True), "utf-8")
+        tmp.write_text(
+            json.dumps(
+                {"validators": self.validators, "hashes": self.hashes, "entries": sorted(self.entries)},
+                indent=1,
+                sort_keys=True,
+            ),
+            "utf-8",
+        )
         os.replace(tmp, self.path)  # atomic: a crash never leaves half a state file

@@ -15,19 +15,34 @@ from .replay import SHIPPED_RECORDING
 from .replay import manifest as _manifest
 
 COLUMNS = ("fetched", "pages", "not_modified", "new", "changed", "unchanged", "failed")
-HEADERS = {"fetched": "fetched", "pages": "pages", "not_modified": "skipped",
-           "new": "new", "changed": "changed", "unchanged": "unchanged", "failed": "failed"}
+HEADERS = {
+    "fetched": "fetched",
+    "pages": "pages",
+    "not_modified": "skipped",
+    "new": "new",
+    "changed": "changed",
+    "unchanged": "unchanged",
+    "failed": "failed",
+}
 
 
-def crawl(*, config_file: Path | None, spiders: list[str] | None = None, replay: Path | None = None,
-          record: Path | None = None, verbose: int = 0) -> list[dict[str, Any]]:
+def crawl(
+    *,
+    config_file: Path | None,
+    spiders: list[str] | None = None,
+    replay: Path | None = None,
+    record: Path | None = None,
+    verbose: int = 0,
+) -> list[dict[str, Any]]:
     """Crawl in a child process (Twisted's reactor cannot restart) and return its summary."""
     if replay is not None:
         _manifest.load(replay)  # a bad replay folder is a one-line error before anything starts
     with tempfile.TemporaryDirectory(prefix="policytrack-crawl-") as tmp:
         job = {
-            "config_file": str(config_file) if config_file else None, "spiders": spiders or None,
-            "replay": str(replay) if replay else None, "record": str(record) if record else None,
+            "config_file": str(config_file) if config_file else None,
+            "spiders": spiders or None,
+            "replay": str(replay) if replay else None,
+            "record": str(record) if record else None,
             "summary": str(Path(tmp) / "summary.json"),
             "log_level": ("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
         }

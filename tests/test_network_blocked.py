@@ -3,7 +3,6 @@ import socket
 import pytest
 
 
-
 def test_public_address_is_refused():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:

@@ -27,8 +27,13 @@ class Group(click.Group):
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-c", "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Configuration file (default: nearest policytrack.toml, or $POLICYTRACK_CONFIG).")
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Configuration file (default: nearest policytrack.toml, or $POLICYTRACK_CONFIG).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.version_option(package_name="policytrack")
 @click.pass_context
@@ -49,4 +54,4 @@ def _register() -> None:
 
 _register()
 
-__all__ = ["main", "pass_app", "AppContext"]
+__all__ = ["AppContext", "main", "pass_app"]

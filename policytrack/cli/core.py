@@ -9,8 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..content import load_content
 from ..config import CONFIG_NAME, default_config_text, site_dir
+from ..content import load_content
 from ..errors import PolicytrackError
 from .context import AppContext, pass_app
 

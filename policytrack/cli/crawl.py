@@ -15,22 +15,41 @@ SPIDERS = ("cellar", "eurlex", "oeil", "ep_odp", "ep_press")
 
 
 @click.command()
-@click.option("--replay", "replay", is_flag=False, flag_value="", default=None, metavar="[DIR]",
-              help="Crawl a recording offline: the one shipped with policytrack, or DIR.")
-@click.option("--record", "record", type=click.Path(file_okay=False, path_type=Path),
-              help="Save every response of this crawl in DIR, for `--replay DIR` later.")
-@click.option("--spider", "spiders", type=click.Choice(SPIDERS), multiple=True,
-              help="Only these spiders (repeatable). Default: all.")
+@click.option(
+    "--replay",
+    "replay",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[DIR]",
+    help="Crawl a recording offline: the one shipped with policytrack, or DIR.",
+)
+@click.option(
+    "--record",
+    "record",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save every response of this crawl in DIR, for `--replay DIR` later.",
+)
+@click.option(
+    "--spider",
+    "spiders",
+    type=click.Choice(SPIDERS),
+    multiple=True,
+    help="Only these spiders (repeatable). Default: all.",
+)
 @click.pass_context
 @pass_app
-def crawl(app: AppContext, ctx: click.Context, replay: str | None, record: Path | None, spiders: tuple[str, ...]) -> None:
+def crawl(
+    app: AppContext, ctx: click.Context, replay: str | None, record: Path | None, spiders: tuple[str, ...]
+) -> None:
     """Follow EUR-Lex, Cellar and the European Parliament; store what is new or changed.
 
     Ends with a summary table per spider. Exit status 1 if a spider failed outright.
     """
     from rich.console import Console
 
-    from spiders.summary import crawl as run_crawl, default_replay, failed_outright, render
+    from spiders.summary import crawl as run_crawl
+    from spiders.summary import default_replay, failed_outright, render
 
     settings = app.settings()
     replay_dir = None
@@ -41,8 +60,13 @@ def crawl(app: AppContext, ctx: click.Context, replay: str | None, record: Path 
         if record is not None:
             raise click.UsageError("--record saves a live crawl; it cannot be combined with --replay")
     verbose = ctx.find_root().params.get("verbose", 0)
-    results = run_crawl(config_file=app.config_file or settings.config_file, spiders=list(spiders) or None,
-                        replay=replay_dir, record=record, verbose=verbose)
+    results = run_crawl(
+        config_file=app.config_file or settings.config_file,
+        spiders=list(spiders) or None,
+        replay=replay_dir,
+        record=record,
+        verbose=verbose,
+    )
     import sys
 
     render(results, Console() if sys.stdout.isatty() else Console(width=120))
@@ -53,8 +77,7 @@ def crawl(app: AppContext, ctx: click.Context, replay: str | None, record: Path 
 
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--kind", "kind", required=True, type=click.Choice(KINDS),
-              help="What the file is: which parser to use.")
+@click.option("--kind", "kind", required=True, type=click.Choice(KINDS), help="What the file is: which parser to use.")
 @click.option("--url", default="", help="The URL the file was fetched from (ids and links are read from it).")
 def parse(file: Path, kind: str, url: str) -> None:
     """Print the items a parser extracts from a saved response, as JSON lines."""

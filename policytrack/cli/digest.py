@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Iterator
 
 import click
 from rich.console import Console
@@ -19,8 +19,17 @@ from ..digest.subscribers import Subscribers
 from ..digest.tokens import token_subscriber, verify_token
 from .context import AppContext, pass_app
 
-_STYLE = {"sent": "green", "written": "green", "empty": "dim", "not due": "dim", "cancelled": "dim",
-          "skipped": "dim", "failed": "red", "uncertain": "yellow", "not sent": "red"}
+_STYLE = {
+    "sent": "green",
+    "written": "green",
+    "empty": "dim",
+    "not due": "dim",
+    "cancelled": "dim",
+    "skipped": "dim",
+    "failed": "red",
+    "uncertain": "yellow",
+    "not sent": "red",
+}
 
 
 def _console() -> Console:
@@ -28,6 +37,7 @@ def _console() -> Console:
 
 
 # ---------------------------------------------------------------- subscribers
+
 
 @click.group()
 def subscribers() -> None:
@@ -38,7 +48,9 @@ def subscribers() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="Display name used in the greeting and the To header.")
 @click.option("-t", "--topic", "topics", multiple=True, help="Topic slug to follow (repeatable).")
-@click.option("-s", "--search", "searches", multiple=True, help="Saved search name from the configuration (repeatable).")
+@click.option(
+    "-s", "--search", "searches", multiple=True, help="Saved search name from the configuration (repeatable)."
+)
 @click.option("-q", "--query", "queries", multiple=True, help="An own search query to follow (repeatable).")
 @click.option("--language", default="en", show_default=True, help="Language of the digest text.")
 @click.option("--update", is_flag=True, help="Change an existing subscriber (re-activates an unsubscribed one).")
@@ -47,16 +59,27 @@ def add(app: AppContext, email: str, name: str, topics, searches, queries, langu
     """Add a subscriber with the topics and saved searches they follow."""
     with app.store() as store:
         sub, outcome = Subscribers(store, app.settings()).add(
-            app.now(), update=update, email=email, name=name, topics=topics, searches=searches,
-            queries=queries, language=language)
-    click.echo(f"{outcome.capitalize()} {sub.email} (#{sub.id}): topics {', '.join(sub.topics) or '-'}; "
-               f"searches {', '.join([*sub.searches, *sub.queries]) or '-'}; language {sub.language}")
+            app.now(),
+            update=update,
+            email=email,
+            name=name,
+            topics=topics,
+            searches=searches,
+            queries=queries,
+            language=language,
+        )
+    click.echo(
+        f"{outcome.capitalize()} {sub.email} (#{sub.id}): topics {', '.join(sub.topics) or '-'}; "
+        f"searches {', '.join([*sub.searches, *sub.queries]) or '-'}; language {sub.language}"
+    )
 
 
 @subscribers.command("remove")
 @click.argument("email", required=False)
 @click.option("--token", help="Unsubscribe by the signed token of a List-Unsubscribe link instead.")
-@click.option("--purge", is_flag=True, help="Delete the subscriber and their ledger instead of marking them unsubscribed.")
+@click.option(
+    "--purge", is_flag=True, help="Delete the subscriber and their ledger instead of marking them unsubscribed."
+)
 @pass_app
 def remove(app: AppContext, email: str | None, token: str | None, purge: bool) -> None:
     """Unsubscribe EMAIL (kept as 'unsubscribed'; --purge deletes it)."""
@@ -86,8 +109,9 @@ def list_(app: AppContext, show_all: bool) -> None:
     for col in ("#", "email", "name", "topics", "searches", "lang", "status"):
         table.add_column(col, overflow="fold")
     for s in subs:
-        table.add_row(str(s.id), s.email, s.name, ", ".join(s.topics), ", ".join([*s.searches, *s.queries]),
-                      s.language, s.status)
+        table.add_row(
+            str(s.id), s.email, s.name, ", ".join(s.topics), ", ".join([*s.searches, *s.queries]), s.language, s.status
+        )
     _console().print(table)
 
 
@@ -116,13 +140,19 @@ def import_(app: AppContext, csv_file: Path) -> None:
 
 # ---------------------------------------------------------------- digest
 
+
 @click.group()
 def digest() -> None:
     """Build or send the weekly digest emails."""
 
 
-_min_gap = click.option("--min-gap-hours", type=click.FloatRange(min=0), default=20, show_default=True,
-                        help="A subscriber whose last digest ended less than this long ago is not due.")
+_min_gap = click.option(
+    "--min-gap-hours",
+    type=click.FloatRange(min=0),
+    default=20,
+    show_default=True,
+    help="A subscriber whose last digest ended less than this long ago is not due.",
+)
 
 
 def _report_table(report: RunReport, title: str) -> Table:
@@ -132,8 +162,9 @@ def _report_table(report: RunReport, title: str) -> Table:
     for r in report.results:
         period = f"{r.period.start:%Y-%m-%d %H:%M} → {r.period.end:%Y-%m-%d %H:%M}" if r.period else "-"
         style = _STYLE.get(r.status, "")
-        table.add_row(r.subscriber.email, period, str(r.items), f"[{style}]{r.status}[/]" if style else r.status,
-                      r.detail)
+        table.add_row(
+            r.subscriber.email, period, str(r.items), f"[{style}]{r.status}[/]" if style else r.status, r.detail
+        )
     return table
 
 
@@ -145,8 +176,14 @@ def _summary(report: RunReport) -> str:
 
 
 def _progress(console: Console) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 @contextmanager
@@ -156,16 +193,22 @@ def _digest_run(app: AppContext, min_gap_hours: float) -> Iterator[DigestRun]:
     with app.store() as store:
         backend, why = backend_for(store, settings)
         try:
-            yield DigestRun(store, settings, app.now(), backend=backend, backend_error=why,
-                            min_gap=timedelta(hours=min_gap_hours))
+            yield DigestRun(
+                store, settings, app.now(), backend=backend, backend_error=why, min_gap=timedelta(hours=min_gap_hours)
+            )
         finally:
             if backend is not None:
                 backend.close()
 
 
 @digest.command("build")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the .eml files (one per subscriber).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the .eml files (one per subscriber).",
+)
 @_min_gap
 @pass_app
 def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
@@ -183,8 +226,11 @@ def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
 
 
 @digest.command("send")
-@click.option("--resend-uncertain", is_flag=True,
-              help="Also resend digests a crashed run may or may not have delivered (check the mail log first).")
+@click.option(
+    "--resend-uncertain",
+    is_flag=True,
+    help="Also resend digests a crashed run may or may not have delivered (check the mail log first).",
+)
 @_min_gap
 @pass_app
 def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
@@ -194,14 +240,17 @@ def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
         plan = run.plan()
         with Mailer(SmtpOptions.from_settings(app.settings().digest)) as mailer, _progress(console) as bar:
             task = bar.add_task("Sending digests", total=len(plan))
-            report = run.send(mailer, resend_uncertain=resend_uncertain, plan=plan,
-                              progress=lambda r: bar.advance(task))
+            report = run.send(
+                mailer, resend_uncertain=resend_uncertain, plan=plan, progress=lambda r: bar.advance(task)
+            )
     console.print(_report_table(report, "Digest run"))
     console.print(_summary(report))
     if not report.ok:
         problems = sum(1 for r in report.results if r.status in PROBLEMS)
-        console.print(f"[red]{problems} digest{'s' if problems != 1 else ''} not delivered; "
-                      "run `policytrack digest send` again to send the rest[/]")
+        console.print(
+            f"[red]{problems} digest{'s' if problems != 1 else ''} not delivered; "
+            "run `policytrack digest send` again to send the rest[/]"
+        )
         raise SystemExit(1)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import click
 from rich.console import Console
@@ -44,8 +44,14 @@ def index_cmd(app: AppContext, rebuild: bool, backend: str | None) -> None:
     started = time.perf_counter()
     with app.store(readonly=True) as store, search_backend:
         total = store.count()
-        with Progress(TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=console, transient=True) as progress:
+        with Progress(
+            TextColumn("[bold]indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
             task = progress.add_task("index", total=total)
 
             def records():
@@ -56,10 +62,15 @@ def index_cmd(app: AppContext, rebuild: bool, backend: str | None) -> None:
             count = search_backend.index(records(), rebuild=rebuild)
         held = search_backend.count()
     elapsed = time.perf_counter() - started
-    where = settings.data_dir / "index.sqlite3" if search_backend.name == "embedded" else \
-        f"{settings.index.es_url} alias {settings.index.es_index}"
-    click.echo(f"Indexed {count} items into the {search_backend.name} index ({where}) in {elapsed:.1f}s; "
-               f"it holds {held} items{' (rebuilt)' if rebuild else ''}.")
+    where = (
+        settings.data_dir / "index.sqlite3"
+        if search_backend.name == "embedded"
+        else f"{settings.index.es_url} alias {settings.index.es_index}"
+    )
+    click.echo(
+        f"Indexed {count} items into the {search_backend.name} index ({where}) in {elapsed:.1f}s; "
+        f"it holds {held} items{' (rebuilt)' if rebuild else ''}."
+    )
 
 
 def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -67,11 +78,11 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
         return None
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), datetime.min.time(), timezone.utc)
+            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO date or time (e.g. 2025-01-31)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.command("search")
@@ -85,8 +96,18 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 @click.option("--sort", type=click.Choice(["relevance", "date", "oldest"]), default="relevance", show_default=True)
 @click.option("--backend", type=BACKENDS, help="Override the configured backend.")
 @pass_app
-def search_cmd(app: AppContext, query: str | None, saved: str | None, since: datetime | None, facets: bool,
-               as_json: bool, limit: int, page: int, sort: str, backend: str | None) -> None:
+def search_cmd(
+    app: AppContext,
+    query: str | None,
+    saved: str | None,
+    since: datetime | None,
+    facets: bool,
+    as_json: bool,
+    limit: int,
+    page: int,
+    sort: str,
+    backend: str | None,
+) -> None:
     """Search the index. QUERY uses the query language described in the README ("Query language"):
 
     \b
@@ -104,9 +125,14 @@ def search_cmd(app: AppContext, query: str | None, saved: str | None, since: dat
     with search_backend:
         result = search_backend.search(query, page=page, per_page=limit, facets=facets, changed_since=since, sort=sort)
     if as_json:
-        out = {"query": result.query, "total": result.total, "page": result.page, "per_page": result.per_page,
-               "hits": [asdict(h) for h in result.hits],
-               "facets": {f.name: [list(c) for c in f.counts] for f in result.facets}}
+        out = {
+            "query": result.query,
+            "total": result.total,
+            "page": result.page,
+            "per_page": result.per_page,
+            "hits": [asdict(h) for h in result.hits],
+            "facets": {f.name: [list(c) for c in f.counts] for f in result.facets},
+        }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     _print(result, saved)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from email.utils import parseaddr
-
 import functools
 import http.server
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
 import click
@@ -25,8 +24,12 @@ def site() -> None:
 
 
 @site.command("build")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder (default: [site] out_dir).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: [site] out_dir).",
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings such as an unknown CELEX or procedure.")
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index.")
 @click.option("--force", is_flag=True, help="Render every page, even those whose inputs did not change.")
@@ -36,13 +39,27 @@ def build(app: AppContext, out_dir: Path | None, strict: bool, no_search: bool, 
     overrides = {"site": {"out_dir": str(out_dir.resolve())}} if out_dir else None
     settings = app.settings(overrides)
     opts = BuildOptions(
-        out_dir=settings.site.out_dir, content_dir=settings.site.content_dir,
-        store_path=settings.store_path, now=app.now(), title=settings.site.title,
-        base_url=settings.site.base_url, topics=settings.topics, search=not no_search, force=force,
-        unsubscribe_address=parseaddr(settings.digest.from_address)[1])
+        out_dir=settings.site.out_dir,
+        content_dir=settings.site.content_dir,
+        store_path=settings.store_path,
+        now=app.now(),
+        title=settings.site.title,
+        base_url=settings.site.base_url,
+        topics=settings.topics,
+        search=not no_search,
+        force=force,
+        unsubscribe_address=parseaddr(settings.digest.from_address)[1],
+    )
     err = Console(stderr=True)
-    with Progress(TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("rendering"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("pages", total=None)
         result = build_site(opts, progress=lambda done, total: bar.update(task, completed=done, total=total))
     for w in result.warnings:
@@ -52,9 +69,16 @@ def build(app: AppContext, out_dir: Path | None, strict: bool, no_search: bool, 
     table = Table(title=f"Site built in {settings.site.out_dir}")
     for col in ("pages", "rendered", "unchanged", "removed", "other files", "warnings", "errors", "seconds"):
         table.add_column(col, justify="right")
-    table.add_row(str(result.pages), str(result.written), str(result.unchanged), str(result.removed),
-                  str(result.files_written), str(len(result.warnings)), str(len(result.errors)),
-                  f"{result.timings.get('total', 0):.2f}")
+    table.add_row(
+        str(result.pages),
+        str(result.written),
+        str(result.unchanged),
+        str(result.removed),
+        str(result.files_written),
+        str(len(result.warnings)),
+        str(len(result.errors)),
+        f"{result.timings.get('total', 0):.2f}",
+    )
     Console().print(table)
     if result.up_to_date:
         click.echo("Nothing changed since the last build.")
@@ -72,8 +96,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @site.command("serve")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to serve (default: [site] out_dir).")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to serve (default: [site] out_dir).",
+)
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @pass_app

@@ -38,8 +38,9 @@ def validate_address(text: object) -> str:
     try:
         parsed = Address(addr_spec=text)
     except (HeaderParseError, ValueError, IndexError) as e:
-        raise AddressError(f"invalid email address {shown}: expected one plain address like "
-                           f"name@example.org ({_why(e)})") from None
+        raise AddressError(
+            f"invalid email address {shown}: expected one plain address like name@example.org ({_why(e)})"
+        ) from None
     local, domain = parsed.username, parsed.domain
     if parsed.addr_spec != text or not _LOCAL_RE.match(local):
         raise AddressError(f"invalid email address {shown}: expected one plain address like name@example.org")

@@ -9,9 +9,9 @@ translated catalogue is still usable.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from importlib import resources
-from typing import Callable
 
 from .errors import DigestError
 
@@ -50,7 +50,7 @@ class Catalogue:
         return singular if n == 1 else plural
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> Catalogue:
     if language == "en":
         return Catalogue("en", {})

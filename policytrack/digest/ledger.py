@@ -28,9 +28,9 @@ digest. A subscriber whose last period ended less than ``min_gap`` ago is not du
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from ..store import Store, utc_text
 from .selection import FIRST_PERIOD, Period
@@ -42,7 +42,9 @@ OPEN_STATES = ("pending", "sending", "failed")
 CLOSED_STATES = ("sent", "empty")
 MIN_GAP = timedelta(hours=20)
 
-SCHEMA = SUBSCRIBERS_SCHEMA + """
+SCHEMA = (
+    SUBSCRIBERS_SCHEMA
+    + """
 CREATE TABLE IF NOT EXISTS digest_ledger (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
@@ -57,6 +59,7 @@ CREATE TABLE IF NOT EXISTS digest_ledger (
 );
 CREATE INDEX IF NOT EXISTS digest_ledger_state ON digest_ledger(state);
 """
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,8 @@ class Ledger:
         """The next period for a subscriber with no unfinished entry, or None when not due."""
         row = self.conn.execute(
             "SELECT max(period_end) FROM digest_ledger WHERE subscriber_id = ? AND state IN ('sent', 'empty')",
-            (subscriber_id,)).fetchone()
+            (subscriber_id,),
+        ).fetchone()
         if row[0] is None:
             return Period(now - FIRST_PERIOD, now)
         start = datetime.fromisoformat(row[0])
@@ -90,7 +94,9 @@ class Ledger:
     def open_entry(self, subscriber_id: int) -> Entry | None:
         row = self.conn.execute(
             f"SELECT {_COLUMNS} FROM digest_ledger WHERE subscriber_id = ? AND state IN ('pending', 'sending', 'failed')"
-            " ORDER BY period_start LIMIT 1", (subscriber_id,)).fetchone()
+            " ORDER BY period_start LIMIT 1",
+            (subscriber_id,),
+        ).fetchone()
         return _entry(row) if row else None
 
     def plan(self, subscribers: Iterable[Subscriber], now: datetime, *, min_gap: timedelta = MIN_GAP) -> list[Entry]:
@@ -112,13 +118,22 @@ class Ledger:
                     cur = self.conn.execute(
                         "INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
                         " VALUES (?, ?, ?, 'pending', ?)",
-                        (sub.id, utc_text(period.start), utc_text(period.end), stamp))
+                        (sub.id, utc_text(period.start), utc_text(period.end), stamp),
+                    )
                     entry = Entry(int(cur.lastrowid), sub.id, period, "pending")  # type: ignore[arg-type]
                 out.append(entry)
         return out
 
-    def mark(self, entry_id: int, state: str, now: datetime, *, message_id: str | None = None,
-             error: str = "", expect: tuple[str, ...] | None = None) -> bool:
+    def mark(
+        self,
+        entry_id: int,
+        state: str,
+        now: datetime,
+        *,
+        message_id: str | None = None,
+        error: str = "",
+        expect: tuple[str, ...] | None = None,
+    ) -> bool:
         """Move an entry to ``state``, committed at once (each step is its own transaction).
 
         With ``expect``, only from one of those states (False when the entry was elsewhere:
@@ -126,8 +141,10 @@ class Ledger:
         """
         if state not in STATES:
             raise ValueError(f"unknown ledger state {state!r}")
-        sql = ("UPDATE digest_ledger SET state = ?, error = ?, updated = ?, message_id = coalesce(?, message_id),"
-               " attempts = attempts + (CASE WHEN ? = 'sending' THEN 1 ELSE 0 END) WHERE id = ?")
+        sql = (
+            "UPDATE digest_ledger SET state = ?, error = ?, updated = ?, message_id = coalesce(?, message_id),"
+            " attempts = attempts + (CASE WHEN ? = 'sending' THEN 1 ELSE 0 END) WHERE id = ?"
+        )
         args: list = [state, error[:1000], utc_text(now), message_id, state, entry_id]
         if expect:
             sql += f" AND state IN ({', '.join('?' * len(expect))})"
@@ -145,14 +162,16 @@ class Ledger:
             cur = self.conn.execute(
                 "UPDATE digest_ledger SET state = 'sending', message_id = ?, attempts = attempts + 1,"
                 " error = '', updated = ? WHERE id = ? AND state = ? AND attempts = ?",
-                (message_id, utc_text(now), entry.id, entry.state, entry.attempts))
+                (message_id, utc_text(now), entry.id, entry.state, entry.attempts),
+            )
         return cur.rowcount == 1
 
     def record_error(self, entry_id: int, error: str, now: datetime) -> None:
         """Note what went wrong without changing the state (an uncertain ``sending`` stays so)."""
         with self.conn:
-            self.conn.execute("UPDATE digest_ledger SET error = ?, updated = ? WHERE id = ?",
-                              (error[:1000], utc_text(now), entry_id))
+            self.conn.execute(
+                "UPDATE digest_ledger SET error = ?, updated = ? WHERE id = ?", (error[:1000], utc_text(now), entry_id)
+            )
 
     def get(self, entry_id: int) -> Entry | None:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM digest_ledger WHERE id = ?", (entry_id,)).fetchone()
@@ -173,5 +192,12 @@ _COLUMNS = "id, subscriber_id, period_start, period_end, state, message_id, atte
 
 
 def _entry(row: tuple) -> Entry:
-    return Entry(row[0], row[1], Period(datetime.fromisoformat(row[2]), datetime.fromisoformat(row[3])),
-                 row[4], row[5], row[6], row[7])
+    return Entry(
+        row[0],
+        row[1],
+        Period(datetime.fromisoformat(row[2]), datetime.fromisoformat(row[3])),
+        row[4],
+        row[5],
+        row[6],
+        row[7],
+    )

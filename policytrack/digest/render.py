@@ -12,16 +12,16 @@ import hashlib
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, getaddresses
-from functools import lru_cache
+from functools import cache
 from html import escape
 from importlib import resources
-from typing import Callable
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -57,7 +57,7 @@ def inline_css(html: str, inliner: Callable[[str], str] | None) -> str:
     return inliner(html)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(language: str) -> Environment:
     env = Environment(
         loader=PackageLoader("policytrack.digest", "templates"),
@@ -86,7 +86,7 @@ class Rendered:
 class Renderer:
     """Turns (subscriber, content) into an ``EmailMessage``; one per run, reused for every digest."""
 
-    def __init__(self, settings: Settings, *, inliner: Callable[[str], str] | None | bool = True) -> None:
+    def __init__(self, settings: Settings, *, inliner: Callable[[str], str] | bool | None = True) -> None:
         self.settings = settings
         self.digest = settings.digest
         if not self.digest.secret:
@@ -130,11 +130,17 @@ class Renderer:
         itself, so an ``id()`` is never reused while its entry lives.
         """
         cat = catalogue(subscriber.language)
-        subject = cat.ngettext("%(site)s digest, %(end)s: %(num)d update",
-                               "%(site)s digest, %(end)s: %(num)d updates", content.count) % {
-            "site": self.settings.site.title, "end": content.period.end.date().isoformat(), "num": content.count}
-        key = (id(content), subscriber.language, bool(subscriber.name), frozenset(subscriber.topics),
-               subscriber.searches, subscriber.queries)
+        subject = cat.ngettext(
+            "%(site)s digest, %(end)s: %(num)d update", "%(site)s digest, %(end)s: %(num)d updates", content.count
+        ) % {"site": self.settings.site.title, "end": content.period.end.date().isoformat(), "num": content.count}
+        key = (
+            id(content),
+            subscriber.language,
+            bool(subscriber.name),
+            frozenset(subscriber.topics),
+            subscriber.searches,
+            subscriber.queries,
+        )
         cached = self._cache.get(key)
         if cached is None or cached[0] is not content:
             if len(self._cache) >= _CACHE_SIZE:
@@ -145,8 +151,11 @@ class Renderer:
         url = self.unsubscribe_url(token or self.unsubscribe_token(subscriber))
         text_values = {"NAME": subscriber.name, "URL": url}
         html_values = {k: escape(v, quote=True) for k, v in text_values.items()}
-        return Rendered(subject, self._slot_re.sub(lambda m: text_values[m.group(1)], text),
-                        self._slot_re.sub(lambda m: html_values[m.group(1)], html))
+        return Rendered(
+            subject,
+            self._slot_re.sub(lambda m: text_values[m.group(1)], text),
+            self._slot_re.sub(lambda m: html_values[m.group(1)], html),
+        )
 
     def _render_shared(self, subscriber: Subscriber, content: DigestContent, subject: str) -> tuple[str, str]:
         env = _environment(subscriber.language)
@@ -156,9 +165,15 @@ class Renderer:
         following += [t for t in subscriber.topics if t not in self.topic_titles]
         following += [*subscriber.searches, *(f"“{q}”" for q in subscriber.queries)]
         context = {
-            "site_title": self.settings.site.title, "home_url": self.home_url, "subject": subject,
-            "name": self._slot + "NAME" if subscriber.name else "", "language": subscriber.language,
-            "period": content.period, "content": content, "weeks": self.digest.upcoming_weeks, "css": self.css,
+            "site_title": self.settings.site.title,
+            "home_url": self.home_url,
+            "subject": subject,
+            "name": self._slot + "NAME" if subscriber.name else "",
+            "language": subscriber.language,
+            "period": content.period,
+            "content": content,
+            "weeks": self.digest.upcoming_weeks,
+            "css": self.css,
             "following": ", ".join(following) or cat.gettext("nothing yet"),
             "unsubscribe_url": self._slot + "URL",
         }
@@ -179,8 +194,9 @@ class Renderer:
         msg = EmailMessage(policy=policy.default)
         msg.set_raw("Subject", self._folded("Subject", " ".join(rendered.subject.split())))
         msg.set_raw("From", self._folded("From", self.sender))
-        msg["To"] = Address(display_name=" ".join(subscriber.name.split()),
-                            addr_spec=validate_address(subscriber.email))
+        msg["To"] = Address(
+            display_name=" ".join(subscriber.name.split()), addr_spec=validate_address(subscriber.email)
+        )
         message_id = self.message_id(subscriber, content.period)
         msg.set_raw("Date", format_datetime(now))  # generated here: ASCII, short, no line breaks
         msg.set_raw("Message-ID", message_id)  # likewise (its domain passed validate_address)
@@ -204,7 +220,7 @@ class Renderer:
         folded = self._headers.get(key)
         if folded is None:
             text = policy.default.header_factory(name, value).fold(policy=policy.default)
-            folded = text[len(name) + 2:].rstrip("\n")
+            folded = text[len(name) + 2 :].rstrip("\n")
             if len(self._headers) < _CACHE_SIZE:
                 self._headers[key] = folded
         return folded

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..config import Settings
 from ..content import load_content
@@ -33,7 +33,16 @@ log = logging.getLogger(__name__)
 
 # Result statuses, in the words the CLI table shows.
 SENT, WRITTEN, EMPTY, FAILED, UNCERTAIN, NOT_SENT, CANCELLED, NOT_DUE, SKIPPED = (
-    "sent", "written", "empty", "failed", "uncertain", "not sent", "cancelled", "not due", "skipped")
+    "sent",
+    "written",
+    "empty",
+    "failed",
+    "uncertain",
+    "not sent",
+    "cancelled",
+    "not due",
+    "skipped",
+)
 PROBLEMS = (FAILED, UNCERTAIN, NOT_SENT)
 
 
@@ -92,9 +101,18 @@ def eml_name(subscriber: Subscriber) -> str:
 class DigestRun:
     """Everything one run shares: settings, subscribers, ledger, selector, renderer, ``now``."""
 
-    def __init__(self, store: Store, settings: Settings, now: datetime, *, notes: Iterable[Note] | None = None,
-                 backend: SearchBackend | None = None, backend_error: str = "", renderer: Renderer | None = None,
-                 min_gap: timedelta = MIN_GAP) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        now: datetime,
+        *,
+        notes: Iterable[Note] | None = None,
+        backend: SearchBackend | None = None,
+        backend_error: str = "",
+        renderer: Renderer | None = None,
+        min_gap: timedelta = MIN_GAP,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.now = now
@@ -107,8 +125,7 @@ class DigestRun:
                 log.warning("briefing note skipped: %s", error)
             notes = loaded
         self.renderer = renderer or Renderer(settings)
-        self.selector = Selector(store, settings, now=now, notes=notes, backend=backend,
-                                 backend_error=backend_error)
+        self.selector = Selector(store, settings, now=now, notes=notes, backend=backend, backend_error=backend_error)
 
     def _period_for_review(self, sub: Subscriber) -> Period | None:
         entry = self.ledger.open_entry(sub.id)
@@ -123,8 +140,9 @@ class DigestRun:
         for sub in self.subscribers.all(active_only=True):
             period = self._period_for_review(sub)
             if period is None:
-                result = Result(sub, None, NOT_DUE, "last digest sent less than "
-                                f"{self.min_gap.total_seconds() / 3600:g} hours ago")
+                result = Result(
+                    sub, None, NOT_DUE, f"last digest sent less than {self.min_gap.total_seconds() / 3600:g} hours ago"
+                )
             else:
                 try:
                     content = self.selector.select(sub, period)
@@ -134,8 +152,9 @@ class DigestRun:
                         path = out_dir / eml_name(sub)
                         msg = self.renderer.message(sub, content, self.now)
                         path.write_bytes(msg.as_bytes(policy=policy.default))
-                        result = Result(sub, period, WRITTEN, _with_warnings(str(path), content.warnings),
-                                        content.count)
+                        result = Result(
+                            sub, period, WRITTEN, _with_warnings(str(path), content.warnings), content.count
+                        )
                 except PolicytrackError as e:
                     result = Result(sub, period, FAILED, str(e))
             report.results.append(result)
@@ -147,8 +166,14 @@ class DigestRun:
         """Write this run's ledger entries (see ``Ledger.plan``) and return them."""
         return self.ledger.plan(list(self.subscribers.all()), self.now, min_gap=self.min_gap)
 
-    def send(self, mailer: Mailer, *, resend_uncertain: bool = False, progress: Progress | None = None,
-             plan: list[LedgerEntry] | None = None) -> RunReport:
+    def send(
+        self,
+        mailer: Mailer,
+        *,
+        resend_uncertain: bool = False,
+        progress: Progress | None = None,
+        plan: list[LedgerEntry] | None = None,
+    ) -> RunReport:
         """Send every planned digest once; see ``ledger`` for what each state means."""
         report = RunReport()
         entries = self.plan() if plan is None else plan
@@ -174,18 +199,30 @@ class DigestRun:
                 progress(result)
         return report
 
-    def _send_one(self, mailer: Mailer, entry: LedgerEntry, sub: Subscriber, envelope_from: str, resend_uncertain: bool,
-                  stopped: str) -> tuple[Result, bool]:
+    def _send_one(
+        self,
+        mailer: Mailer,
+        entry: LedgerEntry,
+        sub: Subscriber,
+        envelope_from: str,
+        resend_uncertain: bool,
+        stopped: str,
+    ) -> tuple[Result, bool]:
         """The outcome for one ledger entry, and whether the SMTP connection was lost."""
         ledger, now = self.ledger, self.now
         planned = (entry.state,)  # every change below is conditional on nobody having moved it
         if entry.state == "sending" and not resend_uncertain:
-            return Result(sub, entry.period, UNCERTAIN,
-                          "a previous run stopped after handing this message over; check the mail log, "
-                          "then use --resend-uncertain"), False
+            return Result(
+                sub,
+                entry.period,
+                UNCERTAIN,
+                "a previous run stopped after handing this message over; check the mail log, "
+                "then use --resend-uncertain",
+            ), False
         if not sub.active:
-            if not ledger.mark(entry.id, "cancelled", now, error="unsubscribed before the digest was sent",
-                               expect=planned):
+            if not ledger.mark(
+                entry.id, "cancelled", now, error="unsubscribed before the digest was sent", expect=planned
+            ):
                 return Result(sub, entry.period, SKIPPED, "another run took it over"), False
             return Result(sub, entry.period, CANCELLED, "unsubscribed"), False
         if stopped:

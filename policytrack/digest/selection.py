@@ -10,9 +10,10 @@ Subscribers who follow the same things get the same (cached) content.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 from ..config import Settings
 from ..errors import PolicytrackError
@@ -123,13 +124,22 @@ class _PeriodData:
 class Selector:
     """Shared, read-once data for a digest run; ``select`` gives one subscriber's content."""
 
-    def __init__(self, store: Store, settings: Settings, *, now: datetime, notes: Iterable[Note] = (),
-                 backend: SearchBackend | None = None, backend_error: str = "") -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        now: datetime,
+        notes: Iterable[Note] = (),
+        backend: SearchBackend | None = None,
+        backend_error: str = "",
+    ) -> None:
         self.store = store
         self.settings = settings
         self.backend = backend
-        self.backend_error = backend_error or ("subscribers follow saved searches but no search index is open "
-                                               "(run `policytrack index` first)")
+        self.backend_error = backend_error or (
+            "subscribers follow saved searches but no search index is open (run `policytrack index` first)"
+        )
         self.base_url = settings.site.base_url
         self.procedures: dict[str, Procedure] = {p.reference: p for p in store.items("procedure")}  # type: ignore[union-attr]
         today = now.date()
@@ -206,17 +216,19 @@ class Selector:
                 warnings.append(result)
             else:
                 found |= result
-        chosen = [item for item_id, item in data.items.items()
-                  if item_id in found or self._item_topics(item) & topics]
+        chosen = [item for item_id, item in data.items.items() if item_id in found or self._item_topics(item) & topics]
         dossiers = self._group(chosen, data)
         start, end = period.start.date(), period.end.date()
         notes = tuple(
             NoteLine(n.note_type, n.title, n.date, n.summary, absolute(self.base_url, item_path(n.id)))
             for n in self.notes
-            if start <= n.date < end and (not n.topics or set(n.topics) & topics))
+            if start <= n.date < end and (not n.topics or set(n.topics) & topics)
+        )
         upcoming = tuple(
             UpcomingLine(u.date, u.title, u.kind, absolute(self.base_url, item_path(u.item_id)))
-            for u in self.upcoming if u.item_id in found or self.topics_of.get(u.item_id, frozenset()) & topics)
+            for u in self.upcoming
+            if u.item_id in found or self.topics_of.get(u.item_id, frozenset()) & topics
+        )
         return DigestContent(period, dossiers, notes, upcoming, tuple(warnings))
 
     def _group(self, items: list[Document | Procedure], data: _PeriodData) -> tuple[Dossier, ...]:
@@ -225,24 +237,41 @@ class Selector:
             lines = tuple(ChangeLine(c.change, c.detail) for c in data.changes.get(item.id, ()))
             if isinstance(item, Procedure):
                 groups.setdefault(item.reference, []).insert(
-                    0, Entry(item.id, "procedure", item.title, absolute(self.base_url, item_path(item.id)),
-                             changes=lines))
+                    0,
+                    Entry(item.id, "procedure", item.title, absolute(self.base_url, item_path(item.id)), changes=lines),
+                )
             else:
                 groups.setdefault(item.procedure, []).append(
-                    Entry(item.id, "document", item.title, absolute(self.base_url, item_path(item.id)),
-                          item.doc_type, item.date, lines))
+                    Entry(
+                        item.id,
+                        "document",
+                        item.title,
+                        absolute(self.base_url, item_path(item.id)),
+                        item.doc_type,
+                        item.date,
+                        lines,
+                    )
+                )
         out = []
         for reference in sorted(groups, key=lambda r: (r is None, r or "")):
             entries = groups[reference]
-            docs = sorted((e for e in entries if e.kind == "document"),
-                          key=lambda e: (e.date or date.min, e.title), reverse=True)
+            docs = sorted(
+                (e for e in entries if e.kind == "document"), key=lambda e: (e.date or date.min, e.title), reverse=True
+            )
             more = max(len(docs) - MAX_DOCUMENTS_PER_DOSSIER, 0)
             entries = [e for e in entries if e.kind == "procedure"] + docs[:MAX_DOCUMENTS_PER_DOSSIER]
             if reference is None:
                 out.append(Dossier(None, "", absolute(self.base_url, ""), "", tuple(entries), more))
                 continue
             proc = self.procedures.get(reference)
-            out.append(Dossier(reference, proc.title if proc else reference,
-                               absolute(self.base_url, item_path(f"proc:{reference}")),
-                               proc.stage if proc else "", tuple(entries), more))
+            out.append(
+                Dossier(
+                    reference,
+                    proc.title if proc else reference,
+                    absolute(self.base_url, item_path(f"proc:{reference}")),
+                    proc.stage if proc else "",
+                    tuple(entries),
+                    more,
+                )
+            )
         return tuple(out)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 
@@ -20,8 +19,9 @@ from .errors import DigestError
 class DeliveryError(DigestError):
     """This message was not accepted. ``delivered`` is False (certainly not) or None (unknown)."""
 
-    def __init__(self, message: str, *, delivered: bool | None = False, connection_lost: bool = False,
-                 code: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, delivered: bool | None = False, connection_lost: bool = False, code: int | None = None
+    ) -> None:
         super().__init__(message)
         self.delivered = delivered
         self.connection_lost = connection_lost
@@ -43,9 +43,15 @@ class SmtpOptions:
     ssl_context: ssl.SSLContext | None = None
 
     @classmethod
-    def from_settings(cls, digest: DigestSettings, *, ssl_context: ssl.SSLContext | None = None) -> "SmtpOptions":
-        return cls(digest.smtp_host, digest.smtp_port, digest.smtp_security, digest.smtp_username,
-                   digest.smtp_password, ssl_context=ssl_context)
+    def from_settings(cls, digest: DigestSettings, *, ssl_context: ssl.SSLContext | None = None) -> SmtpOptions:
+        return cls(
+            digest.smtp_host,
+            digest.smtp_port,
+            digest.smtp_security,
+            digest.smtp_username,
+            digest.smtp_password,
+            ssl_context=ssl_context,
+        )
 
 
 def _reply(resp: bytes | str) -> str:
@@ -111,11 +117,14 @@ class Mailer:
             handed_over = True
             smtp.send(body + b".\r\n")
             code, resp = smtp.getreply()
-        except (smtplib.SMTPServerDisconnected, OSError, socket.timeout) as e:
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as e:
             self.close()
             state = "after the message was handed over" if handed_over else "before the message was sent"
-            raise DeliveryError(f"connection lost {state}: {e or type(e).__name__}",
-                                delivered=None if handed_over else False, connection_lost=True) from None
+            raise DeliveryError(
+                f"connection lost {state}: {e or type(e).__name__}",
+                delivered=None if handed_over else False,
+                connection_lost=True,
+            ) from None
         if code != 250:
             raise DeliveryError(f"message refused: {code} {_reply(resp)}", code=code)
         return f"{code} {_reply(resp)}"
@@ -137,7 +146,7 @@ class Mailer:
                     pass
             self.smtp = None
 
-    def __enter__(self) -> "Mailer":
+    def __enter__(self) -> Mailer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -11,10 +11,10 @@ import csv
 import json
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from ..config import Settings
 from ..store import Store, utc_text
@@ -105,8 +105,16 @@ class Subscribers:
         store.ensure_schema(SCHEMA)
 
     # -- validation
-    def validate(self, *, email: str, name: str | None = "", topics: Iterable[str] = (),
-                 searches: Iterable[str] = (), queries: Iterable[str] = (), language: str = "en") -> dict:
+    def validate(
+        self,
+        *,
+        email: str,
+        name: str | None = "",
+        topics: Iterable[str] = (),
+        searches: Iterable[str] = (),
+        queries: Iterable[str] = (),
+        language: str = "en",
+    ) -> dict:
         known_topics = [t.slug for t in self.settings.topics]
         topics = split_list(list(topics))
         for slug in topics:
@@ -124,8 +132,14 @@ class Subscribers:
         language = (language or "en").strip().lower()
         if language not in LANGUAGES:
             raise SubscriberError(f"unknown language {language!r}; available: {', '.join(LANGUAGES)}")
-        return {"email": validate_address(email), "name": clean_name(name), "topics": topics,
-                "searches": searches, "queries": queries, "language": language}
+        return {
+            "email": validate_address(email),
+            "name": clean_name(name),
+            "topics": topics,
+            "searches": searches,
+            "queries": queries,
+            "language": language,
+        }
 
     # -- writing
     def add(self, now: datetime, *, update: bool = False, **fields) -> tuple[Subscriber, str]:
@@ -137,22 +151,31 @@ class Subscribers:
         data = self.validate(**fields)
         existing = self.get(data["email"])
         stamp = utc_text(now)
-        values = (data["name"], json.dumps(data["topics"]), json.dumps(data["searches"]),
-                  json.dumps(data["queries"]), data["language"])
+        values = (
+            data["name"],
+            json.dumps(data["topics"]),
+            json.dumps(data["searches"]),
+            json.dumps(data["queries"]),
+            data["language"],
+        )
         with self.store.conn:
             if existing is None:
                 self.store.conn.execute(
                     "INSERT INTO subscribers (email, name, topics, searches, queries, language, status,"
                     " created, updated) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-                    (data["email"], *values, stamp, stamp))
+                    (data["email"], *values, stamp, stamp),
+                )
                 outcome = "added"
             elif not update:
-                raise SubscriberError(f"{data['email']} is already a subscriber ({existing.status}); "
-                                      "use --update to change it")
+                raise SubscriberError(
+                    f"{data['email']} is already a subscriber ({existing.status}); use --update to change it"
+                )
             else:
                 self.store.conn.execute(
                     "UPDATE subscribers SET name = ?, topics = ?, searches = ?, queries = ?, language = ?,"
-                    " status = 'active', updated = ? WHERE id = ?", (*values, stamp, existing.id))
+                    " status = 'active', updated = ? WHERE id = ?",
+                    (*values, stamp, existing.id),
+                )
                 outcome = "updated"
         sub = self.get(data["email"])
         assert sub is not None
@@ -169,8 +192,9 @@ class Subscribers:
                     self.store.conn.execute("DELETE FROM digest_ledger WHERE subscriber_id = ?", (sub.id,))
                 self.store.conn.execute("DELETE FROM subscribers WHERE id = ?", (sub.id,))
             else:
-                self.store.conn.execute("UPDATE subscribers SET status = 'unsubscribed', updated = ? WHERE id = ?",
-                                        (utc_text(now), sub.id))
+                self.store.conn.execute(
+                    "UPDATE subscribers SET status = 'unsubscribed', updated = ? WHERE id = ?", (utc_text(now), sub.id)
+                )
         return sub
 
     def unsubscribe_id(self, subscriber_id: int, now: datetime) -> Subscriber:
@@ -198,8 +222,10 @@ class Subscribers:
                 raise SubscriberError(f"{path}: the first line must be a header with an 'email' column")
             unknown = set(header) - {"email", "name", "topics", "searches", "queries", "language", ""}
             if unknown:
-                raise SubscriberError(f"{path}: unknown column {sorted(unknown)[0]!r} (known: email, name, "
-                                      "topics, searches, queries, language)")
+                raise SubscriberError(
+                    f"{path}: unknown column {sorted(unknown)[0]!r} (known: email, name, "
+                    "topics, searches, queries, language)"
+                )
             reader.fieldnames = header
             try:
                 for row in reader:
@@ -215,9 +241,15 @@ class Subscribers:
                         if existing is not None and not existing.active:
                             raise SubscriberError(f"{existing.email} has unsubscribed; not re-subscribed by an import")
                         _, outcome = self.add(
-                            now, update=update, email=cells.get("email", ""), name=cells.get("name", ""),
-                            topics=split_list(cells.get("topics")), searches=split_list(cells.get("searches")),
-                            queries=split_list(cells.get("queries")), language=cells.get("language") or "en")
+                            now,
+                            update=update,
+                            email=cells.get("email", ""),
+                            name=cells.get("name", ""),
+                            topics=split_list(cells.get("topics")),
+                            searches=split_list(cells.get("searches")),
+                            queries=split_list(cells.get("queries")),
+                            language=cells.get("language") or "en",
+                        )
                     except SubscriberError as e:
                         report.errors.append(RowError(line, str(e)))
                         continue
@@ -226,13 +258,16 @@ class Subscribers:
                     else:
                         report.updated += 1
             except (csv.Error, UnicodeDecodeError) as e:
-                report.errors.append(RowError(reader.line_num + 1, f"unreadable CSV ({e}); rows after it were not read"))
+                report.errors.append(
+                    RowError(reader.line_num + 1, f"unreadable CSV ({e}); rows after it were not read")
+                )
         return report
 
     # -- reading
     def get(self, email: str) -> Subscriber | None:
-        row = self.store.conn.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE email = ?",
-                                      (email.strip() if isinstance(email, str) else "",)).fetchone()
+        row = self.store.conn.execute(
+            f"SELECT {_COLUMNS} FROM subscribers WHERE email = ?", (email.strip() if isinstance(email, str) else "",)
+        ).fetchone()
         return _subscriber(row) if row else None
 
     def by_id(self, subscriber_id: int) -> Subscriber | None:
@@ -251,12 +286,20 @@ _COLUMNS = "id, email, name, topics, searches, queries, language, status"
 
 
 def _subscriber(row: tuple) -> Subscriber:
-    return Subscriber(row[0], row[1], row[2], tuple(json.loads(row[3])), tuple(json.loads(row[4])),
-                      tuple(json.loads(row[5])), row[6], row[7])
+    return Subscriber(
+        row[0],
+        row[1],
+        row[2],
+        tuple(json.loads(row[3])),
+        tuple(json.loads(row[4])),
+        tuple(json.loads(row[5])),
+        row[6],
+        row[7],
+    )
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
-__all__ = ["Subscriber", "Subscribers", "ImportReport", "RowError", "AddressError", "STATUSES", "clean_name"]
+__all__ = ["STATUSES", "AddressError", "ImportReport", "RowError", "Subscriber", "Subscribers", "clean_name"]

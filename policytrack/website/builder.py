@@ -12,10 +12,10 @@ import hashlib
 import os
 import shutil
 import time as clock
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..config import site_dir as default_site_dir
 from ..model import Topic
@@ -85,9 +85,16 @@ def _remove(out_dir: Path, rel: str) -> None:
 
 
 def _layout_hash(opts: BuildOptions) -> str:
-    return hash_strings((BUILDER_VERSION, hash_tree(opts.site_dir / "templates"),
-                         hash_tree(opts.site_dir / "static"), opts.title, opts.base_url,
-                         repr(opts.topics)))
+    return hash_strings(
+        (
+            BUILDER_VERSION,
+            hash_tree(opts.site_dir / "templates"),
+            hash_tree(opts.site_dir / "static"),
+            opts.title,
+            opts.base_url,
+            repr(opts.topics),
+        )
+    )
 
 
 def build_site(opts: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -120,15 +127,24 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
         result.warnings.append(f"{where}: no store yet, the site shows the content only")
     try:
         layout = _layout_hash(opts)
-        fingerprint = hash_strings((
-            layout, str(opts.store_path.resolve()) if store else "-",
-            store_fingerprint(store.conn) if store else "-",
-            hash_tree(opts.content_dir) if opts.content_dir else "-", opts.now.date().isoformat(),
-            str(opts.search)))
+        fingerprint = hash_strings(
+            (
+                layout,
+                str(opts.store_path.resolve()) if store else "-",
+                store_fingerprint(store.conn) if store else "-",
+                hash_tree(opts.content_dir) if opts.content_dir else "-",
+                opts.now.date().isoformat(),
+                str(opts.search),
+            )
+        )
         manifest = Manifest.load(out_dir)
         result.timings["fingerprint"] = clock.perf_counter() - started
-        if (not opts.force and manifest.fingerprint == fingerprint and manifest.outputs_exist(out_dir)
-                and (manifest.search_indexed or not opts.search)):
+        if (
+            not opts.force
+            and manifest.fingerprint == fingerprint
+            and manifest.outputs_exist(out_dir)
+            and (manifest.search_indexed or not opts.search)
+        ):
             result.up_to_date = True
             result.pages = result.unchanged = len(manifest.pages)
             # The warnings of the build that produced this output (they include the above).
@@ -137,9 +153,15 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
             result.timings["total"] = clock.perf_counter() - started
             return result
         t0 = clock.perf_counter()
-        model = build_model(store, opts.content_dir, title=opts.title, base_url=opts.base_url,
-                            topics=opts.topics, now=opts.now,
-                            unsubscribe_address=opts.unsubscribe_address)
+        model = build_model(
+            store,
+            opts.content_dir,
+            title=opts.title,
+            base_url=opts.base_url,
+            topics=opts.topics,
+            now=opts.now,
+            unsubscribe_address=opts.unsubscribe_address,
+        )
     finally:
         if store is not None:
             store.close()
@@ -183,8 +205,7 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
         except SiteError as e:
             result.errors.append(str(e))
         result.timings["search"] = clock.perf_counter() - t0
-    manifest = Manifest(fingerprint, new_pages, new_files, indexed and opts.search,
-                        result.warnings, result.errors)
+    manifest = Manifest(fingerprint, new_pages, new_files, indexed and opts.search, result.warnings, result.errors)
     if result.errors:
         manifest.fingerprint = ""  # a build with errors is never "up to date"
     manifest.save(out_dir)
@@ -199,12 +220,20 @@ def _digest(data: bytes) -> str:
 def _static_files(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}
-    return {f"static/{p.relative_to(folder).as_posix()}": p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        f"static/{p.relative_to(folder).as_posix()}": p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
-def _render_pages(opts: BuildOptions, model, pages: Iterable[Page], layout: str, manifest: Manifest,
-                  result: BuildResult, progress: Progress | None) -> dict[str, str]:
+def _render_pages(
+    opts: BuildOptions,
+    model,
+    pages: Iterable[Page],
+    layout: str,
+    manifest: Manifest,
+    result: BuildResult,
+    progress: Progress | None,
+) -> dict[str, str]:
     env = make_environment(opts.site_dir / "templates")
     site = {"title": model.title, "base_url": model.base_url, "topics": model.topics}
     pages = list(pages)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 MANIFEST_NAME = ".policytrack-build.json"
 BUILDER_VERSION = "1"  # bump when the builder changes what it writes from the same inputs
@@ -28,20 +28,32 @@ class Manifest:
     errors: list[str] = field(default_factory=list)
 
     @classmethod
-    def load(cls, out_dir: Path) -> "Manifest":
+    def load(cls, out_dir: Path) -> Manifest:
         try:
             data = json.loads((out_dir / MANIFEST_NAME).read_text("utf-8"))
             if data.get("version") != BUILDER_VERSION:
                 return cls()
-            return cls(data["fingerprint"], data["pages"], data["files"], data["search_indexed"],
-                       data["warnings"], data["errors"])
+            return cls(
+                data["fingerprint"],
+                data["pages"],
+                data["files"],
+                data["search_indexed"],
+                data["warnings"],
+                data["errors"],
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return cls()  # no manifest or a broken one: build everything
 
     def save(self, out_dir: Path) -> None:
-        data = {"version": BUILDER_VERSION, "fingerprint": self.fingerprint, "pages": self.pages,
-                "files": self.files, "search_indexed": self.search_indexed,
-                "warnings": self.warnings, "errors": self.errors}
+        data = {
+            "version": BUILDER_VERSION,
+            "fingerprint": self.fingerprint,
+            "pages": self.pages,
+            "files": self.files,
+            "search_indexed": self.search_indexed,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
         tmp = out_dir / (MANIFEST_NAME + ".tmp")
         tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
         os.replace(tmp, out_dir / MANIFEST_NAME)
@@ -71,7 +83,7 @@ def hash_tree(folder: Path) -> str:
     return h.hexdigest()
 
 
-def store_fingerprint(conn) -> str:  # noqa: ANN001 - a sqlite3 connection
+def store_fingerprint(conn) -> str:
     """What the store holds, in three indexed aggregates instead of a scan of every row.
 
     The store writes a row to its change log, and bumps ``last_changed``, in the same transaction

@@ -11,8 +11,8 @@ import csv
 import hashlib
 import io
 import json
-from datetime import datetime, time, timedelta, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -30,8 +30,10 @@ SITEMAP_LIMIT = 50_000
 
 # ------------------------------------------------------------------------------------ Atom
 
-def _feed(model: SiteModel, path: str, title: str, subtitle: str, notes: list[Note],
-          change_ids: set[str] | None) -> bytes:
+
+def _feed(
+    model: SiteModel, path: str, title: str, subtitle: str, notes: list[Note], change_ids: set[str] | None
+) -> bytes:
     """A feed of notes and dossier changes. ``change_ids`` limits the changes (None: all)."""
     abs_url = lambda p: urls.absolute(model.base_url, p)  # noqa: E731
     fg = FeedGenerator()
@@ -44,10 +46,17 @@ def _feed(model: SiteModel, path: str, title: str, subtitle: str, notes: list[No
     fg.generator("policytrack")
     entries: list[tuple[datetime, str, str, str, str]] = []
     for note in notes[:FEED_NOTES]:
-        when = datetime.combine(note.date, time(0), timezone.utc)
+        when = datetime.combine(note.date, time(0), UTC)
         kind = note.note_type.capitalize()
-        entries.append((when, abs_url(urls.note_path(note.slug)), f"{kind}: {note.title}",
-                        note.summary or note.title, ", ".join(note.authors)))
+        entries.append(
+            (
+                when,
+                abs_url(urls.note_path(note.slug)),
+                f"{kind}: {note.title}",
+                note.summary or note.title,
+                ", ".join(note.authors),
+            )
+        )
     changes = [c for c in model.changes if change_ids is None or c.item_id in change_ids]
     for c in changes[:FEED_CHANGES]:
         name, page = change_title(model, c.item_id)
@@ -57,7 +66,7 @@ def _feed(model: SiteModel, path: str, title: str, subtitle: str, notes: list[No
         detail = c.detail.get("to") or c.detail.get("title") or ""
         entries.append((c.at, abs_url(page) + f"#change-{c.seq}", f"{what}: {name}", str(detail), ""))
     entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
-    updated = entries[0][0] if entries else datetime.combine(model.today, time(0), timezone.utc)
+    updated = entries[0][0] if entries else datetime.combine(model.today, time(0), UTC)
     fg.updated(updated)
     fg.author({"name": model.title})
     for when, link, entry_title, summary, author in entries:
@@ -75,18 +84,28 @@ def _feed(model: SiteModel, path: str, title: str, subtitle: str, notes: list[No
 
 
 def feeds(model: SiteModel) -> dict[str, bytes]:
-    out = {"feed.xml": _feed(model, "feed.xml", model.title,
-                             "Briefings, recommendations and dossier changes", model.notes, None)}
+    out = {
+        "feed.xml": _feed(
+            model, "feed.xml", model.title, "Briefings, recommendations and dossier changes", model.notes, None
+        )
+    }
     for topic in model.topics:
         ids = {f"proc:{r}" for r in model.topic_procs.get(topic.slug, ())}
         ids |= set(model.topic_docs.get(topic.slug, ()))
         path = urls.topic_path(topic.slug) + "feed.xml"
-        out[path] = _feed(model, path, f"{model.title}: {topic.title}", topic.description or topic.title,
-                          model.topic_notes.get(topic.slug, []), ids)
+        out[path] = _feed(
+            model,
+            path,
+            f"{model.title}: {topic.title}",
+            topic.description or topic.title,
+            model.topic_notes.get(topic.slug, []),
+            ids,
+        )
     return out
 
 
 # ------------------------------------------------------------------------------ iCalendar
+
 
 def ics_escape(text: str) -> str:
     """TEXT values (RFC 5545 3.3.11): backslash, semicolon, comma and newlines are escaped."""
@@ -111,10 +130,14 @@ def ics_fold(line: str) -> str:
 
 def calendar(model: SiteModel) -> bytes:
     host = urlsplit(model.base_url).hostname or "policytrack.invalid"
-    stamp = model.now.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = model.now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//policytrack//site calendar//EN",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{ics_escape(model.title)}",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//policytrack//site calendar//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{ics_escape(model.title)}",
     ]
     for up in model.upcoming:
         uid = hashlib.sha1(f"{up.item_id}|{up.date}|{up.title}".encode()).hexdigest()
@@ -139,6 +162,7 @@ def calendar(model: SiteModel) -> bytes:
 
 # ------------------------------------------------------------------------------- sitemap
 
+
 def sitemaps(model: SiteModel, pages: Iterable[Page]) -> dict[str, bytes]:
     """``sitemap.xml``; past 50,000 URLs it becomes an index of ``sitemap-N.xml`` files."""
     entries = []
@@ -155,7 +179,7 @@ def sitemaps(model: SiteModel, pages: Iterable[Page]) -> dict[str, bytes]:
     out, index = {}, []
     for n, start in enumerate(range(0, len(entries), SITEMAP_LIMIT), 1):
         name = f"sitemap-{n}.xml"
-        chunk = entries[start:start + SITEMAP_LIMIT]
+        chunk = entries[start : start + SITEMAP_LIMIT]
         out[name] = (head + f"<urlset {ns}>\n" + "\n".join(chunk) + "\n</urlset>\n").encode()
         index.append(f"<sitemap><loc>{xml_escape(urls.absolute(model.base_url, name))}</loc></sitemap>")
     out["sitemap.xml"] = (head + f"<sitemapindex {ns}>\n" + "\n".join(index) + "\n</sitemapindex>\n").encode()
@@ -164,9 +188,23 @@ def sitemaps(model: SiteModel, pages: Iterable[Page]) -> dict[str, bytes]:
 
 # ------------------------------------------------------------------------------- exports
 
-EXPORT_COLUMNS = ("reference", "title", "type", "status", "stage", "final_act", "topics",
-                  "last_event_date", "last_event", "next_date", "next_event", "documents", "notes",
-                  "page", "source_url")
+EXPORT_COLUMNS = (
+    "reference",
+    "title",
+    "type",
+    "status",
+    "stage",
+    "final_act",
+    "topics",
+    "last_event_date",
+    "last_event",
+    "next_date",
+    "next_event",
+    "documents",
+    "notes",
+    "page",
+    "source_url",
+)
 
 
 def _dossier_rows(model: SiteModel) -> list[dict[str, object]]:
@@ -174,19 +212,25 @@ def _dossier_rows(model: SiteModel) -> list[dict[str, object]]:
     for ref in sorted(model.procedures):
         proc = model.procedures[ref]
         past, coming = proc.past(model.today), proc.upcoming(model.today)
-        rows.append({
-            "reference": ref, "title": proc.title, "type": proc.type_name, "status": proc.status,
-            "stage": proc.stage, "final_act": proc.final_act or "",
-            "topics": list(model.proc_topics.get(ref, ())),
-            "last_event_date": past[-1].date.isoformat() if past else "",
-            "last_event": past[-1].title if past else "",
-            "next_date": coming[0].date.isoformat() if coming else "",
-            "next_event": coming[0].title if coming else "",
-            "documents": list(model.docs_by_proc.get(ref, ())),
-            "notes": [n.slug for n in model.notes_by_proc.get(ref, ())],
-            "page": urls.absolute(model.base_url, urls.dossier_path(ref)),
-            "source_url": proc.url,
-        })
+        rows.append(
+            {
+                "reference": ref,
+                "title": proc.title,
+                "type": proc.type_name,
+                "status": proc.status,
+                "stage": proc.stage,
+                "final_act": proc.final_act or "",
+                "topics": list(model.proc_topics.get(ref, ())),
+                "last_event_date": past[-1].date.isoformat() if past else "",
+                "last_event": past[-1].title if past else "",
+                "next_date": coming[0].date.isoformat() if coming else "",
+                "next_event": coming[0].title if coming else "",
+                "documents": list(model.docs_by_proc.get(ref, ())),
+                "notes": [n.slug for n in model.notes_by_proc.get(ref, ())],
+                "page": urls.absolute(model.base_url, urls.dossier_path(ref)),
+                "source_url": proc.url,
+            }
+        )
     return rows
 
 
@@ -202,12 +246,18 @@ def _csv_cell(value: object) -> str:
 
 def exports(model: SiteModel) -> dict[str, bytes]:
     rows = _dossier_rows(model)
-    data = {"generated": model.now.isoformat(timespec="seconds"), "site": model.base_url,
-            "count": len(rows), "dossiers": rows}
+    data = {
+        "generated": model.now.isoformat(timespec="seconds"),
+        "site": model.base_url,
+        "count": len(rows),
+        "dossiers": rows,
+    }
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         writer.writerow([_csv_cell(row[c]) for c in EXPORT_COLUMNS])
-    return {"dossiers.json": json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"),
-            "dossiers.csv": buf.getvalue().encode("utf-8-sig")}
+    return {
+        "dossiers.json": json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"),
+        "dossiers.csv": buf.getvalue().encode("utf-8-sig"),
+    }

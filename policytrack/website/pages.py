@@ -8,8 +8,9 @@ Contexts are built lazily: an unchanged page costs a hash, not a render.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .. import urls
 from ..model import ASK_STATUSES, Document, Note, Procedure
@@ -78,8 +79,14 @@ def iter_pages(model: SiteModel) -> Iterator[Page]:
     if model.unsubscribe_address:
         # The digest's List-Unsubscribe link lands here; a static host cannot act on it, so the
         # page turns the token into an email to the list address (read by `subscribers remove --token`).
-        yield Page("unsubscribe/", "unsubscribe.html", lambda: {"address": model.unsubscribe_address},
-                   (model.unsubscribe_address,), title="Unsubscribe", in_sitemap=False)
+        yield Page(
+            "unsubscribe/",
+            "unsubscribe.html",
+            lambda: {"address": model.unsubscribe_address},
+            (model.unsubscribe_address,),
+            title="Unsubscribe",
+            in_sitemap=False,
+        )
     yield Page("404.html", "404.html", lambda: {}, (), title="Page not found", in_sitemap=False)
 
 
@@ -108,19 +115,35 @@ def _home(model: SiteModel) -> Iterator[Page]:
         for c in changes:
             title, path = change_title(model, c.item_id)
             rows.append({"change": c, "title": title, "path": path})
-        return {"notes": notes, "changes": rows, "more_changes": more, "upcoming": upcoming,
-                "counts": {"dossiers": len(model.procedures), "documents": len(model.documents),
-                           "notes": len(model.notes)}}
+        return {
+            "notes": notes,
+            "changes": rows,
+            "more_changes": more,
+            "upcoming": upcoming,
+            "counts": {"dossiers": len(model.procedures), "documents": len(model.documents), "notes": len(model.notes)},
+        }
 
-    deps = (model.today.isoformat(), _notes_key(model, notes),
-            ",".join(f"{c.seq}:{_h(model, c.item_id)}" for c in changes), str(more),
-            repr(upcoming), f"{len(model.procedures)}/{len(model.documents)}/{len(model.notes)}")
+    deps = (
+        model.today.isoformat(),
+        _notes_key(model, notes),
+        ",".join(f"{c.seq}:{_h(model, c.item_id)}" for c in changes),
+        str(more),
+        repr(upcoming),
+        f"{len(model.procedures)}/{len(model.documents)}/{len(model.notes)}",
+    )
     yield Page("", "home.html", context, deps, title="Home", lastmod=model.today.isoformat())
 
 
 def _topics(model: SiteModel) -> Iterator[Page]:
-    summary = [(t, len(model.topic_procs.get(t.slug, ())), len(model.topic_docs.get(t.slug, ())),
-                len(model.topic_notes.get(t.slug, ()))) for t in model.topics]
+    summary = [
+        (
+            t,
+            len(model.topic_procs.get(t.slug, ())),
+            len(model.topic_docs.get(t.slug, ())),
+            len(model.topic_notes.get(t.slug, ())),
+        )
+        for t in model.topics
+    ]
     yield Page("topics/", "topics.html", lambda: {"summary": summary}, (repr(summary),), title="Topics")
     for topic in model.topics:
         refs = model.topic_procs.get(topic.slug, [])
@@ -128,26 +151,39 @@ def _topics(model: SiteModel) -> Iterator[Page]:
         notes = model.topic_notes.get(topic.slug, [])
 
         def context(topic=topic, refs=refs, docs=docs, notes=notes) -> dict[str, Any]:
-            return {"topic": topic, "dossiers": [model.procedures[r] for r in refs],
-                    "documents": [model.documents[d] for d in docs], "notes": notes,
-                    "total_documents": len(model.topic_docs.get(topic.slug, ()))}
+            return {
+                "topic": topic,
+                "dossiers": [model.procedures[r] for r in refs],
+                "documents": [model.documents[d] for d in docs],
+                "notes": notes,
+                "total_documents": len(model.topic_docs.get(topic.slug, ())),
+            }
 
-        deps = (repr(topic), ",".join(_h(model, f"proc:{r}") for r in refs),
-                ",".join(_h(model, d) for d in docs), _notes_key(model, notes),
-                str(len(model.topic_docs.get(topic.slug, ()))))
+        deps = (
+            repr(topic),
+            ",".join(_h(model, f"proc:{r}") for r in refs),
+            ",".join(_h(model, d) for d in docs),
+            _notes_key(model, notes),
+            str(len(model.topic_docs.get(topic.slug, ()))),
+        )
         yield Page(urls.topic_path(topic.slug), "topic.html", context, deps, title=topic.title)
 
 
 def _dossier_index(model: SiteModel) -> Iterator[Page]:
     refs = sorted(model.procedures, key=lambda r: (r[:4], r), reverse=True)
-    chunks = [refs[i:i + DOSSIERS_PER_PAGE] for i in range(0, len(refs), DOSSIERS_PER_PAGE)] or [[]]
+    chunks = [refs[i : i + DOSSIERS_PER_PAGE] for i in range(0, len(refs), DOSSIERS_PER_PAGE)] or [[]]
     paths = ["dossiers/"] + [f"dossiers/page/{n}/" for n in range(2, len(chunks) + 1)]
     for n, chunk in enumerate(chunks):
+
         def context(chunk=chunk, n=n) -> dict[str, Any]:
-            return {"dossiers": [model.procedures[r] for r in chunk], "page_number": n + 1,
-                    "page_count": len(chunks), "prev": paths[n - 1] if n else None,
-                    "next": paths[n + 1] if n + 1 < len(chunks) else None,
-                    "total": len(refs)}
+            return {
+                "dossiers": [model.procedures[r] for r in chunk],
+                "page_number": n + 1,
+                "page_count": len(chunks),
+                "prev": paths[n - 1] if n else None,
+                "next": paths[n + 1] if n + 1 < len(chunks) else None,
+                "total": len(refs),
+            }
 
         deps = (str(len(chunks)), str(len(refs)), ",".join(_h(model, f"proc:{r}") for r in chunk))
         title = "Dossiers" if n == 0 else f"Dossiers, page {n + 1}"
@@ -160,17 +196,32 @@ def _dossier(model: SiteModel, proc: Procedure) -> Page:
     topics = [t for t in model.topics if t.slug in model.proc_topics.get(proc.reference, ())]
 
     def context() -> dict[str, Any]:
-        return {"proc": proc, "stamp": model.stamps.get(proc.id),
-                "documents": [model.documents[d] for d in doc_ids], "notes": notes,
-                "topics": topics, "today": model.today,
-                "final_doc": model.doc_for_celex(proc.final_act)}
+        return {
+            "proc": proc,
+            "stamp": model.stamps.get(proc.id),
+            "documents": [model.documents[d] for d in doc_ids],
+            "notes": notes,
+            "topics": topics,
+            "today": model.today,
+            "final_doc": model.doc_for_celex(proc.final_act),
+        }
 
-    deps = (_h(model, proc.id), ",".join(_h(model, d) for d in doc_ids), _notes_key(model, notes),
-            ",".join(t.slug for t in topics),
-            # The timeline marks events from today on as future: it changes when one passes.
-            str(len(proc.past(model.today))))
-    return Page(urls.dossier_path(proc.reference), "dossier.html", context, deps,
-                title=f"{proc.reference} {proc.title}", lastmod=_lastmod(model, proc.id))
+    deps = (
+        _h(model, proc.id),
+        ",".join(_h(model, d) for d in doc_ids),
+        _notes_key(model, notes),
+        ",".join(t.slug for t in topics),
+        # The timeline marks events from today on as future: it changes when one passes.
+        str(len(proc.past(model.today))),
+    )
+    return Page(
+        urls.dossier_path(proc.reference),
+        "dossier.html",
+        context,
+        deps,
+        title=f"{proc.reference} {proc.title}",
+        lastmod=_lastmod(model, proc.id),
+    )
 
 
 def _document(model: SiteModel, doc: Document) -> Page:
@@ -181,8 +232,9 @@ def _document(model: SiteModel, doc: Document) -> Page:
         return {"doc": doc, "proc": proc, "notes": notes, "stamp": model.stamps.get(doc.id)}
 
     deps = (_h(model, doc.id), _h(model, proc.id) if proc else "", _notes_key(model, notes))
-    return Page(urls.document_path(doc.id), "document.html", context, deps,
-                title=doc.title, lastmod=_lastmod(model, doc.id))
+    return Page(
+        urls.document_path(doc.id), "document.html", context, deps, title=doc.title, lastmod=_lastmod(model, doc.id)
+    )
 
 
 def _note_links(model: SiteModel, note: Note) -> tuple[list[Procedure], list[tuple[str, Document | None]]]:
@@ -219,18 +271,26 @@ def _notes(model: SiteModel) -> Iterator[Page]:
     counts = Counter(a.status for n in recs for a in n.asks)
 
     def rec_context() -> dict[str, Any]:
-        return {"recommendations": [(n, _ask_targets(model, n)) for n in recs],
-                "counts": [(s, counts.get(s, 0)) for s in ASK_STATUSES]}
+        return {
+            "recommendations": [(n, _ask_targets(model, n)) for n in recs],
+            "counts": [(s, counts.get(s, 0)) for s in ASK_STATUSES],
+        }
 
     rec_deps = (_notes_key(model, recs), ",".join(_note_deps(model, n) for n in recs))
     yield Page("recommendations/", "recommendations.html", rec_context, rec_deps, title="Recommendations")
     for note in model.notes:
+
         def context(note=note) -> dict[str, Any]:
             procs, acts = _note_links(model, note)
-            return {"note": note, "procs": procs, "acts": acts, "asks": _ask_targets(model, note),
-                    "topics": model.note_topics(note)}
+            return {
+                "note": note,
+                "procs": procs,
+                "acts": acts,
+                "asks": _ask_targets(model, note),
+                "topics": model.note_topics(note),
+            }
 
-        deps = (_note_key(model, note), _note_deps(model, note),
-                ",".join(t.slug for t in model.note_topics(note)))
-        yield Page(urls.note_path(note.slug), "note.html", context, deps, title=note.title,
-                   lastmod=note.date.isoformat())
+        deps = (_note_key(model, note), _note_deps(model, note), ",".join(t.slug for t in model.note_topics(note)))
+        yield Page(
+            urls.note_path(note.slug), "note.html", context, deps, title=note.title, lastmod=note.date.isoformat()
+        )

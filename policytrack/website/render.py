@@ -76,7 +76,10 @@ def make_environment(template_dir: Path) -> Environment:
     )
     env.filters.update(rel=_rel, date=_date, markdown=_markdown, actor=actor_class, celex_label=_celex_label)
     env.globals.update(
-        dossier_path=urls.dossier_path, document_path=urls.document_path, note_path=urls.note_path,
-        topic_path=urls.topic_path, item_path=urls.item_path,
+        dossier_path=urls.dossier_path,
+        document_path=urls.document_path,
+        note_path=urls.note_path,
+        topic_path=urls.topic_path,
+        item_path=urls.item_path,
     )
     return env

@@ -7,10 +7,10 @@ the store and the content, and the incremental builder can hash each page's inpu
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Iterable
 
 from ..content import line_of, load_content, references
 from ..identifiers import celex_and_base
@@ -78,13 +78,22 @@ def _celex_keys(celex: str) -> list[str]:
     return list(celex_and_base(celex))
 
 
-def build_model(store: Store | None, content_dir: Path | None, *, title: str, base_url: str,
-                topics: Iterable[Topic], now: datetime, unsubscribe_address: str = "") -> SiteModel:
+def build_model(
+    store: Store | None,
+    content_dir: Path | None,
+    *,
+    title: str,
+    base_url: str,
+    topics: Iterable[Topic],
+    now: datetime,
+    unsubscribe_address: str = "",
+) -> SiteModel:
     """Everything a build needs, cross-linked. ``store`` may be None (content only)."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    model = SiteModel(title=title, base_url=base_url, now=now, topics=tuple(topics),
-                      unsubscribe_address=unsubscribe_address)
+    model = SiteModel(
+        title=title, base_url=base_url, now=now, topics=tuple(topics), unsubscribe_address=unsubscribe_address
+    )
     records: list[StoredItem] = list(store.records()) if store is not None else []
     for rec in records:
         item = rec.item
@@ -105,10 +114,13 @@ def build_model(store: Store | None, content_dir: Path | None, *, title: str, ba
             model.note_hashes[note.slug] = note.content_hash()
         _link_notes(model)
     if store is not None:
-        since = datetime.combine(model.today - timedelta(days=RECENT_DAYS), time(0), timezone.utc)
+        since = datetime.combine(model.today - timedelta(days=RECENT_DAYS), time(0), UTC)
         model.changes = [c for c in reversed(store.changes(since=since)) if c.kind != "note"]
-    model.upcoming = upcoming_dates([*model.procedures.values(), *model.documents.values()],
-                                    model.today, model.today + timedelta(days=UPCOMING_DAYS))
+    model.upcoming = upcoming_dates(
+        [*model.procedures.values(), *model.documents.values()],
+        model.today,
+        model.today + timedelta(days=UPCOMING_DAYS),
+    )
     return model
 
 

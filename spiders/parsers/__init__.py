@@ -8,7 +8,7 @@ a bot challenge, a truncated or malformed response all become one-line ParseErro
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import lxml.etree
 
@@ -38,8 +38,16 @@ KINDS = tuple(PARSERS)
 
 _WEB = re.compile(r"^https?://\S+$")
 # Errors that mean "this input is malformed" when raised while extracting from untrusted bytes.
-_MALFORMED = (PolicytrackError, ValueError, LookupError, TypeError, AttributeError, UnicodeError,
-              RecursionError, lxml.etree.LxmlError)
+_MALFORMED = (
+    PolicytrackError,
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    UnicodeError,
+    RecursionError,
+    lxml.etree.LxmlError,
+)
 
 
 def parse(kind: str, body: Body, url: str = "") -> list[Item]:
@@ -63,4 +71,4 @@ def parse(kind: str, body: Body, url: str = "") -> list[Item]:
         raise ParseError(f"{where}: malformed {kind}: {first[:300]}") from e
 
 
-__all__ = ["parse", "PARSERS", "KINDS", "ParseError"]
+__all__ = ["KINDS", "PARSERS", "ParseError", "parse"]

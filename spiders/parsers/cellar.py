@@ -69,7 +69,9 @@ def _work(root, work, url: str) -> Document:
     in_force = parse_date(_value(work, "RESOURCE_LEGAL_DATE_ENTRY-INTO-FORCE"))
     if in_force:
         dates["entry_into_force"] = in_force
-    deadlines = sorted(d for d in (parse_date(clean(e.findtext("VALUE"))) for e in work.findall("RESOURCE_LEGAL_DATE_DEADLINE")) if d)
+    deadlines = sorted(
+        d for d in (parse_date(clean(e.findtext("VALUE"))) for e in work.findall("RESOURCE_LEGAL_DATE_DEADLINE")) if d
+    )
     for i, d in enumerate(deadlines, 1):
         dates["deadline" if i == 1 else f"deadline_{i}"] = d
     published = work.find("RESOURCE_LEGAL_PUBLISHED_IN_OFFICIAL-JOURNAL")
@@ -93,17 +95,27 @@ def _work(root, work, url: str) -> Document:
     authors = [clean(a.findtext("PREFLABEL")) for a in work.findall("WORK_CREATED_BY_AGENT")]
     eurovoc = [clean(c.findtext(".//PREFLABEL")) for c in work.findall("WORK_IS_ABOUT_CONCEPT_EUROVOC")]
     return Document(
-        id=f"celex:{celex}", title=title, source="cellar", url=url or document_url(celex),
-        doc_type=doc_type, celex=celex, eli=eli, procedure=procedure,
+        id=f"celex:{celex}",
+        title=title,
+        source="cellar",
+        url=url or document_url(celex),
+        doc_type=doc_type,
+        celex=celex,
+        eli=eli,
+        procedure=procedure,
         date=parse_date(_value(work, "WORK_DATE_DOCUMENT") or _value(work, "DATE_DOCUMENT")),
-        dates=dates, authors=[a for a in authors if a], eurovoc=[e for e in eurovoc if e],
+        dates=dates,
+        authors=[a for a in authors if a],
+        eurovoc=[e for e in eurovoc if e],
     )
 
 
 def _dossier(root, url: str) -> Procedure:
     kind = "Cellar tree notice"
     dossier = root.find("DOSSIER")
-    ref = _value(dossier, "PROCEDURE_CODE_INTERINSTITUTIONAL_REFERENCE_PROCEDURE") or _value(dossier, "REFERENCE_PROCEDURE")
+    ref = _value(dossier, "PROCEDURE_CODE_INTERINSTITUTIONAL_REFERENCE_PROCEDURE") or _value(
+        dossier, "REFERENCE_PROCEDURE"
+    )
     try:
         reference = normalise_procedure(ref)
     except IdentifierError as e:
@@ -128,7 +140,11 @@ def _dossier(root, url: str) -> Procedure:
         actor = clean(element.findtext("EVENT_LEGAL_INITIATED_BY_INSTITUTION/PREFLABEL"))
         events.append(Event(date=when, title=what, actor=actor, documents=linked))
         documents += linked
-    final_acts = _celex_of(dossier.find("DOSSIER_PRODUCES_RESOURCE_LEGAL")) if dossier.find("DOSSIER_PRODUCES_RESOURCE_LEGAL") is not None else []
+    final_acts = (
+        _celex_of(dossier.find("DOSSIER_PRODUCES_RESOURCE_LEGAL"))
+        if dossier.find("DOSSIER_PRODUCES_RESOURCE_LEGAL") is not None
+        else []
+    )
     final_act = next((c for c in final_acts if c.startswith("3")), None)
     if not title:
         title = f"Procedure {reference}"
@@ -137,9 +153,16 @@ def _dossier(root, url: str) -> Procedure:
     status = "withdrawn" if withdrawn else "completed" if completed else "ongoing"
     latest = max(events, key=lambda e: e.date) if events else None
     return Procedure(
-        id=f"proc:{reference}", reference=reference, title=title, source="cellar",
-        url=procedure_url(reference), stage=latest.title if latest else "", status=status,
-        events=events, documents=documents, final_act=final_act,
+        id=f"proc:{reference}",
+        reference=reference,
+        title=title,
+        source="cellar",
+        url=procedure_url(reference),
+        stage=latest.title if latest else "",
+        status=status,
+        events=events,
+        documents=documents,
+        final_act=final_act,
     )
 
 
@@ -152,7 +175,11 @@ def parse_sparql(body, url: str = "") -> list[tuple[str, str, str]]:
 
     kind = "Cellar SPARQL result"
     data = load_json(body, url, kind)
-    bindings = data.get("results", {}).get("bindings") if isinstance(data, dict) and isinstance(data.get("results"), dict) else None
+    bindings = (
+        data.get("results", {}).get("bindings")
+        if isinstance(data, dict) and isinstance(data.get("results"), dict)
+        else None
+    )
     if not isinstance(bindings, list):
         raise fail(url, kind, "not SPARQL JSON results (results.bindings)")
     out = []

@@ -19,9 +19,18 @@ Body = bytes | str
 
 # Signatures of the bot-challenge / WAF pages some institutions serve instead of content.
 _CHALLENGE_MARKERS = (
-    "awswaf", "challenge-platform", "cf-browser-verification", "cf-challenge", "just a moment...",
-    "attention required!", "please enable javascript to continue", "the requested url was rejected",
-    "request rejected", "human verification", "captcha", "access denied",
+    "awswaf",
+    "challenge-platform",
+    "cf-browser-verification",
+    "cf-challenge",
+    "just a moment...",
+    "attention required!",
+    "please enable javascript to continue",
+    "the requested url was rejected",
+    "request rejected",
+    "human verification",
+    "captcha",
+    "access denied",
 )
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 _HTML_PARSER = lxml.etree.HTMLParser(no_network=True, huge_tree=True)
@@ -135,10 +144,15 @@ _parse_short_date = lru_cache(maxsize=8192)(_parse_date)
 
 
 _TYPE_WORDS = {
-    "framework decision": "decision", "ep legislative resolution": "resolution",
-    "eesc opinion": "opinion", "cor opinion": "opinion", "council position": "position",
-    "joint communication": "communication", "ep budget resolution": "resolution",
-    "staff working document": "staff working document", "texts adopted": "text adopted",
+    "framework decision": "decision",
+    "ep legislative resolution": "resolution",
+    "eesc opinion": "opinion",
+    "cor opinion": "opinion",
+    "council position": "position",
+    "joint communication": "communication",
+    "ep budget resolution": "resolution",
+    "staff working document": "staff working document",
+    "texts adopted": "text adopted",
 }
 
 
@@ -149,8 +163,21 @@ def doc_type_from_words(words: str) -> str:
         return w
     if w in _TYPE_WORDS:
         return _TYPE_WORDS[w]
-    for t in ("proposal", "regulation", "directive", "decision", "recommendation", "communication",
-              "report", "opinion", "resolution", "amendments", "position", "agreement", "judgment"):
+    for t in (
+        "proposal",
+        "regulation",
+        "directive",
+        "decision",
+        "recommendation",
+        "communication",
+        "report",
+        "opinion",
+        "resolution",
+        "amendments",
+        "position",
+        "agreement",
+        "judgment",
+    ):
         if t in w:
             return t
     return "other"
@@ -212,5 +239,10 @@ _ELEMENT = lxml.etree._Element
 _NORMALIZE = lxml.etree.XPath("normalize-space(.)", smart_strings=False)
 # What str.split() takes for white space beyond the ASCII space, tab, CR, LF that normalize-space()
 # collapses and the no-break space that block_text turns into a space (plus NUL, which it drops).
-_SPLIT_ONLY_WS = re.compile("[\\x00" + "".join(  # (Unicode has no white space above U+3000)
-    f"\\u{c:04x}" for c in range(0x3001) if chr(c).isspace() and chr(c) not in " \t\n\r\xa0") + "]")
+_SPLIT_ONLY_WS = re.compile(
+    "[\\x00"
+    + "".join(  # (Unicode has no white space above U+3000)
+        f"\\u{c:04x}" for c in range(0x3001) if chr(c).isspace() and chr(c) not in " \t\n\r\xa0"
+    )
+    + "]"
+)

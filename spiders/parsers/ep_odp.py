@@ -15,8 +15,14 @@ from .common import Body, clean, doc_type_from_words, fail, load_json, parse_dat
 ODP = "https://data.europarl.europa.eu"
 API = f"{ODP}/api/v2"
 # Publications Office "procedure-phase" authority codes the API uses for current_stage.
-_PHASES = {"RDG1": "First reading", "RDG2": "Second reading", "RDG3": "Third reading",
-           "RDGS": "Single reading", "CONC": "Conciliation", "PREP": "Preparatory phase"}
+_PHASES = {
+    "RDG1": "First reading",
+    "RDG2": "Second reading",
+    "RDG3": "Third reading",
+    "RDGS": "Single reading",
+    "CONC": "Conciliation",
+    "PREP": "Preparatory phase",
+}
 _DOC_ID = re.compile(r"^eli/dl/doc/([A-Za-z0-9\-]+)$")
 
 
@@ -67,8 +73,12 @@ def _doc_ids(values: Any) -> list[str]:
     return out
 
 
-_EVENT_DOC_KEYS = ("based_on_a_realization_of", "decided_on_a_realization_of", "recorded_in_a_realization_of",
-                   "documented_by_a_realization_of")
+_EVENT_DOC_KEYS = (
+    "based_on_a_realization_of",
+    "decided_on_a_realization_of",
+    "recorded_in_a_realization_of",
+    "documented_by_a_realization_of",
+)
 
 
 def _event(record: dict[str, Any], forecast: bool) -> Event | None:
@@ -102,20 +112,35 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             raise fail(url, kind, f"bad procedure reference: {e}") from None
         title = _label(record.get("process_title")) or f"Procedure {reference}"
         events = [e for e in (_event(r, False) for r in record.get("consists_of") or [] if isinstance(r, dict)) if e]
-        events += [e for e in (_event(r, True) for r in record.get("was_scheduled_in") or [] if isinstance(r, dict)) if e]
+        events += [
+            e for e in (_event(r, True) for r in record.get("was_scheduled_in") or [] if isinstance(r, dict)) if e
+        ]
         stage_code = record.get("current_stage")
         stage = _PHASES.get(stage_code.rsplit("/", 1)[-1], "") if isinstance(stage_code, str) else ""
         documents = _doc_ids(record.get("created_a_realization_of"))
         key_players = []
         for part in record.get("had_participation") or []:
-            if isinstance(part, dict) and isinstance(part.get("participation_role"), str) and "COMMITTEE_LEAD" in part["participation_role"]:
+            if (
+                isinstance(part, dict)
+                and isinstance(part.get("participation_role"), str)
+                and "COMMITTEE_LEAD" in part["participation_role"]
+            ):
                 orgs = part.get("had_participant_organization") or []
                 key_players += [f"{o.rsplit('/', 1)[-1]} (committee responsible)" for o in orgs if isinstance(o, str)]
-        out.append(Procedure(
-            id=f"proc:{reference}", reference=reference, title=title, source="ep-odp",
-            url=url or procedure_url(reference.replace("/", "-")[:9]), stage=stage, status="ongoing",
-            events=events, documents=documents, key_players=key_players,
-        ))
+        out.append(
+            Procedure(
+                id=f"proc:{reference}",
+                reference=reference,
+                title=title,
+                source="ep-odp",
+                url=url or procedure_url(reference.replace("/", "-")[:9]),
+                stage=stage,
+                status="ongoing",
+                events=events,
+                documents=documents,
+                key_players=key_players,
+            )
+        )
     if not out:
         raise fail(url, kind, "no 'Process' record")
     return out
@@ -127,7 +152,11 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     out = []
     for record in _records(body, url, kind):
         identifier = record.get("identifier")
-        if record.get("type") != "Work" or not isinstance(identifier, str) or not re.match(r"^[A-Za-z0-9\-]+$", identifier):
+        if (
+            record.get("type") != "Work"
+            or not isinstance(identifier, str)
+            or not re.match(r"^[A-Za-z0-9\-]+$", identifier)
+        ):
             continue
         title = _label(record.get("title_dcterms"))
         alternative = ""
@@ -138,13 +167,24 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
         if not title:
             continue
         procs = find_procedures(alternative)
-        authors = [clean(c.rsplit("/", 1)[-1]) for c in record.get("creator") or [] if isinstance(c, str) and c.startswith("org/")]
-        out.append(Document(
-            id=f"ep:{identifier}", title=title, source="ep-odp", url=url or document_url(identifier),
-            doc_type=doc_type_from_words(_humanise(record.get("work_type"))),
-            procedure=procs[0] if procs else None, date=parse_date(record.get("document_date")),
-            authors=authors, summary=alternative,
-        ))
+        authors = [
+            clean(c.rsplit("/", 1)[-1])
+            for c in record.get("creator") or []
+            if isinstance(c, str) and c.startswith("org/")
+        ]
+        out.append(
+            Document(
+                id=f"ep:{identifier}",
+                title=title,
+                source="ep-odp",
+                url=url or document_url(identifier),
+                doc_type=doc_type_from_words(_humanise(record.get("work_type"))),
+                procedure=procs[0] if procs else None,
+                date=parse_date(record.get("document_date")),
+                authors=authors,
+                summary=alternative,
+            )
+        )
     if not out:
         raise fail(url, kind, "no 'Work' record with an identifier and an English title")
     return out
@@ -163,8 +203,11 @@ def parse_feed(body: Body, url: str = "") -> list[tuple[str, str]]:
     for record in _records(body, url, kind):
         m = re.match(r"^eli/dl/(?:proc|doc|event)/([A-Za-z0-9\-]+)$", str(record.get("id", "")))
         if m:
-            stamp = record.get("timestamp") or record.get("modified") or \
-                hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+            stamp = (
+                record.get("timestamp")
+                or record.get("modified")
+                or hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+            )
             out.append((m.group(1), str(stamp)))
     return out
 
@@ -207,9 +250,19 @@ def parse_meeting(body: Body, url: str = "") -> list[Document]:
     items.sort(key=lambda label: (int(label.split(".", 1)[0]) if label.split(".", 1)[0].isdigit() else 10**6, label))
     text = "\n".join(items)
     procs = find_procedures(text)
-    title = _english_label(meeting) or f"European Parliament plenary sitting of {when.isoformat() if when else identifier}"
-    return [Document(
-        id=f"ep:{identifier}", title=title, source="ep-odp", url=url or f"{API}/meetings/{identifier}",
-        doc_type="other", procedure=procs[0] if procs else None, date=when,
-        authors=["European Parliament"], text=text,
-    )]
+    title = (
+        _english_label(meeting) or f"European Parliament plenary sitting of {when.isoformat() if when else identifier}"
+    )
+    return [
+        Document(
+            id=f"ep:{identifier}",
+            title=title,
+            source="ep-odp",
+            url=url or f"{API}/meetings/{identifier}",
+            doc_type="other",
+            procedure=procs[0] if procs else None,
+            date=when,
+            authors=["European Parliament"],
+            text=text,
+        )
+    ]

@@ -6,8 +6,8 @@ import re
 
 import lxml.etree
 
-from policytrack.identifiers import find_procedures, normalise_procedure
 from policytrack.errors import IdentifierError
+from policytrack.identifiers import find_procedures, normalise_procedure
 from policytrack.model import Document
 
 from .common import Body, doc_type_from_words, fail, head_meta, load_html, parse_date, text_of
@@ -44,7 +44,7 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
     canonical = meta.get("og:url", "") or (_X_CANONICAL(root) or [""])[0]
     m = _PRESS_ID.search(url or "") or _PRESS_ID.search(canonical)
     keywords = meta.get("keywords", "")
-    if not m or "PRESS_RELEASE" not in keywords and "press-room" not in (url or canonical):
+    if not m or ("PRESS_RELEASE" not in keywords and "press-room" not in (url or canonical)):
         raise fail(url, kind, "no press-room id (…/press-room/YYYYMMDDIPRnnnnn) in the URL or page")
     title = text_of(_X_ARTICLE_H1(root)) or text_of(_X_H1(root))
     if not title:
@@ -65,11 +65,20 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
         if ref not in procedures:
             procedures.append(ref)
     committees = [k.split(":", 1)[1] for k in keywords.split(",") if k.startswith("com:")]
-    return [Document(
-        id=f"press:{m.group(1)}", title=title, source="ep-press", url=url or canonical,
-        doc_type="press release", procedure=procedures[0] if procedures else None, date=when,
-        authors=["European Parliament", *committees], summary=meta.get("description", ""), text=text,
-    )]
+    return [
+        Document(
+            id=f"press:{m.group(1)}",
+            title=title,
+            source="ep-press",
+            url=url or canonical,
+            doc_type="press release",
+            procedure=procedures[0] if procedures else None,
+            date=when,
+            authors=["European Parliament", *committees],
+            summary=meta.get("description", ""),
+            text=text,
+        )
+    ]
 
 
 def parse_document(body: Body, url: str = "") -> list[Document]:
@@ -89,10 +98,17 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     body_el = root.xpath('id("_section1")/ancestor::div[1]')
     text = text_of(body_el[:1]) if body_el else ""
     author = _meta(root, "name", "author")
-    return [Document(
-        id=f"ep:{identifier}", title=title, source="ep", url=url or canonical,
-        doc_type=doc_type_from_words(_SERIES.get(series, "other")), procedure=procs[0] if procs else None,
-        date=parse_date(header_text) or parse_date(_meta(root, "name", "available")),
-        authors=[a for a in ("European Parliament", author) if a], language=language if re.match(r"^[a-z]{2}$", language) else "en",
-        text=text,
-    )]
+    return [
+        Document(
+            id=f"ep:{identifier}",
+            title=title,
+            source="ep",
+            url=url or canonical,
+            doc_type=doc_type_from_words(_SERIES.get(series, "other")),
+            procedure=procs[0] if procs else None,
+            date=parse_date(header_text) or parse_date(_meta(root, "name", "available")),
+            authors=[a for a in ("European Parliament", author) if a],
+            language=language if re.match(r"^[a-z]{2}$", language) else "en",
+            text=text,
+        )
+    ]

@@ -9,11 +9,28 @@ from urllib.parse import unquote
 import lxml.etree
 
 from policytrack.errors import IdentifierError
-from policytrack.identifiers import find_celex, is_celex, normalise_celex, normalise_procedure, parse_eli, parse_oj_reference
+from policytrack.identifiers import (
+    find_celex,
+    is_celex,
+    normalise_celex,
+    normalise_procedure,
+    parse_eli,
+    parse_oj_reference,
+)
 from policytrack.model import Document, Event, Procedure
 
-from .common import (Body, block_text, clean, doc_type_from_celex, doc_type_from_words, fail, head_meta, load_html,
-                     parse_date, text_of)
+from .common import (
+    Body,
+    block_text,
+    clean,
+    doc_type_from_celex,
+    doc_type_from_words,
+    fail,
+    head_meta,
+    load_html,
+    parse_date,
+    text_of,
+)
 
 EURLEX = "https://eur-lex.europa.eu"
 _EP_PUBLIC_REGISTER = re.compile(r"^P(\d{1,2})_([A-Z]{1,3})\((\d{4})\)(\d{4})$")
@@ -52,7 +69,7 @@ def _document_head(root) -> tuple[dict[str, str], list[str | None]]:
     head = root.find("head")
     meta: dict[str, str] = {}
     abouts: list[str | None] = []
-    for m in (head.iterfind("meta") if head is not None else ()):
+    for m in head.iterfind("meta") if head is not None else ():
         key = m.get("name") or m.get("property")
         if (key == "WT.z_docID" or key == "WT.z_docTitle") and key not in meta:
             meta[key] = clean(m.get("content"))
@@ -113,8 +130,13 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             date_doc = parse_date(value)
         elif low == "date of effect":
             # "17/01/2018; Entry into force Date pub. +20 See Art 48" or "…; Application See Art 39"
-            name = "entry_into_force" if "entry into force" in value.lower() else \
-                "application" if "application" in value.lower() else "effect"
+            name = (
+                "entry_into_force"
+                if "entry into force" in value.lower()
+                else "application"
+                if "application" in value.lower()
+                else "effect"
+            )
             dates.setdefault(name, parse_date(value))
         elif low == "date of transposition":
             dates.setdefault("transposition", parse_date(value))
@@ -142,11 +164,23 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
         pass
     text_el = parts.get("text") if parts.get("text") is not None else parts.get("TexteOnly")
     text = block_text(text_el) if text_el is not None else ""
-    return [Document(
-        id=item_id, title=title, source="eurlex", url=url or (document_url(celex) if celex else ""),
-        doc_type=doc_type, celex=celex, eli=eli, procedure=procedure, date=date_doc, dates=dates,
-        authors=authors, eurovoc=eurovoc, text=text,
-    )]
+    return [
+        Document(
+            id=item_id,
+            title=title,
+            source="eurlex",
+            url=url or (document_url(celex) if celex else ""),
+            doc_type=doc_type,
+            celex=celex,
+            eli=eli,
+            procedure=procedure,
+            date=date_doc,
+            dates=dates,
+            authors=authors,
+            eurovoc=eurovoc,
+            text=text,
+        )
+    ]
 
 
 _COMPLETED = re.compile(r"publication in the official journal|signature by the president|final act", re.I)
@@ -165,7 +199,8 @@ _X_ROW_TITLE = lxml.etree.XPath('div[contains(@class,"eventTitle")][1]/descendan
 _X_REF = lxml.etree.XPath('id("MainContent")/descendant::p[contains(@class,"DocumentTitle")][1]')
 _X_PLAYERS = lxml.etree.XPath(
     'descendant::dt[normalize-space()="Parliamentary committee responsible" or normalize-space()="Leading service:"'
-    ' or normalize-space()="Leading person:"]/following-sibling::dd[1]')
+    ' or normalize-space()="Leading person:"]/following-sibling::dd[1]'
+)
 _X_EUROVOC = lxml.etree.XPath('id("eurovocProc")/descendant::a')
 
 
@@ -198,8 +233,12 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     ref_text = text_of(_X_REF(root))
     # The timeline's blocks and rows: lxml picks out the divs in C and the class test is a
     # Python substring test, cheaper than an XPath predicate on every node.
-    blocks = [div for main in _X_MAIN(root) for div in main.iterdescendants("div")
-              if "cd-timeline__content" in (div.get("class") or "")]
+    blocks = [
+        div
+        for main in _X_MAIN(root)
+        for div in main.iterdescendants("div")
+        if "cd-timeline__content" in (div.get("class") or "")
+    ]
     if not ref_text or not blocks:
         raise fail(url, kind, "no procedure reference or timeline (DocumentTitle / cd-timeline)")
     try:
@@ -225,8 +264,15 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             for doc in linked:
                 if doc.startswith("celex:3") and _COMPLETED.search(what):
                     final_act = doc[6:]
-            events.append(Event(date=when, title=what, actor=actor, documents=linked,
-                                url=f"{base}#{row.get('id')}" if row.get("id") else base))
+            events.append(
+                Event(
+                    date=when,
+                    title=what,
+                    actor=actor,
+                    documents=linked,
+                    url=f"{base}#{row.get('id')}" if row.get("id") else base,
+                )
+            )
             documents += linked
     if not events:
         raise fail(url, kind, "timeline has no dated events")
@@ -238,8 +284,19 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         status = "withdrawn"
     else:
         status = "ongoing"
-    return [Procedure(
-        id=f"proc:{reference}", reference=reference, title=title, source="eurlex",
-        url=url or procedure_url(reference), stage=latest.title, status=status, events=events,
-        documents=documents, final_act=final_act, key_players=key_players, eurovoc=eurovoc,
-    )]
+    return [
+        Procedure(
+            id=f"proc:{reference}",
+            reference=reference,
+            title=title,
+            source="eurlex",
+            url=url or procedure_url(reference),
+            stage=latest.title,
+            status=status,
+            events=events,
+            documents=documents,
+            final_act=final_act,
+            key_players=key_players,
+            eurovoc=eurovoc,
+        )
+    ]

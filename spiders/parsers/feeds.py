@@ -56,8 +56,14 @@ def entries(body: Body, url: str = "") -> list[FeedEntry]:
             updated = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
         except (ValueError, AttributeError):
             updated = None
-        out.append(FeedEntry(link, clean(raw.get("title")) or link, updated,
-                             f"{link}#{clean(raw.get('updated') or raw.get('published'))}"))
+        out.append(
+            FeedEntry(
+                link,
+                clean(raw.get("title")) or link,
+                updated,
+                f"{link}#{clean(raw.get('updated') or raw.get('published'))}",
+            )
+        )
     return out
 
 
@@ -75,8 +81,9 @@ def parse_feed(body: Body, url: str = "") -> list[Document | Procedure]:
             except IdentifierError:
                 reference = None
         if reference:
-            out.append(Procedure(id=f"proc:{reference}", reference=reference, title=entry.title,
-                                 source="feed", url=entry.link))
+            out.append(
+                Procedure(id=f"proc:{reference}", reference=reference, title=entry.title, source="feed", url=entry.link)
+            )
             continue
         if celex:
             item_id, doc_type = f"celex:{celex[0]}", "other"
@@ -84,6 +91,15 @@ def parse_feed(body: Body, url: str = "") -> list[Document | Procedure]:
             item_id, doc_type = f"press:{press.group(1)}", "press release"
         else:
             item_id, doc_type = f"feed:{hashlib.sha1(entry.link.encode()).hexdigest()[:16]}", "other"
-        out.append(Document(id=item_id, title=entry.title, source="feed", url=entry.link, doc_type=doc_type,
-                            celex=celex[0] if celex else None, date=entry.updated))
+        out.append(
+            Document(
+                id=item_id,
+                title=entry.title,
+                source="feed",
+                url=entry.link,
+                doc_type=doc_type,
+                celex=celex[0] if celex else None,
+                date=entry.updated,
+            )
+        )
     return out

@@ -16,13 +16,17 @@ from .common import Body, clean, fail, load_html, parse_date, text_of
 
 OEIL = "https://oeil.secure.europarl.europa.eu/oeil/en"
 _DOCEO = re.compile(r"/doceo/document/([A-Z]{1,4})-(\d{1,2})-(\d{4})-(\d{4})_")
-_STATUS = (("completed", "completed"), ("withdrawn", "withdrawn"), ("lapsed", "lapsed"),
-           ("rejected", "rejected"))
+_STATUS = (("completed", "completed"), ("withdrawn", "withdrawn"), ("lapsed", "lapsed"), ("rejected", "rejected"))
 
 
-_ACTORS = (("council", "Council of the European Union"), ("commission", "European Commission"),
-           ("legislative proposal", "European Commission"), ("parliament", "European Parliament"),
-           ("committee", "European Parliament"), ("plenary", "European Parliament"))
+_ACTORS = (
+    ("council", "Council of the European Union"),
+    ("commission", "European Commission"),
+    ("legislative proposal", "European Commission"),
+    ("parliament", "European Parliament"),
+    ("committee", "European Parliament"),
+    ("plenary", "European Parliament"),
+)
 
 
 def _actor(event_title: str) -> str:
@@ -63,8 +67,9 @@ _X_ROWS = lxml.etree.XPath(".//table/tbody/tr")
 
 def _shadowed(element) -> bool:
     """Whether ``element`` or one of its ancestors is a div whose id says Shadow."""
-    return any("Shadow" in (div.get("id") or "") for div in (element, *element.iterancestors("div"))
-               if div.tag == "div")
+    return any(
+        "Shadow" in (div.get("id") or "") for div in (element, *element.iterancestors("div")) if div.tag == "div"
+    )
 
 
 def _rapporteurs(row, section, section_shadowed: bool) -> list:
@@ -144,9 +149,18 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     # that is the first such h2 after it in the page's list of h2s; otherwise ask XPath.
     if len(ref_headings) == 1:
         ref_heading = ref_headings[0]
-        after = headings[next(i for i, h2 in enumerate(headings) if h2 is ref_heading) + 1:]
-        title = text_of(next((h2 for h2 in after if "es_title-h2" in (h2.get("class") or "")
-                              and not any(a is ref_heading for a in h2.iterancestors("h2"))), None))
+        after = headings[next(i for i, h2 in enumerate(headings) if h2 is ref_heading) + 1 :]
+        title = text_of(
+            next(
+                (
+                    h2
+                    for h2 in after
+                    if "es_title-h2" in (h2.get("class") or "")
+                    and not any(a is ref_heading for a in h2.iterancestors("h2"))
+                ),
+                None,
+            )
+        )
     else:
         title = text_of(_X_TITLE(root)[:1])
     events, documents = [], []
@@ -200,12 +214,21 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         documents += final_documents
     if not events:
         raise fail(url, kind, "'Key events' has no dated events")
-    return [Procedure(
-        id=f"proc:{reference}", reference=reference, title=title or f"Procedure {reference}",
-        source="oeil", url=url or procedure_url(reference), stage=stage or status_words,
-        status=status, events=events, documents=documents, final_act=final_act,
-        key_players=key_players,
-    )]
+    return [
+        Procedure(
+            id=f"proc:{reference}",
+            reference=reference,
+            title=title or f"Procedure {reference}",
+            source="oeil",
+            url=url or procedure_url(reference),
+            stage=stage or status_words,
+            status=status,
+            events=events,
+            documents=documents,
+            final_act=final_act,
+            key_players=key_players,
+        )
+    ]
 
 
 _X_SHARED = lxml.etree.XPath('/descendant::a[contains(@href,"document-summary?id")]/@href')
@@ -252,7 +275,16 @@ def parse_summary(body: Body, url: str = "") -> list[Document]:
     when = parse_date(text_of(_X_FIRST_TIME(subtitle[0])))
     paragraphs = [text_of(p) for p in _X_PARAGRAPHS(content[0])]
     text = "\n\n".join(p for p in paragraphs if p) or text_of(content[0])
-    return [Document(
-        id=f"oeil-summary:{summary_id}", title=title, source="oeil", url=url or summary_url(summary_id),
-        doc_type="summary", procedure=reference, date=when, summary=clean(text)[:1000], text=text,
-    )]
+    return [
+        Document(
+            id=f"oeil-summary:{summary_id}",
+            title=title,
+            source="oeil",
+            url=url or summary_url(summary_id),
+            doc_type="summary",
+            procedure=reference,
+            date=when,
+            summary=clean(text)[:1000],
+            text=text,
+        )
+    ]

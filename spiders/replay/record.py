@@ -42,11 +42,20 @@ class RecordMiddleware:
         path = self.folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(response.body)
-        entry = manifest.Entry(url=request.url, file=name, content_type=content_type, notice=notice,
-                               handmade=False, note="recorded by policytrack crawl --record")
+        entry = manifest.Entry(
+            url=request.url,
+            file=name,
+            content_type=content_type,
+            notice=notice,
+            handmade=False,
+            note="recorded by policytrack crawl --record",
+        )
         self.entries[entry.key()] = entry
         return response
 
     def spider_closed(self, spider) -> None:
-        manifest.save(self.folder, list(self.entries.values()),
-                      "Recorded by `policytrack crawl --record`; replay with `policytrack crawl --replay DIR`.")
+        manifest.save(
+            self.folder,
+            list(self.entries.values()),
+            "Recorded by `policytrack crawl --record`; replay with `policytrack crawl --replay DIR`.",
+        )

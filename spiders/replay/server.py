@@ -30,10 +30,10 @@ class ReplayServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+            def do_GET(self) -> None:
                 server._answer(self)
 
-            def do_POST(self) -> None:  # noqa: N802 — SPARQL queries are POSTed; the body is not matched
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server._answer(self)
 
@@ -48,7 +48,7 @@ class ReplayServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "ReplayServer":
+    def start(self) -> ReplayServer:
         self._thread.start()
         return self
 
@@ -56,7 +56,7 @@ class ReplayServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def __enter__(self) -> "ReplayServer":
+    def __enter__(self) -> ReplayServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -79,7 +79,8 @@ class ReplayServer:
         body = (self.folder / entry.file).read_bytes()
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         if h.headers.get("If-None-Match") == etag or (
-                not h.headers.get("If-None-Match") and h.headers.get("If-Modified-Since") == _LAST_MODIFIED):
+            not h.headers.get("If-None-Match") and h.headers.get("If-Modified-Since") == _LAST_MODIFIED
+        ):
             return self._send(h, 304, b"", entry.content_type, etag)
         self._send(h, 200, body, entry.content_type, etag)
 

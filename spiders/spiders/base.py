@@ -12,8 +12,9 @@ A failed page also makes its feed forget its validators, so the next run retries
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -64,17 +65,27 @@ class PolicySpider(scrapy.Spider):
         meta = {"role": "index", **kwargs.pop("meta", {})}
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, dont_filter=True, **kwargs)
 
-    def page_request(self, url: str, kind: str, *, parent: str = "", entry_key: str = "", **kwargs: Any) -> scrapy.Request | None:
+    def page_request(
+        self, url: str, kind: str, *, parent: str = "", entry_key: str = "", **kwargs: Any
+    ) -> scrapy.Request | None:
         """A request for a page, or None when this run already asked for it (two feeds listing
         the same page): the entry is then marked seen together with the first one."""
         if url in self.pending:
             self.pending[url].append(entry_key)
             return None
         self.pending[url] = [entry_key]
-        meta = {"role": "page", "kind": kind, "parent": parent, "entry_key": entry_key, "pending_key": url,
-                **kwargs.pop("meta", {})}
+        meta = {
+            "role": "page",
+            "kind": kind,
+            "parent": parent,
+            "entry_key": entry_key,
+            "pending_key": url,
+            **kwargs.pop("meta", {}),
+        }
         self.crawler.stats.inc_value("policytrack/page_requests")
-        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True, **kwargs)
+        return scrapy.Request(
+            url, callback=self.parse_page, errback=self.on_error, meta=meta, dont_filter=True, **kwargs
+        )
 
     # ------------------------------------------------------------------ responses
     def fetched(self, response) -> None:
@@ -137,8 +148,7 @@ class PolicySpider(scrapy.Spider):
             reason = str(failure.value) or "request ignored (robots.txt)"
         else:
             reason = f"{type(failure.value).__name__}: {failure.value}"
-        self.fail(request.url, reason, parent=request.meta.get("parent", ""),
-                  index=request.meta.get("role") == "index")
+        self.fail(request.url, reason, parent=request.meta.get("parent", ""), index=request.meta.get("role") == "index")
 
     def fail(self, url: str, reason: str, *, parent: str = "", index: bool = False) -> None:
         """A counted, logged failure naming the URL and the reason; the crawl goes on."""

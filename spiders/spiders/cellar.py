@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from ..parsers import cellar
 from ..errors import ParseError
+from ..parsers import cellar
 from .base import PolicySpider
 
 
@@ -41,13 +41,19 @@ class CellarSpider(PolicySpider):
 
     def index_requests(self):
         settings = self.crawler.settings
-        query = watch_query(settings.getlist("POLICYTRACK_WATCHED_CELEX"), settings.getlist("POLICYTRACK_WATCHED_PROCEDURES"),
-                            settings.getlist("POLICYTRACK_WATCHED_EUROVOC"))
+        query = watch_query(
+            settings.getlist("POLICYTRACK_WATCHED_CELEX"),
+            settings.getlist("POLICYTRACK_WATCHED_PROCEDURES"),
+            settings.getlist("POLICYTRACK_WATCHED_EUROVOC"),
+        )
         # POST, as SPARQL endpoints expect for long queries (a GET URL would pass 2 000 characters).
-        yield self.index_request(cellar.SPARQL_ENDPOINT, self.parse_results, method="POST",
-                                 body=urlencode({"query": query, "format": "application/sparql-results+json"}),
-                                 headers={"Content-Type": "application/x-www-form-urlencoded",
-                                          "Accept": "application/sparql-results+json"})
+        yield self.index_request(
+            cellar.SPARQL_ENDPOINT,
+            self.parse_results,
+            method="POST",
+            body=urlencode({"query": query, "format": "application/sparql-results+json"}),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"},
+        )
 
     def parse_results(self, response):
         self.fetched(response)
@@ -63,7 +69,11 @@ class CellarSpider(PolicySpider):
                 continue
             notice = "branch" if kind == "celex" else "tree"
             request = self.page_request(
-                cellar.notice_url(kind, identifier), "cellar-notice", parent=response.url, entry_key=key,
-                headers={"Accept": f"application/xml;notice={notice}", "Accept-Language": "eng"})
+                cellar.notice_url(kind, identifier),
+                "cellar-notice",
+                parent=response.url,
+                entry_key=key,
+                headers={"Accept": f"application/xml;notice={notice}", "Accept-Language": "eng"},
+            )
             if request is not None:
                 yield request

@@ -39,7 +39,8 @@ class EpOdpSpider(PolicySpider):
             if self.state.seen(key):
                 self.crawler.stats.inc_value("policytrack/skipped_seen")
                 continue
-            request = self.page_request(f"{ep_odp.API}/{path}/{identifier}?{fmt}", kind,
-                                        parent=response.url, entry_key=key)
+            request = self.page_request(
+                f"{ep_odp.API}/{path}/{identifier}?{fmt}", kind, parent=response.url, entry_key=key
+            )
             if request is not None:
                 yield request

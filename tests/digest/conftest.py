@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -17,7 +17,7 @@ from policytrack.config import Settings, load_settings
 from policytrack.model import Document, Event, Note, Procedure
 from policytrack.store import Store
 
-NOW = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
 SECRET = "test-secret-not-for-production"
 BASE_URL = "https://tracker.example.org/"
 
@@ -35,37 +35,90 @@ def corpus(now: datetime) -> dict[str, list]:
     """Items in three batches: baseline (30 days ago), an old change (10 days ago) and this week's."""
     today = now.date()
     csddd = Procedure(
-        id="proc:2022/0051(COD)", reference="2022/0051(COD)", source="oeil",
-        title="Corporate sustainability due diligence", stage="Awaiting Council's 1st reading position",
+        id="proc:2022/0051(COD)",
+        reference="2022/0051(COD)",
+        source="oeil",
+        title="Corporate sustainability due diligence",
+        stage="Awaiting Council's 1st reading position",
         topics=("due-diligence",),
-        events=(Event(date="2022-02-23", title="Legislative proposal published"),
-                Event(date=today + timedelta(days=14), title="Plenary vote on the corrigendum", forecast=True)))
+        events=(
+            Event(date="2022-02-23", title="Legislative proposal published"),
+            Event(date=today + timedelta(days=14), title="Plenary vote on the corrigendum", forecast=True),
+        ),
+    )
     repair = Procedure(
-        id="proc:2023/0083(COD)", reference="2023/0083(COD)", source="oeil", title="Right to repair",
-        stage="Procedure completed", status="completed", topics=("circular-electronics",),
-        events=(Event(date="2023-03-22", title="Legislative proposal published"),))
+        id="proc:2023/0083(COD)",
+        reference="2023/0083(COD)",
+        source="oeil",
+        title="Right to repair",
+        stage="Procedure completed",
+        status="completed",
+        topics=("circular-electronics",),
+        events=(Event(date="2023-03-22", title="Legislative proposal published"),),
+    )
     procurement = Procedure(
-        id="proc:2011/0438(COD)", reference="2011/0438(COD)", source="oeil", title="Public procurement",
-        stage="Procedure completed", status="completed", topics=("public-procurement",))
-    directive = Document(id="celex:32024L1760", title="Directive (EU) 2024/1760 on due diligence", source="eurlex",
-                         doc_type="directive", celex="32024L1760", procedure="2022/0051(COD)",
-                         date="2024-06-13", topics=("due-diligence",))
-    weee = Document(id="celex:32012L0019", title="Directive 2012/19/EU on waste electrical equipment (WEEE)",
-                    source="eurlex", doc_type="directive", celex="32012L0019", date="2012-07-04",
-                    topics=("circular-electronics",), dates={"transposition": today + timedelta(days=20)})
+        id="proc:2011/0438(COD)",
+        reference="2011/0438(COD)",
+        source="oeil",
+        title="Public procurement",
+        stage="Procedure completed",
+        status="completed",
+        topics=("public-procurement",),
+    )
+    directive = Document(
+        id="celex:32024L1760",
+        title="Directive (EU) 2024/1760 on due diligence",
+        source="eurlex",
+        doc_type="directive",
+        celex="32024L1760",
+        procedure="2022/0051(COD)",
+        date="2024-06-13",
+        topics=("due-diligence",),
+    )
+    weee = Document(
+        id="celex:32012L0019",
+        title="Directive 2012/19/EU on waste electrical equipment (WEEE)",
+        source="eurlex",
+        doc_type="directive",
+        celex="32012L0019",
+        date="2012-07-04",
+        topics=("circular-electronics",),
+        dates={"transposition": today + timedelta(days=20)},
+    )
     baseline = [csddd, repair, procurement, directive, weee]
-    old = [Document(id="ep:A-9-2023-0184", title="Report on due diligence (old news)", source="ep-odp",
-                    doc_type="report", procedure="2022/0051(COD)", date="2023-05-01", topics=("due-diligence",))]
+    old = [
+        Document(
+            id="ep:A-9-2023-0184",
+            title="Report on due diligence (old news)",
+            source="ep-odp",
+            doc_type="report",
+            procedure="2022/0051(COD)",
+            date="2023-05-01",
+            topics=("due-diligence",),
+        )
+    ]
     week = [
         csddd.replace(stage="Awaiting Parliament's position in 2nd reading"),
-        Document(id="press:20250307IPR1", title="MEPs <script>alert('x')</script> & the \"omnibus\"",
-                 source="ep-press", doc_type="press release", procedure="2022/0051(COD)",
-                 date=today - timedelta(days=3), topics=("due-diligence",)),
+        Document(
+            id="press:20250307IPR1",
+            title="MEPs <script>alert('x')</script> & the \"omnibus\"",
+            source="ep-press",
+            doc_type="press release",
+            procedure="2022/0051(COD)",
+            date=today - timedelta(days=3),
+            topics=("due-diligence",),
+        ),
         repair.replace(events=(*repair.events, Event(date=today - timedelta(days=2), title="Act published in OJ"))),
         weee.replace(summary="Amended by Directive (EU) 2024/884."),
-        Document(id="celex:52025PC0001", title="Proposal on socially responsible tenders", source="eurlex",
-                 doc_type="proposal", celex="52025PC0001", date=today - timedelta(days=4),
-                 topics=("public-procurement",)),
+        Document(
+            id="celex:52025PC0001",
+            title="Proposal on socially responsible tenders",
+            source="eurlex",
+            doc_type="proposal",
+            celex="52025PC0001",
+            date=today - timedelta(days=4),
+            topics=("public-procurement",),
+        ),
     ]
     return {"baseline": baseline, "old": old, "week": week}
 
@@ -82,15 +135,38 @@ def fill_store(path: Path, now: datetime) -> Store:
 def notes(now: datetime) -> list[Note]:
     today = now.date()
     return [
-        Note(id="note:omnibus-briefing", slug="omnibus-briefing", note_type="briefing",
-             title="What the omnibus means for due diligence", date=today - timedelta(days=1),
-             summary="Our reading of the proposal.", topics=("due-diligence",)),
-        Note(id="note:repair-old", slug="repair-old", note_type="recommendation", title="Old repair asks",
-             date=today - timedelta(days=20), topics=("circular-electronics",)),
-        Note(id="note:coalition-news", slug="coalition-news", note_type="briefing", title="Coalition annual plan",
-             date=today - timedelta(days=3)),
-        Note(id="note:research-entry", slug="research-entry", note_type="research", title="A research entry",
-             date=today - timedelta(days=2), topics=("due-diligence",)),
+        Note(
+            id="note:omnibus-briefing",
+            slug="omnibus-briefing",
+            note_type="briefing",
+            title="What the omnibus means for due diligence",
+            date=today - timedelta(days=1),
+            summary="Our reading of the proposal.",
+            topics=("due-diligence",),
+        ),
+        Note(
+            id="note:repair-old",
+            slug="repair-old",
+            note_type="recommendation",
+            title="Old repair asks",
+            date=today - timedelta(days=20),
+            topics=("circular-electronics",),
+        ),
+        Note(
+            id="note:coalition-news",
+            slug="coalition-news",
+            note_type="briefing",
+            title="Coalition annual plan",
+            date=today - timedelta(days=3),
+        ),
+        Note(
+            id="note:research-entry",
+            slug="research-entry",
+            note_type="research",
+            title="A research entry",
+            date=today - timedelta(days=2),
+            topics=("due-diligence",),
+        ),
     ]
 
 
@@ -101,8 +177,11 @@ def write_notes(folder: Path, now: datetime) -> None:
         target = folder / kinds[n.note_type] / f"{n.slug}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         topics = "[" + ", ".join(n.topics) + "]"
-        target.write_text(f"---\ntitle: \"{n.title}\"\ndate: {n.date.isoformat()}\nsummary: \"{n.summary}\"\n"
-                          f"topics: {topics}\n---\nBody.\n", "utf-8")
+        target.write_text(
+            f'---\ntitle: "{n.title}"\ndate: {n.date.isoformat()}\nsummary: "{n.summary}"\n'
+            f"topics: {topics}\n---\nBody.\n",
+            "utf-8",
+        )
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -22,9 +22,11 @@ from .conftest import SECRET, fill_store, write_notes
 def write_config(tmp_path: Path, port: int = 25, secret: str = SECRET) -> Path:
     config = tmp_path / "policytrack.toml"
     config.write_text(
-        "[project]\ndata_dir = \"data\"\n"
-        "[site]\ncontent_dir = \"content\"\nbase_url = \"https://tracker.example.org/\"\n"
-        f"[digest]\nsecret = \"{secret}\"\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\n", "utf-8")
+        '[project]\ndata_dir = "data"\n'
+        '[site]\ncontent_dir = "content"\nbase_url = "https://tracker.example.org/"\n'
+        f'[digest]\nsecret = "{secret}"\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n',
+        "utf-8",
+    )
     return config
 
 
@@ -59,13 +61,16 @@ def test_add_list_remove(cli, tmp_path):
     assert r.exit_code == 1 and "Error: 'ana@example.org' is not a subscriber" in r.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["bad address@example.org"], "Error: invalid email address 'bad address@example.org'"),
-    (["ana@example.org\r\nBcc: x@example.org"], "Error: invalid email address"),
-    (["ana@example.org", "-t", "space-mining"], "Error: unknown topic 'space-mining'; known: due-diligence"),
-    (["ana@example.org", "-s", "nope"], "Error: unknown saved search 'nope'"),
-    (["ana@example.org", "--name", "Ana\nBcc: x@example.org"], "line breaks or control characters"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["bad address@example.org"], "Error: invalid email address 'bad address@example.org'"),
+        (["ana@example.org\r\nBcc: x@example.org"], "Error: invalid email address"),
+        (["ana@example.org", "-t", "space-mining"], "Error: unknown topic 'space-mining'; known: due-diligence"),
+        (["ana@example.org", "-s", "nope"], "Error: unknown saved search 'nope'"),
+        (["ana@example.org", "--name", "Ana\nBcc: x@example.org"], "line breaks or control characters"),
+    ],
+)
 def test_add_refuses_bad_input_with_exit_1(cli, args, message):
     r = cli("subscribers", "add", *args)
     assert r.exit_code == 1 and message in r.output, r.output
@@ -89,8 +94,11 @@ def test_remove_by_signed_token(cli):
 
 def test_import_reports_rows_and_keeps_the_good_ones(cli, tmp_path):
     csv_file = tmp_path / "people.csv"
-    csv_file.write_text("email,name,topics\nana@example.org,Ana,due-diligence\nnope,X,\n"
-                        "cy@example.org,Cy,public-procurement;space-mining\nben@example.org,Ben,\n", "utf-8")
+    csv_file.write_text(
+        "email,name,topics\nana@example.org,Ana,due-diligence\nnope,X,\n"
+        "cy@example.org,Cy,public-procurement;space-mining\nben@example.org,Ben,\n",
+        "utf-8",
+    )
     r = cli("subscribers", "import", str(csv_file))
     assert r.exit_code == 1
     assert "2 added, 0 updated, 2 rejected" in r.output
@@ -104,11 +112,14 @@ def test_import_reports_rows_and_keeps_the_good_ones(cli, tmp_path):
 
 
 def populate(cli, tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     fill_store(tmp_path / "data" / "store.sqlite3", now).close()
     write_notes(tmp_path / "content", now)
-    for email, topic in [("ana@example.org", "due-diligence"), ("ben@example.org", "circular-electronics"),
-                         ("cy@example.org", "public-procurement")]:
+    for email, topic in [
+        ("ana@example.org", "due-diligence"),
+        ("ben@example.org", "circular-electronics"),
+        ("cy@example.org", "public-procurement"),
+    ]:
         assert cli("subscribers", "add", email, "-t", topic).exit_code == 0
 
 

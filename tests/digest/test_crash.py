@@ -44,8 +44,11 @@ def test_killed_while_the_server_holds_a_message(tmp_path, store, smtp_server):
         book.add(NOW - timedelta(days=40), email=email, name=name, topics=topics, language=language)
     smtp_server.hold_data_after = 2
     tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen([sys.executable, "-c", SENDER, tests_dir, str(tmp_path), str(smtp_server.port),
-                             str(store.path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SENDER, tests_dir, str(tmp_path), str(smtp_server.port), str(store.path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert smtp_server.data_held.wait(60), proc.communicate(timeout=5)
         os.kill(proc.pid, signal.SIGKILL)  # the third message is on the wire, its reply not yet sent
@@ -63,7 +66,10 @@ def test_killed_while_the_server_holds_a_message(tmp_path, store, smtp_server):
     with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer:
         report = rerun.send(mailer)
     assert [(r.subscriber.email, r.status) for r in report.results] == [
-        ("cy@example.org", "uncertain"), ("dee@example.org", "sent"), ("eli@example.org", "sent")]
+        ("cy@example.org", "uncertain"),
+        ("dee@example.org", "sent"),
+        ("eli@example.org", "sent"),
+    ]
     # the server's log shows it refused the held message: resend it
     with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer:
         report = rerun.send(mailer, resend_uncertain=True)

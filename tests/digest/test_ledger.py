@@ -24,7 +24,9 @@ def test_first_period_is_the_last_seven_days_and_replanning_resumes(store, book)
     ledger = Ledger(store)
     plan = ledger.plan(list(book.all()), NOW)
     assert [(e.subscriber_id, e.period.start, e.period.end, e.state) for e in plan] == [
-        (1, NOW - timedelta(days=7), NOW, "pending"), (2, NOW - timedelta(days=7), NOW, "pending")]
+        (1, NOW - timedelta(days=7), NOW, "pending"),
+        (2, NOW - timedelta(days=7), NOW, "pending"),
+    ]
     later = ledger.plan(list(book.all()), NOW + timedelta(hours=1))
     assert [e.id for e in later] == [e.id for e in plan]
     assert [e.period.end for e in later] == [NOW, NOW]  # the same periods, not new ones
@@ -53,7 +55,9 @@ def test_failed_and_sending_entries_are_resumed_with_their_period(store, book):
     ledger.mark(first[1].id, "failed", NOW, error="550 mailbox unavailable")
     again = ledger.plan(list(book.all()), NOW + timedelta(days=3))
     assert [(e.id, e.state, e.period.end) for e in again] == [
-        (first[0].id, "sending", NOW), (first[1].id, "failed", NOW)]
+        (first[0].id, "sending", NOW),
+        (first[1].id, "failed", NOW),
+    ]
     assert again[1].error == "550 mailbox unavailable"
 
 
@@ -68,7 +72,8 @@ def test_one_entry_per_subscriber_and_period_start(store, book):
 
     ledger = Ledger(store)
     ledger.plan(list(book.all()), NOW)
-    with pytest.raises(sqlite3.IntegrityError):
-        with store.conn:
-            store.conn.execute("INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
-                               " SELECT subscriber_id, period_start, period_end, 'pending', updated FROM digest_ledger")
+    with pytest.raises(sqlite3.IntegrityError), store.conn:
+        store.conn.execute(
+            "INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
+            " SELECT subscriber_id, period_start, period_end, 'pending', updated FROM digest_ledger"
+        )

@@ -117,11 +117,14 @@ def test_an_address_that_slipped_past_validation_is_refused(settings, content):
         Renderer(settings).message(replace(ANA, email="ana@example.org\r\nBcc: x@example.org"), content, NOW)
 
 
-@pytest.mark.parametrize("digest, message", [
-    ({"from_address": "a@example.org, b@example.org"}, "one address"),
-    ({"list_id": "not a list id"}, "dotted name"),
-    ({"secret": ""}, "POLICYTRACK_DIGEST_SECRET"),
-])
+@pytest.mark.parametrize(
+    "digest, message",
+    [
+        ({"from_address": "a@example.org, b@example.org"}, "one address"),
+        ({"list_id": "not a list id"}, "dotted name"),
+        ({"secret": ""}, "POLICYTRACK_DIGEST_SECRET"),
+    ],
+)
 def test_bad_digest_settings_are_clear_errors(tmp_path, content, digest, message):
     settings = make_settings(tmp_path, **digest)
     with pytest.raises(DigestError, match=message):
@@ -155,7 +158,9 @@ def test_every_catalogue_translates_every_template_message():
     from policytrack.digest.i18n import LANGUAGES
 
     folder = resources.files("policytrack.digest")
-    sources = [folder.joinpath("templates", n).read_text("utf-8") for n in ("digest.html", "digest.txt", "_changes.txt")]
+    sources = [
+        folder.joinpath("templates", n).read_text("utf-8") for n in ("digest.html", "digest.txt", "_changes.txt")
+    ]
     sources.append(folder.joinpath("render.py").read_text("utf-8"))
     msgids = {m for text in sources for m in re.findall(r'(?:\b_|ngettext)\(\s*"([^"]+)"', text)}
     assert len(msgids) > 15
@@ -167,15 +172,17 @@ def test_every_catalogue_translates_every_template_message():
 
 
 def test_left_out_documents_link_to_the_dossier(settings, store):
-    from policytrack.digest.selection import Dossier, DigestContent, Entry
+    from policytrack.digest.selection import DigestContent, Dossier, Entry
 
     entries = tuple(Entry(f"ep:d{i}", "document", f"Doc {i}", f"{BASE_URL}documents/ep-d{i}/") for i in range(2))
-    content = DigestContent(WEEK, (Dossier("2022/0051(COD)", "CSDDD", f"{BASE_URL}dossiers/2022-0051-cod/",
-                                           entries=entries, more=7),))
+    content = DigestContent(
+        WEEK, (Dossier("2022/0051(COD)", "CSDDD", f"{BASE_URL}dossiers/2022-0051-cod/", entries=entries, more=7),)
+    )
     rendered = Renderer(settings).render(ANA, content)
     assert f"… and 7 more documents: {BASE_URL}dossiers/2022-0051-cod/" in rendered.text
-    assert re.search(r'<a href="https://tracker.example.org/dossiers/2022-0051-cod/"[^>]*>… and 7 more documents</a>',
-                     rendered.html)
+    assert re.search(
+        r'<a href="https://tracker.example.org/dossiers/2022-0051-cod/"[^>]*>… and 7 more documents</a>', rendered.html
+    )
     assert rendered.subject.endswith(": 9 updates")
 
 
@@ -184,8 +191,17 @@ def test_no_header_injection_from_scraped_titles(tmp_path, settings):
     from policytrack.store import Store
 
     with Store(tmp_path / "evil.sqlite3") as store:
-        store.upsert([Document(id="press:evil", title="Report\r\nBcc: victim@example.org\r\n\r\n<b>x</b>",
-                               source="ep-press", topics=("due-diligence",))], NOW - timedelta(days=1))
+        store.upsert(
+            [
+                Document(
+                    id="press:evil",
+                    title="Report\r\nBcc: victim@example.org\r\n\r\n<b>x</b>",
+                    source="ep-press",
+                    topics=("due-diligence",),
+                )
+            ],
+            NOW - timedelta(days=1),
+        )
         content = Selector(store, settings, now=NOW, notes=[]).select(ANA, WEEK)
         raw = Renderer(settings).message(ANA, content, NOW).as_bytes(policy=policy.SMTP)
     parsed = message_from_bytes(raw, policy=policy.default)
@@ -210,9 +226,21 @@ def test_any_name_is_refused_or_stays_inside_the_to_header(settings, content, na
     # The same name, give or take a space: CPython may fold a long non-ASCII name into several
     # encoded words and decoding can then add a space between them (a stdlib quirk).
     assert "".join(parsed["To"].addresses[0].display_name.split()) == "".join(name.split())
-    assert sorted(set(parsed.keys())) == sorted([
-        "Subject", "From", "To", "Date", "Message-ID", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post",
-        "Auto-Submitted", "MIME-Version", "Content-Type"])
+    assert sorted(set(parsed.keys())) == sorted(
+        [
+            "Subject",
+            "From",
+            "To",
+            "Date",
+            "Message-ID",
+            "List-Id",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+            "Auto-Submitted",
+            "MIME-Version",
+            "Content-Type",
+        ]
+    )
 
 
 def test_subscribers_sharing_a_rendering_get_their_own_name_and_link(settings, content):

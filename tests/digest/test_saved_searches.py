@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-import indexer
 import pytest
 
+import indexer
 from policytrack.digest.ledger import Ledger
 from policytrack.digest.run import DigestRun, backend_for
 from policytrack.digest.smtp import Mailer, SmtpOptions
@@ -16,10 +16,20 @@ from policytrack.model import Document
 
 from .conftest import NOW, make_settings, notes
 
-GUIDANCE = Document(id="press:20250306IPR9", title="Guidance on due diligence for downstream companies",
-                    source="ep-press", doc_type="press release", date="2025-03-06")
-OLD_GUIDANCE = Document(id="press:20240101IPR1", title="Earlier note on due diligence downstream",
-                        source="ep-press", doc_type="press release", date="2024-01-01")
+GUIDANCE = Document(
+    id="press:20250306IPR9",
+    title="Guidance on due diligence for downstream companies",
+    source="ep-press",
+    doc_type="press release",
+    date="2025-03-06",
+)
+OLD_GUIDANCE = Document(
+    id="press:20240101IPR1",
+    title="Earlier note on due diligence downstream",
+    source="ep-press",
+    doc_type="press release",
+    date="2024-01-01",
+)
 
 
 @pytest.fixture

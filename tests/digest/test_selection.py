@@ -44,7 +44,8 @@ def test_due_diligence_subscriber_gets_their_dossier_grouped(selector):
     assert [n.title for n in content.notes] == ["What the omnibus means for due diligence", "Coalition annual plan"]
     assert content.notes[0].url == BASE_URL + "notes/omnibus-briefing/"
     assert [(u.date, u.title) for u in content.upcoming] == [
-        (NOW.date() + timedelta(days=14), "2022/0051(COD): Plenary vote on the corrigendum")]
+        (NOW.date() + timedelta(days=14), "2022/0051(COD): Plenary vote on the corrigendum")
+    ]
     assert content.count == 4 and not content.empty
 
 
@@ -102,9 +103,21 @@ def test_a_busy_dossier_shows_the_newest_documents_and_counts_the_rest(store, se
     from policytrack.model import Document
 
     extra = MAX_DOCUMENTS_PER_DOSSIER + 3
-    store.upsert([Document(id=f"ep:amendment-{i:02d}", title=f"Amendment {i}", source="ep-odp", doc_type="amendments",
-                           procedure="2022/0051(COD)", date=NOW.date() - timedelta(days=30 - i),
-                           topics=("due-diligence",)) for i in range(extra)], NOW - timedelta(days=1))
+    store.upsert(
+        [
+            Document(
+                id=f"ep:amendment-{i:02d}",
+                title=f"Amendment {i}",
+                source="ep-odp",
+                doc_type="amendments",
+                procedure="2022/0051(COD)",
+                date=NOW.date() - timedelta(days=30 - i),
+                topics=("due-diligence",),
+            )
+            for i in range(extra)
+        ],
+        NOW - timedelta(days=1),
+    )
     content = Selector(store, settings, now=NOW, notes=[]).select(sub("due-diligence"), WEEK)
     dossier = content.dossiers[0]
     docs = [e for e in dossier.entries if e.kind == "document"]

@@ -90,8 +90,12 @@ def test_next_week_covers_only_what_changed_since(setup):
     report = run(settings, store, later)
     # ana, dee and eli follow the dossier; ben and cy had a quiet week
     assert {r.subscriber.email: r.status for r in report.results} == {
-        "ana@example.org": "sent", "ben@example.org": "empty", "cy@example.org": "empty",
-        "dee@example.org": "sent", "eli@example.org": "sent"}
+        "ana@example.org": "sent",
+        "ben@example.org": "empty",
+        "cy@example.org": "empty",
+        "dee@example.org": "sent",
+        "eli@example.org": "sent",
+    }
     text = by_rcpt_last(server)["ana@example.org"].get_body(("plain",)).get_content()
     assert "stage: Awaiting Parliament's position in 2nd reading → Procedure completed" in text
     assert "MEPs" not in text  # last week's press release was in last week's digest

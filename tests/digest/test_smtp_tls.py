@@ -28,17 +28,24 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 def certificate(tmp_path_factory):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1))
-            .not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
     folder = tmp_path_factory.mktemp("tls")
     (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                       serialization.NoEncryption()))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     client = ssl.create_default_context(cafile=str(folder / "cert.pem"))  # verifies chain and host name
@@ -55,11 +62,25 @@ def tls_server(certificate):
     server_ctx, _ = certificate
     recorder = Recorder()
     controllers = [
-        LocalController(recorder, hostname="127.0.0.1", port=0, tls_context=server_ctx, require_starttls=True,
-                        authenticator=authenticator, auth_required=True),
+        LocalController(
+            recorder,
+            hostname="127.0.0.1",
+            port=0,
+            tls_context=server_ctx,
+            require_starttls=True,
+            authenticator=authenticator,
+            auth_required=True,
+        ),
         # implicit TLS: aiosmtpd does not see the session as TLS, so it must be told AUTH is fine
-        LocalController(recorder, hostname="127.0.0.1", port=0, ssl_context=server_ctx,
-                        authenticator=authenticator, auth_required=True, auth_require_tls=False),
+        LocalController(
+            recorder,
+            hostname="127.0.0.1",
+            port=0,
+            ssl_context=server_ctx,
+            authenticator=authenticator,
+            auth_required=True,
+            auth_require_tls=False,
+        ),
     ]
     for c in controllers:
         c.start()
@@ -71,8 +92,9 @@ def tls_server(certificate):
 
 
 def send(tmp_path, store, port, security, client_ctx, username="digest", password="s3cret"):
-    settings = make_settings(tmp_path, port=port, smtp_security=security, smtp_username=username,
-                             smtp_password=password)
+    settings = make_settings(
+        tmp_path, port=port, smtp_security=security, smtp_username=username, smtp_password=password
+    )
     Subscribers(store, settings).add(NOW, update=True, email="ana@example.org", topics=["due-diligence"])
     run = DigestRun(store, settings, NOW, notes=notes(NOW))
     with Mailer(SmtpOptions.from_settings(settings.digest, ssl_context=client_ctx)) as mailer:

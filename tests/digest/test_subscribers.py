@@ -16,14 +16,27 @@ def book(store, settings):
 
 
 def test_add_and_read_back(book):
-    sub, outcome = book.add(NOW, email="Ana@Example.org", name="  Ana   López ", topics=["due-diligence"],
-                            searches=["csddd-downstream"], queries=["repair AND batteries"], language="fr")
+    sub, outcome = book.add(
+        NOW,
+        email="Ana@Example.org",
+        name="  Ana   López ",
+        topics=["due-diligence"],
+        searches=["csddd-downstream"],
+        queries=["repair AND batteries"],
+        language="fr",
+    )
     assert outcome == "added"
     got = book.get("ana@example.org")  # lookups ignore case
     assert got == sub
     assert (got.email, got.name, got.topics, got.searches, got.queries, got.language, got.status) == (
-        "Ana@example.org", "Ana López", ("due-diligence",), ("csddd-downstream",), ("repair AND batteries",),
-        "fr", "active")
+        "Ana@example.org",
+        "Ana López",
+        ("due-diligence",),
+        ("csddd-downstream",),
+        ("repair AND batteries",),
+        "fr",
+        "active",
+    )
 
 
 def test_existing_address_needs_update(book):
@@ -35,13 +48,16 @@ def test_existing_address_needs_update(book):
     assert len(list(book.all())) == 1
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"topics": ["due-diligence", "space-mining"]}, "unknown topic 'space-mining'; known: due-diligence"),
-    ({"searches": ["nope"]}, "unknown saved search 'nope'; known: csddd-downstream, ecodesign-cod"),
-    ({"language": "tlh"}, "unknown language 'tlh'; available: en"),
-    ({"name": "Ana\r\nBcc: evil@example.org"}, "line breaks or control characters"),
-    ({"queries": ["a\nb"]}, "control characters"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"topics": ["due-diligence", "space-mining"]}, "unknown topic 'space-mining'; known: due-diligence"),
+        ({"searches": ["nope"]}, "unknown saved search 'nope'; known: csddd-downstream, ecodesign-cod"),
+        ({"language": "tlh"}, "unknown language 'tlh'; available: en"),
+        ({"name": "Ana\r\nBcc: evil@example.org"}, "line breaks or control characters"),
+        ({"queries": ["a\nb"]}, "control characters"),
+    ],
+)
 def test_invalid_fields_are_refused(book, fields, message):
     with pytest.raises(SubscriberError, match=message.replace("(", r"\(")):
         book.add(NOW, email="ana@example.org", **fields)
@@ -72,24 +88,33 @@ def test_import_keeps_good_rows_and_reports_bad_ones(book, tmp_path):
     csv_file = tmp_path / "subs.csv"
     csv_file.write_text(
         "Email,Name,Topics,Searches,Language\n"
-        "ana@example.org,Ana,due-diligence;circular-electronics,,en\n"   # line 2: ok
-        "not-an-address,Bad,due-diligence,,en\n"                        # line 3
-        "cy@example.org,Cy,space-mining,,en\n"                           # line 4
+        "ana@example.org,Ana,due-diligence;circular-electronics,,en\n"  # line 2: ok
+        "not-an-address,Bad,due-diligence,,en\n"  # line 3
+        "cy@example.org,Cy,space-mining,,en\n"  # line 4
         "\n"
-        "ben@example.org,Ben B,circular-electronics,ecodesign-cod,\n"    # line 6: update
-        "gone@example.org,Gone,,,en\n"                                   # line 7: unsubscribed
-        "dee@example.org,\"Dee, D.\",public-procurement,,en,extra\n"     # line 8: too many cells
-        "eve@example.org,Eve,,,xx\n"                                      # line 9
-        "fay@example.org,Fay,,csddd-downstream,\n",                      # line 10: ok
-        "utf-8")
+        "ben@example.org,Ben B,circular-electronics,ecodesign-cod,\n"  # line 6: update
+        "gone@example.org,Gone,,,en\n"  # line 7: unsubscribed
+        'dee@example.org,"Dee, D.",public-procurement,,en,extra\n'  # line 8: too many cells
+        "eve@example.org,Eve,,,xx\n"  # line 9
+        "fay@example.org,Fay,,csddd-downstream,\n",  # line 10: ok
+        "utf-8",
+    )
     report = book.import_csv(csv_file, NOW)
     assert (report.added, report.updated) == (2, 1)
     assert [(e.row, e.reason.split(":")[0].split(" ")[0]) for e in report.errors] == [
-        (3, "invalid"), (4, "unknown"), (7, "gone@example.org"), (8, "more"), (9, "unknown")]
+        (3, "invalid"),
+        (4, "unknown"),
+        (7, "gone@example.org"),
+        (8, "more"),
+        (9, "unknown"),
+    ]
     assert "space-mining" in str(report.errors[1]) and str(report.errors[1]).startswith("row 4: ")
     assert "not re-subscribed" in report.errors[2].reason
     assert sorted(s.email for s in book.all(active_only=True)) == [
-        "ana@example.org", "ben@example.org", "fay@example.org"]
+        "ana@example.org",
+        "ben@example.org",
+        "fay@example.org",
+    ]
     assert book.get("ben@example.org").topics == ("circular-electronics",)
     assert book.get("ana@example.org").topics == ("due-diligence", "circular-electronics")
     assert book.get("gone@example.org").status == "unsubscribed"

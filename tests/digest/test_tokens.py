@@ -29,7 +29,9 @@ def test_another_id_with_the_same_signature_is_refused():
         verify_token("s3cret", forged, "ana@example.org")
 
 
-@pytest.mark.parametrize("token", ["", "42", "x.y", "42.short", "0.AAAAAAAAAAAAAAAAAAAAAA", "42.AAAA\r\nAAAAAAAAAAAAAAAAAA"])
+@pytest.mark.parametrize(
+    "token", ["", "42", "x.y", "42.short", "0.AAAAAAAAAAAAAAAAAAAAAA", "42.AAAA\r\nAAAAAAAAAAAAAAAAAA"]
+)
 def test_malformed_tokens(token):
     with pytest.raises(TokenError, match="malformed"):
         token_subscriber(token)

@@ -8,16 +8,15 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from index_corpus import T_NEW, corpus, es_url, make_backend
 
 from indexer import open_backend
 from indexer.embedded import EmbeddedBackend
 from indexer.errors import IndexerError
 from policytrack.config import load_settings
 
-from index_corpus import T_NEW, corpus, es_url, make_backend
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.corpus import generate_documents  # noqa: E402
+from benchmarks.corpus import generate_documents
 
 
 class Boom(Exception):
@@ -29,8 +28,10 @@ def test_open_backend_follows_the_settings(tmp_path):
     with open_backend(settings) as backend:
         assert isinstance(backend, EmbeddedBackend)
         assert backend.path == settings.data_dir / "index.sqlite3"
-    es = replace(settings, index=replace(settings.index, backend="elasticsearch", es_url="http://127.0.0.1:9",
-                                         es_index="policytrack"))
+    es = replace(
+        settings,
+        index=replace(settings.index, backend="elasticsearch", es_url="http://127.0.0.1:9", es_index="policytrack"),
+    )
     with open_backend(es) as backend:
         assert backend.name == "elasticsearch"
         with pytest.raises(IndexerError, match=r"^cannot reach Elasticsearch at http://127\.0\.0\.1:9 while counting"):

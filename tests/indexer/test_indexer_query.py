@@ -26,8 +26,9 @@ def test_precedence_not_and_or():
 
 
 def test_parentheses_and_minus():
-    assert parse("(repair OR ecodesign) -battery") == And((
-        Or((Text("repair", pos=1), Text("ecodesign", pos=11))), Not(Text("battery", pos=23))))
+    assert parse("(repair OR ecodesign) -battery") == And(
+        (Or((Text("repair", pos=1), Text("ecodesign", pos=11))), Not(Text("battery", pos=23)))
+    )
     assert parse("-(a b)") == Not(And((Text("a", pos=2), Text("b", pos=4))))
     # a dash inside a word is part of it, not a negation
     assert parse("conflict-affected") == Text("conflict-affected", pos=0)
@@ -42,36 +43,40 @@ def test_prefix():
     assert parse('"sustainable prod"*') == Text("sustainable prod", prefix=True, pos=0)
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("celex:32024L1760", Filter("celex", "32024L1760")),
-    ("celex:celex%3A32024l1760", Filter("celex", "32024L1760")),
-    ("procedure:2022/0051(COD)", Filter("procedure", "2022/0051(COD)")),
-    ("procedure:COD/2022/0051", Filter("procedure", "2022/0051(COD)")),
-    ("procedure:2022-51-cod", Filter("procedure", "2022/0051(COD)")),
-    ("procedure:2022/51", Filter("procedure_prefix", "2022/0051(")),
-    ("topic:Due-Diligence", Filter("topic", "due-diligence")),
-    ("type:regulation", Filter("type", "regulation")),
-    ('type:"staff working document"', Filter("type", "staff working document")),
-    ("type:press-release", Filter("type", "press release")),
-    ("type:cod", Filter("proctype", "COD")),
-    ('author:"European  Commission"', Filter("author", "european commission")),
-    ("year:2024", Filter("date", ("2024-01-01", "2024-12-31"))),
-    ("year:2022..2024", Filter("date", ("2022-01-01", "2024-12-31"))),
-    ("date:>=2024-01-01", Filter("date", ("2024-01-01", None))),
-    ("date:>2024-01-31", Filter("date", ("2024-02-01", None))),
-    ("date:<2024", Filter("date", (None, "2023-12-31"))),
-    ("date:<=2024-02", Filter("date", (None, "2024-02-29"))),
-    ("date:2022..2024", Filter("date", ("2022-01-01", "2024-12-31"))),
-    ("date:2023-06-01..", Filter("date", ("2023-06-01", None))),
-    ("date:2024-03-05", Filter("date", ("2024-03-05", "2024-03-05"))),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("celex:32024L1760", Filter("celex", "32024L1760")),
+        ("celex:celex%3A32024l1760", Filter("celex", "32024L1760")),
+        ("procedure:2022/0051(COD)", Filter("procedure", "2022/0051(COD)")),
+        ("procedure:COD/2022/0051", Filter("procedure", "2022/0051(COD)")),
+        ("procedure:2022-51-cod", Filter("procedure", "2022/0051(COD)")),
+        ("procedure:2022/51", Filter("procedure_prefix", "2022/0051(")),
+        ("topic:Due-Diligence", Filter("topic", "due-diligence")),
+        ("type:regulation", Filter("type", "regulation")),
+        ('type:"staff working document"', Filter("type", "staff working document")),
+        ("type:press-release", Filter("type", "press release")),
+        ("type:cod", Filter("proctype", "COD")),
+        ('author:"European  Commission"', Filter("author", "european commission")),
+        ("year:2024", Filter("date", ("2024-01-01", "2024-12-31"))),
+        ("year:2022..2024", Filter("date", ("2022-01-01", "2024-12-31"))),
+        ("date:>=2024-01-01", Filter("date", ("2024-01-01", None))),
+        ("date:>2024-01-31", Filter("date", ("2024-02-01", None))),
+        ("date:<2024", Filter("date", (None, "2023-12-31"))),
+        ("date:<=2024-02", Filter("date", (None, "2024-02-29"))),
+        ("date:2022..2024", Filter("date", ("2022-01-01", "2024-12-31"))),
+        ("date:2023-06-01..", Filter("date", ("2023-06-01", None))),
+        ("date:2024-03-05", Filter("date", ("2024-03-05", "2024-03-05"))),
+    ],
+)
 def test_field_filters(query, expected):
     assert parse(query) == Filter(expected.field, expected.value, 0)
 
 
 def test_parentheses_around_a_procedure_reference():
-    assert parse("(procedure:2022/0051(COD) OR ecodesign)") == Or((
-        Filter("procedure", "2022/0051(COD)", 1), Text("ecodesign", pos=29)))
+    assert parse("(procedure:2022/0051(COD) OR ecodesign)") == Or(
+        (Filter("procedure", "2022/0051(COD)", 1), Text("ecodesign", pos=29))
+    )
 
 
 def test_unknown_field_is_a_word():
@@ -88,29 +93,32 @@ def test_punctuation_only_words_are_dropped():
     assert parse("repair - reuse") == And((Text("repair", pos=0), Text("reuse", pos=9)))
 
 
-@pytest.mark.parametrize("query, position, fragment", [
-    ("(repair", 0, "never closed"),
-    ("repair)", 6, "')'"),
-    ("AND repair", 0, "before"),
-    ("repair OR", 7, "after"),
-    ("repair AND OR x", 11, "followed by OR"),
-    ("repair NOT", 7, "after"),
-    ('"due diligence', 0, "unterminated quote"),
-    ("a ()", 2, "empty parentheses"),
-    ("celex:banana", 6, "not a CELEX number"),
-    ("procedure:2022/0051(XYZ)", 10, "unknown procedure type"),
-    ("type:regulaton", 5, "unknown type"),
-    ("date:2024-13-01", 5, "not a real date"),
-    ("date:soon", 5, "not a date"),
-    ("year:2024-05", 5, "not a year"),
-    ("date:2024..2022", 5, "start is after the end"),
-    ("date:..", 5, "at least one end"),
-    ("celex:", 0, "needs a value"),
-    ("repair a*", 7, "too short"),
-    ("*", 0, "must follow a word"),
-    ("??? !!!", 0, "no letters or digits"),
-    ("repair\x00", 6, "control character"),
-])
+@pytest.mark.parametrize(
+    "query, position, fragment",
+    [
+        ("(repair", 0, "never closed"),
+        ("repair)", 6, "')'"),
+        ("AND repair", 0, "before"),
+        ("repair OR", 7, "after"),
+        ("repair AND OR x", 11, "followed by OR"),
+        ("repair NOT", 7, "after"),
+        ('"due diligence', 0, "unterminated quote"),
+        ("a ()", 2, "empty parentheses"),
+        ("celex:banana", 6, "not a CELEX number"),
+        ("procedure:2022/0051(XYZ)", 10, "unknown procedure type"),
+        ("type:regulaton", 5, "unknown type"),
+        ("date:2024-13-01", 5, "not a real date"),
+        ("date:soon", 5, "not a date"),
+        ("year:2024-05", 5, "not a year"),
+        ("date:2024..2022", 5, "start is after the end"),
+        ("date:..", 5, "at least one end"),
+        ("celex:", 0, "needs a value"),
+        ("repair a*", 7, "too short"),
+        ("*", 0, "must follow a word"),
+        ("??? !!!", 0, "no letters or digits"),
+        ("repair\x00", 6, "control character"),
+    ],
+)
 def test_errors_point_at_the_problem(query, position, fragment):
     with pytest.raises(QueryError) as err:
         parse(query)
@@ -156,14 +164,25 @@ def test_es_compilation_is_structured():
     must = dsl["bool"]["must"]
     # analysed as text, never Lucene syntax: as typed, or as its words
     assert [c["multi_match"]["query"] for c in must[0]["bool"]["should"]] == ["title:x^2", "title x 2"]
-    assert {"multi_match": {"query": "ecodesign", "fields": ["title^10", "body", "meta^4"],
-                            "type": "phrase_prefix", "max_expansions": 200}} in must
+    assert {
+        "multi_match": {
+            "query": "ecodesign",
+            "fields": ["title^10", "body", "meta^4"],
+            "type": "phrase_prefix",
+            "max_expansions": 200,
+        }
+    } in must
     assert dsl["bool"]["filter"] == [{"bool": {"filter": [{"term": {"celexes": "32024L1760"}}]}}]
     assert dsl["bool"]["must_not"][0]["multi_match"]["query"] == "battery"
 
 
-NASTY = st.lists(st.sampled_from(list('abc ()"*-:^~{}[]\\/&|!+?.,\'`;=<>\x00') + [
-    " AND ", " OR ", " NOT ", "NEAR", "celex:", "date:", "type:", "2024", "..", "é", "ß"]), max_size=30).map("".join)
+NASTY = st.lists(
+    st.sampled_from(
+        list("abc ()\"*-:^~{}[]\\/&|!+?.,'`;=<>\x00")
+        + [" AND ", " OR ", " NOT ", "NEAR", "celex:", "date:", "type:", "2024", "..", "é", "ß"]
+    ),
+    max_size=30,
+).map("".join)
 
 
 @settings(max_examples=400, deadline=None)

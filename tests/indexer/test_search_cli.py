@@ -6,16 +6,16 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from index_corpus import T_NEW, T_OLD, corpus, es_url
 
 from policytrack.cli import main
 from policytrack.store import Store
 
-from index_corpus import T_NEW, T_OLD, corpus, es_url
-
 
 def _config(tmp_path, extra: str = "") -> str:
     path = tmp_path / "policytrack.toml"
-    path.write_text(f'''
+    path.write_text(
+        f"""
 [project]
 data_dir = "data"
 {extra}
@@ -28,7 +28,9 @@ topics = ["due-diligence"]
 [[saved_searches]]
 name = "broken"
 query = '(unclosed'
-''', "utf-8")
+""",
+        "utf-8",
+    )
     return str(path)
 
 
@@ -67,7 +69,10 @@ def test_index_reports_what_it_did(workdir):
 def test_index_without_store_fails_clearly(tmp_path):
     result = run(_config(tmp_path), "index")
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: no store at {tmp_path / 'data' / 'store.sqlite3'}: run `policytrack crawl` first"
+    assert (
+        result.output.strip()
+        == f"Error: no store at {tmp_path / 'data' / 'store.sqlite3'}: run `policytrack crawl` first"
+    )
 
 
 def test_search_prints_a_table_with_snippets(indexed):
@@ -103,7 +108,10 @@ def test_bad_query_is_one_line_and_exit_1(indexed):
 def test_saved_search_with_since(indexed):
     result = run(indexed, "search", "--json", "--saved", "downstream")
     assert {h["id"] for h in json.loads(result.output)["hits"]} == {
-        "celex:32024L1760", "ep:A-9-2023-0184", "note:downstream-briefing"}
+        "celex:32024L1760",
+        "ep:A-9-2023-0184",
+        "note:downstream-briefing",
+    }
     recent = run(indexed, "search", "--json", "--saved", "downstream", "--since", "2025-02-01")
     assert recent.exit_code == 0, recent.output
     assert {h["id"] for h in json.loads(recent.output)["hits"]} == {"ep:A-9-2023-0184", "note:downstream-briefing"}
@@ -117,13 +125,16 @@ def test_saved_search_errors(indexed):
     assert broken.exit_code == 1 and "never closed" in broken.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["search"], "missing QUERY"),
-    (["search", "x", "--saved", "downstream"], "not both"),
-    (["search", "x", "--since", "last week"], "not an ISO date"),
-    (["search", "x", "--limit", "0"], "--limit"),
-    (["search", "x", "--sort", "title"], "--sort"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["search"], "missing QUERY"),
+        (["search", "x", "--saved", "downstream"], "not both"),
+        (["search", "x", "--since", "last week"], "not an ISO date"),
+        (["search", "x", "--limit", "0"], "--limit"),
+        (["search", "x", "--sort", "title"], "--sort"),
+    ],
+)
 def test_usage_errors_exit_2(indexed, args, message):
     result = run(indexed, *args)
     assert result.exit_code == 2
@@ -141,7 +152,9 @@ def test_unreachable_elasticsearch_is_one_line(workdir):
 
 @pytest.mark.requires_es
 def test_index_and_search_on_elasticsearch(workdir, es_index_name):
-    config = _config(workdir, f'[index]\nbackend = "elasticsearch"\nes_url = "{es_url()}"\nes_index = "{es_index_name}"\n')
+    config = _config(
+        workdir, f'[index]\nbackend = "elasticsearch"\nes_url = "{es_url()}"\nes_index = "{es_index_name}"\n'
+    )
     try:
         assert run(config, "index").exit_code == 0
         rebuilt = run(config, "index", "--rebuild")

@@ -6,16 +6,15 @@ compare sets of ids; where it is (title above body, sort by date) both must agre
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from index_corpus import T_NEW, T_OLD
 
 from indexer.errors import IndexerError, QueryError
 from policytrack.model import Document
-
-from index_corpus import T_NEW, T_OLD
 
 ALL = 12
 
@@ -35,21 +34,24 @@ def test_count_and_match_all(backend):
     assert backend.search("").total == ALL
 
 
-@pytest.mark.parametrize("query, expected", [
-    ('"due diligence" AND downstream', {"celex:32024L1760", "ep:A-9-2023-0184", "note:downstream-briefing"}),
-    ("downstream", {"celex:32024L1760", "ep:A-9-2023-0184", "note:downstream-briefing"}),
-    ('"downstream partners"', {"celex:32024L1760"}),
-    ('"partners downstream"', set()),
-    ("cobalt OR tantalum", {"celex:32023R1542", "celex:32017R0821"}),
-    ("repair -smartphones", set()),
-    ("(repair OR ecodesign) -smartphones", {"celex:32024R1781", "proc:2023/0079(CNS)"}),
-    ("ecodesign*", {"celex:32024R1781", "proc:2023/0079(CNS)"}),
-    ("batter*", {"celex:32023R1542"}),
-    ("NOT due -diligence -ecodesign -repair", {"celex:32014L0024", "press:20240424IPR20987"}),
-    ("32024L1760", {"celex:32024L1760", "note:downstream-briefing"}),
-    ("2022/0095(COD)", {"celex:32024R1781"}),
-    ("JURI", {"proc:2022/0051(COD)"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ('"due diligence" AND downstream', {"celex:32024L1760", "ep:A-9-2023-0184", "note:downstream-briefing"}),
+        ("downstream", {"celex:32024L1760", "ep:A-9-2023-0184", "note:downstream-briefing"}),
+        ('"downstream partners"', {"celex:32024L1760"}),
+        ('"partners downstream"', set()),
+        ("cobalt OR tantalum", {"celex:32023R1542", "celex:32017R0821"}),
+        ("repair -smartphones", set()),
+        ("(repair OR ecodesign) -smartphones", {"celex:32024R1781", "proc:2023/0079(CNS)"}),
+        ("ecodesign*", {"celex:32024R1781", "proc:2023/0079(CNS)"}),
+        ("batter*", {"celex:32023R1542"}),
+        ("NOT due -diligence -ecodesign -repair", {"celex:32014L0024", "press:20240424IPR20987"}),
+        ("32024L1760", {"celex:32024L1760", "note:downstream-briefing"}),
+        ("2022/0095(COD)", {"celex:32024R1781"}),
+        ("JURI", {"proc:2022/0051(COD)"}),
+    ],
+)
 def test_text_queries(backend, query, expected):
     assert search_ids(backend, query) == expected
 
@@ -66,32 +68,53 @@ def test_title_weighs_more_than_body(backend):
     assert hits[0].id == "celex:32024L1799"
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("celex:32024L1760", {"celex:32024L1760", "note:downstream-briefing"}),
-    ("procedure:2022/0051(COD)", {"celex:32024L1760", "celex:52022PC0071", "ep:A-9-2023-0184",
-                                  "proc:2022/0051(COD)", "note:downstream-briefing"}),
-    ("procedure:COD/2022/0051 type:proposal", {"celex:52022PC0071"}),
-    ("procedure:2022-0051", {"celex:32024L1760", "celex:52022PC0071", "ep:A-9-2023-0184",
-                             "proc:2022/0051(COD)", "note:downstream-briefing"}),
-    ("type:CNS", {"proc:2023/0079(CNS)"}),
-    ("type:procedure", {"proc:2022/0051(COD)", "proc:2023/0079(CNS)"}),
-    ("type:briefing", {"note:downstream-briefing"}),
-    ('type:"press release"', {"press:20240424IPR20987"}),
-    ("topic:public-procurement", {"celex:32014L0024"}),
-    ("topic:circular-electronics type:regulation", {"celex:32024R1781", "celex:32023R1542"}),
-    ('author:"european commission"', {"celex:52022PC0071"}),
-    ('author:"Committee on Legal Affairs" OR author:JURI', {"ep:A-9-2023-0184", "proc:2022/0051(COD)"}),
-    ("year:2017", {"celex:32017R0821"}),
-    ("date:2014..2017", {"celex:32014L0024", "celex:32017R0821"}),
-    ("date:>=2025-01-01", {"note:downstream-briefing"}),
-    ("date:<2015", {"celex:32014L0024"}),
-    ("date:2023-07", {"celex:32023R1542"}),
-    ("ecodesign* type:regulation date:>=2022-01-01", {"celex:32024R1781"}),
-    ("due diligence -topic:due-diligence", set()),
-    ("ecodesign OR celex:32014L0024", {"celex:32024R1781", "proc:2023/0079(CNS)", "celex:32014L0024"}),
-    ("-type:directive -type:regulation -type:procedure -type:briefing",
-     {"celex:52022PC0071", "ep:A-9-2023-0184", "press:20240424IPR20987"}),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("celex:32024L1760", {"celex:32024L1760", "note:downstream-briefing"}),
+        (
+            "procedure:2022/0051(COD)",
+            {
+                "celex:32024L1760",
+                "celex:52022PC0071",
+                "ep:A-9-2023-0184",
+                "proc:2022/0051(COD)",
+                "note:downstream-briefing",
+            },
+        ),
+        ("procedure:COD/2022/0051 type:proposal", {"celex:52022PC0071"}),
+        (
+            "procedure:2022-0051",
+            {
+                "celex:32024L1760",
+                "celex:52022PC0071",
+                "ep:A-9-2023-0184",
+                "proc:2022/0051(COD)",
+                "note:downstream-briefing",
+            },
+        ),
+        ("type:CNS", {"proc:2023/0079(CNS)"}),
+        ("type:procedure", {"proc:2022/0051(COD)", "proc:2023/0079(CNS)"}),
+        ("type:briefing", {"note:downstream-briefing"}),
+        ('type:"press release"', {"press:20240424IPR20987"}),
+        ("topic:public-procurement", {"celex:32014L0024"}),
+        ("topic:circular-electronics type:regulation", {"celex:32024R1781", "celex:32023R1542"}),
+        ('author:"european commission"', {"celex:52022PC0071"}),
+        ('author:"Committee on Legal Affairs" OR author:JURI', {"ep:A-9-2023-0184", "proc:2022/0051(COD)"}),
+        ("year:2017", {"celex:32017R0821"}),
+        ("date:2014..2017", {"celex:32014L0024", "celex:32017R0821"}),
+        ("date:>=2025-01-01", {"note:downstream-briefing"}),
+        ("date:<2015", {"celex:32014L0024"}),
+        ("date:2023-07", {"celex:32023R1542"}),
+        ("ecodesign* type:regulation date:>=2022-01-01", {"celex:32024R1781"}),
+        ("due diligence -topic:due-diligence", set()),
+        ("ecodesign OR celex:32014L0024", {"celex:32024R1781", "proc:2023/0079(CNS)", "celex:32014L0024"}),
+        (
+            "-type:directive -type:regulation -type:procedure -type:briefing",
+            {"celex:52022PC0071", "ep:A-9-2023-0184", "press:20240424IPR20987"},
+        ),
+    ],
+)
 def test_filters(backend, query, expected):
     assert search_ids(backend, query) == expected
 
@@ -103,25 +126,57 @@ def test_procedure_dates_come_from_their_events(backend):
 PRESS = {"press:20240424IPR20987"}
 
 
-@pytest.mark.parametrize("query, found", [
-    ('C++ AND "quotes" {braces} [brackets] a:b ~tilde^2', PRESS), ("title:forced", set()), ("forced^10", set()),
-    ("forced~2", set()), ("{!lucene}forced", set()), ("forced labour /regex/", set()), ('\\"forced\\"', PRESS),
-    ("forced' OR '1'='1", PRESS), ("forced'; DROP TABLE docs; --", set()), ("forced labour AND (ban OR prohibiting)", PRESS),
-    ("forced labour {braces}", PRESS), ("ＦＯＲＣＥＤ", set()), ("💡 forced", PRESS), ("forced\\ labour", PRESS),
-    ("forced OR body:forced", PRESS), ("forced* AND labou*", PRESS), ("forced !labour", PRESS),
-    ("forced labour #tag @user %25 $x", set()), ("forced labour\u202e", PRESS), ("forced ^ labour", PRESS),
-    ("forced +labour", PRESS), ("forced -- labour", PRESS), ("forced:labour", PRESS),
-])
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        ('C++ AND "quotes" {braces} [brackets] a:b ~tilde^2', PRESS),
+        ("title:forced", set()),
+        ("forced^10", set()),
+        ("forced~2", set()),
+        ("{!lucene}forced", set()),
+        ("forced labour /regex/", set()),
+        ('\\"forced\\"', PRESS),
+        ("forced' OR '1'='1", PRESS),
+        ("forced'; DROP TABLE docs; --", set()),
+        ("forced labour AND (ban OR prohibiting)", PRESS),
+        ("forced labour {braces}", PRESS),
+        ("ＦＯＲＣＥＤ", set()),
+        ("💡 forced", PRESS),
+        ("forced\\ labour", PRESS),
+        ("forced OR body:forced", PRESS),
+        ("forced* AND labou*", PRESS),
+        ("forced !labour", PRESS),
+        ("forced labour #tag @user %25 $x", set()),
+        ("forced labour\u202e", PRESS),
+        ("forced ^ labour", PRESS),
+        ("forced +labour", PRESS),
+        ("forced -- labour", PRESS),
+        ("forced:labour", PRESS),
+    ],
+)
 def test_backend_special_characters_are_plain_text(backend, query, found):
     result = backend.search(query, facets=True)  # never a backend error
     assert ids(result) == found
     assert backend.count() == ALL  # nothing was dropped or changed
 
 
-@pytest.mark.parametrize("query", [
-    'C++ && (AND) -- "quotes"', "NEAR(forced labour, 2)", "NEAR(forced, labour)", "body:* OR *:*", 'forced"; DROP TABLE docs; --',
-    "forced ))", "forced AND", "OR forced", '"""', "forced (", "forced\x00", "celex:';--",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        'C++ && (AND) -- "quotes"',
+        "NEAR(forced labour, 2)",
+        "NEAR(forced, labour)",
+        "body:* OR *:*",
+        'forced"; DROP TABLE docs; --',
+        "forced ))",
+        "forced AND",
+        "OR forced",
+        '"""',
+        "forced (",
+        "forced\x00",
+        "celex:';--",
+    ],
+)
 def test_backend_syntax_that_is_malformed_here_gets_a_query_error(backend, query):
     with pytest.raises(QueryError) as err:
         backend.search(query)
@@ -144,7 +199,7 @@ def test_snippets_mark_matches(backend):
     hit = backend.search("graphite").hits[0]
     assert "«graphite»" in hit.snippet
     phrase = backend.search('"value chain"').hits[0]
-    assert "«value" in phrase.snippet and "chain»" in phrase.snippet or "«value chain»" in phrase.snippet
+    assert ("«value" in phrase.snippet and "chain»" in phrase.snippet) or "«value chain»" in phrase.snippet
     # no text query: the snippet is the opening of the text
     only_filter = backend.search("celex:32014L0024").hits[0]
     assert only_filter.snippet.startswith("Contracting authorities")
@@ -153,7 +208,14 @@ def test_snippets_mark_matches(backend):
 def test_hit_fields(backend):
     hit = backend.search("celex:32024L1760 type:directive").hits[0]
     assert (hit.id, hit.kind, hit.doc_type, hit.date, hit.celex, hit.procedure, hit.topics) == (
-        "celex:32024L1760", "document", "directive", "2024-06-13", "32024L1760", "2022/0051(COD)", ("due-diligence",))
+        "celex:32024L1760",
+        "document",
+        "directive",
+        "2024-06-13",
+        "32024L1760",
+        "2022/0051(COD)",
+        ("due-diligence",),
+    )
     proc = backend.search("type:CNS").hits[0]
     assert (proc.kind, proc.procedure, proc.date) == ("procedure", "2023/0079(CNS)", "2023-03-16")
 
@@ -164,13 +226,25 @@ def test_facets(backend):
     assert [f.name for f in result.facets] == ["topic", "type", "author", "year", "procedure_type", "stage"]
     assert result.total == 7
     assert facets["topic"] == {"due-diligence": 7, "circular-electronics": 1}
-    assert facets["type"] == {"directive": 1, "proposal": 1, "regulation": 2, "report": 1, "procedure": 1,
-                              "briefing": 1}
+    assert facets["type"] == {
+        "directive": 1,
+        "proposal": 1,
+        "regulation": 2,
+        "report": 1,
+        "procedure": 1,
+        "briefing": 1,
+    }
     assert facets["year"] == {"2024": 2, "2023": 2, "2022": 1, "2017": 1, "2025": 1}
     assert facets["procedure_type"] == {"COD": 7}
     assert facets["stage"] == {"Procedure completed": 1}
-    assert facets["author"] == {"European Parliament": 3, "Council of the EU": 3, "European Commission": 1,
-                                "Committee on Legal Affairs": 1, "JURI": 1, "Fair Electronics Coalition": 1}
+    assert facets["author"] == {
+        "European Parliament": 3,
+        "Council of the EU": 3,
+        "European Commission": 1,
+        "Committee on Legal Affairs": 1,
+        "JURI": 1,
+        "Fair Electronics Coalition": 1,
+    }
     # counts are sorted: most frequent first
     for f in result.facets:
         counts = [n for _, n in f.counts]
@@ -220,9 +294,16 @@ def test_ids_returns_every_match(backend):
 
 
 def test_reindexing_an_item_replaces_it(backend):
-    changed = datetime(2025, 4, 1, tzinfo=timezone.utc)
-    new = Document(id="celex:32017R0821", title="Conflict minerals regulation, consolidated", source="eurlex",
-                   doc_type="regulation", celex="32017R0821", date=date(2017, 5, 17), text="Smelters and refiners.")
+    changed = datetime(2025, 4, 1, tzinfo=UTC)
+    new = Document(
+        id="celex:32017R0821",
+        title="Conflict minerals regulation, consolidated",
+        source="eurlex",
+        doc_type="regulation",
+        celex="32017R0821",
+        date=date(2017, 5, 17),
+        text="Smelters and refiners.",
+    )
     assert backend.index([(new, changed)]) == 1
     assert backend.count() == ALL
     assert search_ids(backend, "tantalum") == set()
@@ -251,9 +332,13 @@ def test_empty_index_answers(empty_backend):
     assert list(empty_backend.ids("repair")) == []
 
 
-NASTY = st.lists(st.sampled_from(list('ab ()"*-:^~{}[]\\/&|!+?.,\'`;=<>é') + [
-    " AND ", " OR ", " NOT ", "NEAR", "forced", "labour", "celex:", "type:", "date:", "2024", ".."]),
-    max_size=25).map("".join)
+NASTY = st.lists(
+    st.sampled_from(
+        list("ab ()\"*-:^~{}[]\\/&|!+?.,'`;=<>é")
+        + [" AND ", " OR ", " NOT ", "NEAR", "forced", "labour", "celex:", "type:", "date:", "2024", ".."]
+    ),
+    max_size=25,
+).map("".join)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

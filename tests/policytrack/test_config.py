@@ -30,15 +30,20 @@ def test_defaults_have_the_three_topics_with_valid_watchlists(tmp_path):
 
 
 def test_order_file_then_env_then_options(tmp_path):
-    path = write(tmp_path, '[index]\nbackend = "elasticsearch"\nes_url = "http://127.0.0.1:9201"\n'
-                           '[digest]\nsmtp_port = 2525\n')
+    path = write(
+        tmp_path, '[index]\nbackend = "elasticsearch"\nes_url = "http://127.0.0.1:9201"\n[digest]\nsmtp_port = 2525\n'
+    )
     s = load_settings(path, env={})
     assert (s.index.backend, s.index.es_url, s.digest.smtp_port) == ("elasticsearch", "http://127.0.0.1:9201", 2525)
-    s = load_settings(path, env={"POLICYTRACK_INDEX_ES_URL": "http://127.0.0.1:9300",
-                                 "POLICYTRACK_DIGEST_SEND_EMPTY": "yes"})
+    s = load_settings(
+        path, env={"POLICYTRACK_INDEX_ES_URL": "http://127.0.0.1:9300", "POLICYTRACK_DIGEST_SEND_EMPTY": "yes"}
+    )
     assert s.index.es_url == "http://127.0.0.1:9300" and s.digest.send_empty is True
-    s = load_settings(path, env={"POLICYTRACK_INDEX_ES_URL": "http://127.0.0.1:9300"},
-                      overrides={"index": {"es_url": "http://127.0.0.1:9400"}})
+    s = load_settings(
+        path,
+        env={"POLICYTRACK_INDEX_ES_URL": "http://127.0.0.1:9300"},
+        overrides={"index": {"es_url": "http://127.0.0.1:9400"}},
+    )
     assert s.index.es_url == "http://127.0.0.1:9400"
     assert s.site.out_dir == tmp_path.resolve() / "public"
 
@@ -65,8 +70,8 @@ def test_user_topics_replace_defaults(tmp_path):
     [
         ("[index\n", {}, "not valid TOML"),
         ('[index]\nbackend = "solr"\n', {}, "index.backend must be one of embedded, elasticsearch"),
-        ('[index]\ncolour = 1\n', {}, "unknown setting index.colour"),
-        ('[nonsense]\na = 1\n', {}, "unknown section [nonsense]"),
+        ("[index]\ncolour = 1\n", {}, "unknown setting index.colour"),
+        ("[nonsense]\na = 1\n", {}, "unknown section [nonsense]"),
         ('[digest]\nsmtp_port = "twenty"\n', {}, "digest.smtp_port must be int"),
         ("", {"POLICYTRACK_DIGEST_SMTP_PORT": "x"}, "environment: digest.smtp_port must be int"),
         ('[[topics]]\nslug = "x"\ntitle = "X"\nprocedures = ["2022/0051"]\n', {}, "topic #1"),

@@ -66,8 +66,20 @@ def test_consolidated_and_corrigendum_parts():
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "1234", "32024X", "3202L1760", "42024L1760-20250417", "02024L1760-20251341", "X2024L1760",
-     "32024L1760 extra", "31800L0001", "3202AL1760", "CELEX:", "32024L17601"],
+    [
+        "",
+        "1234",
+        "32024X",
+        "3202L1760",
+        "42024L1760-20250417",
+        "02024L1760-20251341",
+        "X2024L1760",
+        "32024L1760 extra",
+        "31800L0001",
+        "3202AL1760",
+        "CELEX:",
+        "32024L17601",
+    ],
 )
 def test_celex_malformed(bad):
     with pytest.raises(IdentifierError, match="CELEX|not a"):
@@ -164,8 +176,9 @@ def test_eli_without_celex_form():
         parse_eli("http://data.europa.eu/eli/convention/1998/392/oj").to_celex()
 
 
-@pytest.mark.parametrize("bad", ["", "http://example.org/eli/dir/2024/1760", "eli/dir/24/1760/oj",
-                                 "eli/dir/2024/1760/2025-13-45"])
+@pytest.mark.parametrize(
+    "bad", ["", "http://example.org/eli/dir/2024/1760", "eli/dir/24/1760/oj", "eli/dir/2024/1760/2025-13-45"]
+)
 def test_eli_malformed(bad):
     with pytest.raises(IdentifierError):
         parse_eli(bad)
@@ -211,7 +224,11 @@ def test_oj_malformed(bad):
         ("2022-0051-COD", None, "2022/0051(COD)"),
         ("eli/dl/proc/2022-0051", "COD", "2022/0051(COD)"),
         ("https://data.europarl.europa.eu/eli/dl/proc/2025-0260", "COD", "2025/0260(COD)"),
-        ("https://oeil.secure.europarl.europa.eu/oeil/popups/ficheprocedure.do?reference=2022/0051(COD)&l=en", None, "2022/0051(COD)"),
+        (
+            "https://oeil.secure.europarl.europa.eu/oeil/popups/ficheprocedure.do?reference=2022/0051(COD)&l=en",
+            None,
+            "2022/0051(COD)",
+        ),
         ("https://eur-lex.europa.eu/procedure/EN/2021_106", "COD", "2021/0106(COD)"),
         ("COD/2022/0051", None, "2022/0051(COD)"),
         ("COD(2022)0051", None, "2022/0051(COD)"),
@@ -279,8 +296,9 @@ spellings = [
 ]
 
 
-@given(st.integers(1950, 2100), st.integers(1, 9999), st.sampled_from(sorted(PROCEDURE_TYPES)),
-       st.sampled_from(spellings))
+@given(
+    st.integers(1950, 2100), st.integers(1, 9999), st.sampled_from(sorted(PROCEDURE_TYPES)), st.sampled_from(spellings)
+)
 def test_procedure_round_trip(year, number, type_, spell):
     canonical = f"{year}/{number:04d}({type_})"
     assert normalise_procedure(spell(year, number, type_)) == canonical

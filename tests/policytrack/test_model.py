@@ -15,12 +15,22 @@ from policytrack.model import Ask, Document, Event, Note, Procedure, Topic, item
 
 def csddd() -> Procedure:
     return Procedure(
-        id="proc:2022/0051(COD)", reference="2022/0051(COD)",
-        title="Corporate Sustainability Due Diligence", source="oeil", stage="Procedure completed",
-        status="completed", final_act="32024L1760",
-        events=[{"date": "2024-06-13", "title": "Final act signed", "actor": "European Parliament"},
-                Event(date(2022, 2, 23), "Legislative proposal published", "European Commission",
-                      documents=("celex:52022PC0071",))],
+        id="proc:2022/0051(COD)",
+        reference="2022/0051(COD)",
+        title="Corporate Sustainability Due Diligence",
+        source="oeil",
+        stage="Procedure completed",
+        status="completed",
+        final_act="32024L1760",
+        events=[
+            {"date": "2024-06-13", "title": "Final act signed", "actor": "European Parliament"},
+            Event(
+                date(2022, 2, 23),
+                "Legislative proposal published",
+                "European Commission",
+                documents=("celex:52022PC0071",),
+            ),
+        ],
     )
 
 
@@ -74,13 +84,28 @@ def test_unknown_field_and_kind_rejected():
 
 
 def test_json_round_trip_of_each_kind():
-    doc = Document(id="celex:32024L1760", title="Directive (EU) 2024/1760", source="eurlex",
-                   doc_type="directive", celex="32024L1760", eli="http://data.europa.eu/eli/dir/2024/1760/oj",
-                   procedure="2022/0051(COD)", date="2024-06-13", dates={"transposition": "2026-07-26"},
-                   topics=["due-diligence"])
-    note = Note(id="note:csddd", slug="csddd", note_type="recommendation", title="Fix the CSDDD",
-                date="2025-03-01", procedures=["2022/51/COD"], celex=["CELEX:32024L1760"],
-                asks=[{"text": "Keep downstream", "target": "32024L1760 Art. 3", "celex": "32024L1760"}])
+    doc = Document(
+        id="celex:32024L1760",
+        title="Directive (EU) 2024/1760",
+        source="eurlex",
+        doc_type="directive",
+        celex="32024L1760",
+        eli="http://data.europa.eu/eli/dir/2024/1760/oj",
+        procedure="2022/0051(COD)",
+        date="2024-06-13",
+        dates={"transposition": "2026-07-26"},
+        topics=["due-diligence"],
+    )
+    note = Note(
+        id="note:csddd",
+        slug="csddd",
+        note_type="recommendation",
+        title="Fix the CSDDD",
+        date="2025-03-01",
+        procedures=["2022/51/COD"],
+        celex=["CELEX:32024L1760"],
+        asks=[{"text": "Keep downstream", "target": "32024L1760 Art. 3", "celex": "32024L1760"}],
+    )
     for item in (doc, csddd(), note):
         text = json.dumps(item.to_dict())
         again = item_from_dict(json.loads(text))

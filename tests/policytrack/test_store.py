@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,12 +15,18 @@ from policytrack.errors import StoreError
 from policytrack.model import Document, Event, Procedure
 from policytrack.store import Store, describe_changes
 
-T0 = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def proc(stage: str = "Awaiting committee decision", events=()) -> Procedure:
-    return Procedure(id="proc:2023/0083(COD)", reference="2023/0083(COD)", title="Right to repair",
-                     source="oeil", stage=stage, events=events)
+    return Procedure(
+        id="proc:2023/0083(COD)",
+        reference="2023/0083(COD)",
+        title="Right to repair",
+        source="oeil",
+        stage=stage,
+        events=events,
+    )
 
 
 def doc(title: str = "Directive (EU) 2024/1799") -> Document:
@@ -29,7 +35,7 @@ def doc(title: str = "Directive (EU) 2024/1799") -> Document:
 
 def test_upsert_counts_and_times(tmp_path):
     with Store(tmp_path / "s.sqlite3") as store:
-        assert store.upsert([proc(), doc()], T0) .new == 2
+        assert store.upsert([proc(), doc()], T0).new == 2
         stats = store.upsert([proc(), doc("Directive (EU) 2024/1799 on repair")], T0 + timedelta(days=1))
         assert (stats.new, stats.changed, stats.unchanged) == (0, 1, 1)
         rec = store.get_record("celex:32024L1799")
@@ -44,16 +50,24 @@ def test_upsert_counts_and_times(tmp_path):
 def test_change_log_names_stage_changes_and_new_events(tmp_path):
     with Store(tmp_path / "s.sqlite3") as store:
         store.upsert([proc()], T0)
-        later = proc("Awaiting Parliament's position in 1st reading",
-                     [Event("2024-04-23", "Decision by Parliament", "European Parliament"),
-                      Event("2026-12-01", "Indicative plenary sitting date", forecast=True)])
+        later = proc(
+            "Awaiting Parliament's position in 1st reading",
+            [
+                Event("2024-04-23", "Decision by Parliament", "European Parliament"),
+                Event("2026-12-01", "Indicative plenary sitting date", forecast=True),
+            ],
+        )
         store.upsert([later], T0 + timedelta(days=7))
         store.upsert([later], T0 + timedelta(days=8))  # unchanged: no new change rows
         changes = store.changes()
         assert [c.change for c in changes] == ["new", "stage", "event", "event"]
         assert changes[1].detail["to"] == "Awaiting Parliament's position in 1st reading"
-        assert changes[3].detail == {"date": "2026-12-01", "title": "Indicative plenary sitting date",
-                                     "actor": "", "forecast": True}
+        assert changes[3].detail == {
+            "date": "2026-12-01",
+            "title": "Indicative plenary sitting date",
+            "actor": "",
+            "forecast": True,
+        }
         assert [c.change for c in store.changes(since=T0 + timedelta(days=1))] == ["stage", "event", "event"]
         assert [c.change for c in store.changes(until=T0 + timedelta(days=1))] == ["new"]
 
@@ -111,8 +125,12 @@ CHILD = textwrap.dedent("""
 
 def test_sigkill_during_large_upsert_keeps_committed_items(tmp_path):
     path = tmp_path / "crash.sqlite3"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdout=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     committed = 0
     try:
         for line in child.stdout:

@@ -12,20 +12,34 @@ def topics(tmp_path):
 def test_watched_identifiers_and_keywords(tmp_path):
     t = topics(tmp_path)
     # Watched CELEX, via its consolidated version.
-    assert matching_topics(Document(id="celex:02024L1760-20250417", title="Consolidated text",
-                                    source="eurlex", celex="02024L1760-20250417"), t) == ("due-diligence",)
+    assert matching_topics(
+        Document(
+            id="celex:02024L1760-20250417", title="Consolidated text", source="eurlex", celex="02024L1760-20250417"
+        ),
+        t,
+    ) == ("due-diligence",)
     # Watched procedure.
-    assert matching_topics(Procedure(id="proc:2023/0083(COD)", reference="2023/0083(COD)",
-                                     title="Common rules", source="oeil"), t) == ("circular-electronics",)
+    assert matching_topics(
+        Procedure(id="proc:2023/0083(COD)", reference="2023/0083(COD)", title="Common rules", source="oeil"), t
+    ) == ("circular-electronics",)
     # Keyword, whole words only, case-insensitive.
-    assert matching_topics(Document(id="x:1", title="Rules on Public Procurement of IT", source="feed"), t) \
-        == ("public-procurement",)
+    assert matching_topics(Document(id="x:1", title="Rules on Public Procurement of IT", source="feed"), t) == (
+        "public-procurement",
+    )
     assert matching_topics(Document(id="x:2", title="Procurements are not a word boundary", source="feed"), t) == ()
     # EuroVoc concept.
-    assert matching_topics(Document(id="x:3", title="t", source="cellar", eurovoc=["Electronic waste"]), t) \
-        == ("circular-electronics",)
-    note = Note(id="note:n", slug="n", note_type="briefing", title="t", date="2025-01-01",
-                celex=["32014L0024"], procedures=["2022/0051(COD)"])
+    assert matching_topics(Document(id="x:3", title="t", source="cellar", eurovoc=["Electronic waste"]), t) == (
+        "circular-electronics",
+    )
+    note = Note(
+        id="note:n",
+        slug="n",
+        note_type="briefing",
+        title="t",
+        date="2025-01-01",
+        celex=["32014L0024"],
+        procedures=["2022/0051(COD)"],
+    )
     assert matching_topics(note, t) == ("due-diligence", "public-procurement")
 
 

@@ -15,7 +15,9 @@ NETGUARD = Path(__file__).resolve().parent / "netguard"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with a policytrack.toml whose data dir is inside it; crawls started from here
     run in child processes that can only reach loopback addresses."""
-    (tmp_path / "policytrack.toml").write_text('[project]\ndata_dir = "data"\ncontact_email = "test@example.org"\n', "utf-8")
+    (tmp_path / "policytrack.toml").write_text(
+        '[project]\ndata_dir = "data"\ncontact_email = "test@example.org"\n', "utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("POLICYTRACK_CONFIG", raising=False)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH")])))

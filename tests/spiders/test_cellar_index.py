@@ -19,8 +19,10 @@ def test_watch_query_names_acts_procedures_and_concepts():
 def test_sparql_answer_to_notice_urls():
     body = (SHIPPED_RECORDING / "handmade" / "cellar_sparql_watch-query.json").read_bytes()
     rows = parse_sparql(body, "https://publications.europa.eu/webapi/rdf/sparql")
-    assert rows == [("celex", "32017R2403", "2018-03-02T16:02:29.370+01:00"),
-                    ("procedure", "2013/0449(COD)", "2018-10-05T19:40:13.362+02:00")]
+    assert rows == [
+        ("celex", "32017R2403", "2018-03-02T16:02:29.370+01:00"),
+        ("procedure", "2013/0449(COD)", "2018-10-05T19:40:13.362+02:00"),
+    ]
     assert notice_url(*rows[0][:2]) == "https://publications.europa.eu/resource/celex/32017R2403"
     assert notice_url(*rows[1][:2]) == "https://publications.europa.eu/resource/procedure/2013_449"
 

@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawl_fixtures import project  # noqa: F401 (pytest fixture)
+
 from policytrack.store import Store
 from spiders.replay import SHIPPED_RECORDING
 from spiders.summary import crawl
-
-from crawl_fixtures import project  # noqa: F401 (pytest fixture)
 
 SAVED = "https://eur-lex.europa.eu/EN/display-feed.rss?myRssId=policytrack-watched-acts"
 GOOD = "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32017R0821"
@@ -21,9 +21,11 @@ CHALLENGE = "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32024L176
 TRUNCATED = "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32017R2403"
 MISSING = "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32024L1799"
 # Hand-made for this test: an AWS-WAF-style challenge page as EUR-Lex serves to suspected bots.
-HANDMADE_CHALLENGE = (b"<!DOCTYPE html><html><head><title>Human Verification</title>"
-                      b"<script src=\"https://example.token.awswaf.com/challenge.js\"></script></head>"
-                      b"<body><noscript>JavaScript is disabled</noscript></body></html>")
+HANDMADE_CHALLENGE = (
+    b"<!DOCTYPE html><html><head><title>Human Verification</title>"
+    b'<script src="https://example.token.awswaf.com/challenge.js"></script></head>'
+    b"<body><noscript>JavaScript is disabled</noscript></body></html>"
+)
 
 
 def make_recording(folder: Path, *, feeds: bool = True) -> Path:
@@ -35,11 +37,17 @@ def make_recording(folder: Path, *, feeds: bool = True) -> Path:
         (folder / name).write_bytes(body)
         entries.append({"url": url, "file": name, "content_type": content_type, "handmade": True})
 
-    items = "".join(f"<item><title>{i}</title><link>{url.replace('&', '&amp;')}</link><pubDate>Fri, 05 Jul 2024 00:00:00 GMT</pubDate></item>"
-                    for i, url in enumerate([GOOD, CHALLENGE, TRUNCATED, MISSING]))
+    items = "".join(
+        f"<item><title>{i}</title><link>{url.replace('&', '&amp;')}</link><pubDate>Fri, 05 Jul 2024 00:00:00 GMT</pubDate></item>"
+        for i, url in enumerate([GOOD, CHALLENGE, TRUNCATED, MISSING])
+    )
     if feeds:
-        add(SAVED, "feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode(),
-            "application/rss+xml")
+        add(
+            SAVED,
+            "feed.xml",
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode(),
+            "application/rss+xml",
+        )
     good = SHIPPED_RECORDING / "handmade" / "eurlex_legal-content_EN-ALL_CELEX-32017R0821.html"
     add(GOOD, "good.html", good.read_bytes())
     add(CHALLENGE, "challenge.html", HANDMADE_CHALLENGE)
@@ -69,9 +77,24 @@ def test_failures_are_counted_named_and_retried(project: Path):
 
 def test_spider_whose_feeds_all_fail_fails_outright_exit_1(project: Path):
     recording = make_recording(project / "rec", feeds=False)
-    done = subprocess.run([sys.executable, "-c", "from policytrack.cli import main; main()", "crawl",
-                           "--replay", str(recording), "--spider", "eurlex", "--spider", "ep_press"],
-                          capture_output=True, text=True, cwd=project, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from policytrack.cli import main; main()",
+            "crawl",
+            "--replay",
+            str(recording),
+            "--spider",
+            "eurlex",
+            "--spider",
+            "ep_press",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "FAILED" in done.stdout
     assert "Error: spider(s) failed outright: eurlex, ep_press" in done.stderr
@@ -79,8 +102,13 @@ def test_spider_whose_feeds_all_fail_fails_outright_exit_1(project: Path):
 
 
 def test_not_a_recording_is_a_one_line_error(project: Path):
-    done = subprocess.run([sys.executable, "-c", "from policytrack.cli import main; main()", "crawl", "--replay", str(project)],
-                          capture_output=True, text=True, cwd=project, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", "from policytrack.cli import main; main()", "crawl", "--replay", str(project)],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"Error: {project}: not a recording (no manifest.json)"]
 
@@ -99,7 +127,10 @@ def test_record_then_replay_the_recording(project: Path):
     (other / "policytrack.toml").write_text('[project]\ndata_dir = "data"\n', "utf-8")
     [again] = crawl(config_file=other / "policytrack.toml", replay=recorded, spiders=["oeil"])
     assert (again["new"], again["failed"], again["pages"]) == (8, 0, 8)
-    with Store(project / "data" / "store.sqlite3", readonly=True) as a, Store(other / "data" / "store.sqlite3", readonly=True) as b:
+    with (
+        Store(project / "data" / "store.sqlite3", readonly=True) as a,
+        Store(other / "data" / "store.sqlite3", readonly=True) as b,
+    ):
         assert {i.id: i.content_hash() for i in a.items()} == {i.id: i.content_hash() for i in b.items()}
     shutil.rmtree(recorded)
 
@@ -110,7 +141,10 @@ def test_page_listed_by_two_feeds_is_asked_once(project: Path):
     good = SHIPPED_RECORDING / "handmade" / "eurlex_legal-content_EN-ALL_CELEX-32017R0821.html"
     entries = [{"url": GOOD, "file": "good.html", "handmade": True}]
     (recording / "good.html").write_bytes(good.read_bytes())
-    for name, url, stamp in (("a.xml", SAVED, "Fri, 05 Jul 2024"), ("b.xml", "https://eur-lex.europa.eu/EN/display-feed.rss?rssId=162", "Sat, 06 Jul 2024")):
+    for name, url, stamp in (
+        ("a.xml", SAVED, "Fri, 05 Jul 2024"),
+        ("b.xml", "https://eur-lex.europa.eu/EN/display-feed.rss?rssId=162", "Sat, 06 Jul 2024"),
+    ):
         feed = f'<rss version="2.0"><channel><title>t</title><item><title>x</title><link>{GOOD}</link><pubDate>{stamp} 00:00:00 GMT</pubDate></item></channel></rss>'
         (recording / name).write_text(feed, "utf-8")
         entries.append({"url": url, "file": name, "content_type": "application/rss+xml", "handmade": True})

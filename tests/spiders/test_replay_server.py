@@ -40,7 +40,9 @@ def test_notice_type_in_accept_header_selects_the_notice():
     with ReplayServer(SHIPPED_RECORDING) as server:
         url = "https://publications.europa.eu/resource/celex/32017R2403"
         status, _, body = get(server, url, {"Accept": "application/xml;notice=branch"})
-        assert status == 200 and body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<NOTICE decoding="eng" type="branch">')
+        assert status == 200 and body.startswith(
+            b'<?xml version="1.0" encoding="UTF-8"?>\n<NOTICE decoding="eng" type="branch">'
+        )
 
 
 def test_shipped_manifest_marks_every_entry_real_or_handmade():

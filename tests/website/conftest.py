@@ -8,18 +8,18 @@ import http.server
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from site_corpus import fill_store  # noqa: E402
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, options  # noqa: E402
+from site_corpus import fill_store
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, options
 
-from policytrack.config import site_dir  # noqa: E402
-from policytrack.website import build_site  # noqa: E402
+from policytrack.config import site_dir
+from policytrack.website import build_site
 
 
 @pytest.fixture(scope="session")

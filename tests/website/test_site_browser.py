@@ -11,9 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from site_helpers import SCREENSHOTS, options
 from site_corpus import fill_store
+from site_helpers import SCREENSHOTS, options
 
 from policytrack.model import Document, Event, Procedure
 from policytrack.website import build_site
@@ -39,7 +38,9 @@ def test_navigate_home_topic_dossier_note(page, demo_site, serve):
     assert page.locator("#upcoming ~ ul li").count() >= 1
     _shot(page, "home")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Human-rights and environmental due diligence").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Human-rights and environmental due diligence"
+    ).click()
     page.wait_for_url(re.compile(r"/topics/due-diligence/$"))
     assert page.locator("h1").inner_text() == "Human-rights and environmental due diligence"
     _shot(page, "topic")
@@ -74,8 +75,10 @@ def test_other_page_types_render(page, demo_site, serve):
     assert page.locator("table.asks tbody tr").count() == 13
     _shot(page, "recommendations-index")
     page.goto(base + "documents/celex-32024l1799/")
-    assert page.get_by_role("link", name=re.compile("Read the document at the source")).get_attribute("href") \
+    assert (
+        page.get_by_role("link", name=re.compile("Read the document at the source")).get_attribute("href")
         == "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32024L1799"
+    )
     _shot(page, "document")
     page.goto(base + "dossiers/")
     _shot(page, "dossiers-index")
@@ -108,14 +111,15 @@ def test_search_finds_results(page, demo_site, serve):
     _shot(page, "search")
     page.fill(".pagefind-ui__search-input", "tantalum")
     page.wait_for_function(
-        "[...document.querySelectorAll('.pagefind-ui__result-title')].some(e => e.textContent.includes('2017/821'))")
+        "[...document.querySelectorAll('.pagefind-ui__result-title')].some(e => e.textContent.includes('2017/821'))"
+    )
 
 
 # ----------------------------------------------------------------------------------- XSS
 
 PAYLOADS = [
     '<script>window.__xss = "script"</script>',
-    '<img src=x onerror="window.__xss = \'img\'">',
+    "<img src=x onerror=\"window.__xss = 'img'\">",
     '"><svg onload="window.__xss = \'svg\'">',
     "<iframe srcdoc=\"<script>parent.__xss='iframe'</script>\"></iframe>",
     "javascript:alert('xss')",
@@ -125,25 +129,44 @@ PAYLOADS = [
 
 def _xss_site(tmp: Path) -> Path:
     title = "xsspayload " + " ".join(PAYLOADS)
-    proc = Procedure(id="proc:2024/0999(COD)", reference="2024/0999(COD)", title=title, source="oeil",
-                     stage=PAYLOADS[1], key_players=(PAYLOADS[0],), summary=title,
-                     events=(Event(date=date(2027, 1, 5), title=title, actor=PAYLOADS[2], forecast=True),))
-    doc = Document(id="celex:52024PC0999", title=title, source="eurlex", doc_type="proposal",
-                   celex="52024PC0999", procedure="2024/0999(COD)", summary=title, text=title,
-                   authors=(PAYLOADS[3],), dates={"consultation_end": date(2027, 2, 1)})
+    proc = Procedure(
+        id="proc:2024/0999(COD)",
+        reference="2024/0999(COD)",
+        title=title,
+        source="oeil",
+        stage=PAYLOADS[1],
+        key_players=(PAYLOADS[0],),
+        summary=title,
+        events=(Event(date=date(2027, 1, 5), title=title, actor=PAYLOADS[2], forecast=True),),
+    )
+    doc = Document(
+        id="celex:52024PC0999",
+        title=title,
+        source="eurlex",
+        doc_type="proposal",
+        celex="52024PC0999",
+        procedure="2024/0999(COD)",
+        summary=title,
+        text=title,
+        authors=(PAYLOADS[3],),
+        dates={"consultation_end": date(2027, 2, 1)},
+    )
     store = fill_store(tmp / "store.sqlite3", extra=[proc, doc])
     content = tmp / "content" / "briefings"
     content.mkdir(parents=True)
-    body = "\n\n".join([
-        "# xsspayload heading <script>window.__xss='h1'</script>",
-        *PAYLOADS,
-        "[click me](javascript:window.__xss='link')",
-        "<a href=\"javascript:window.__xss='a'\" onclick=\"window.__xss='onclick'\">raw link</a>",
-        "<details open ontoggle=\"window.__xss='toggle'\"><summary>x</summary>y</details>",
-        "<form action=\"javascript:window.__xss='form'\"><button>go</button></form>",
-        "<style>body{display:none}</style><object data=\"javascript:window.__xss='object'\"></object>",
-    ])
-    (content / "xss.md").write_text(textwrap.dedent(f"""\
+    body = "\n\n".join(
+        [
+            "# xsspayload heading <script>window.__xss='h1'</script>",
+            *PAYLOADS,
+            "[click me](javascript:window.__xss='link')",
+            "<a href=\"javascript:window.__xss='a'\" onclick=\"window.__xss='onclick'\">raw link</a>",
+            "<details open ontoggle=\"window.__xss='toggle'\"><summary>x</summary>y</details>",
+            "<form action=\"javascript:window.__xss='form'\"><button>go</button></form>",
+            "<style>body{display:none}</style><object data=\"javascript:window.__xss='object'\"></object>",
+        ]
+    )
+    (content / "xss.md").write_text(
+        textwrap.dedent("""\
         ---
         title: 'xsspayload <script>window.__xss="title"</script>'
         date: 2026-11-01
@@ -151,7 +174,11 @@ def _xss_site(tmp: Path) -> Path:
         procedures: ["2024/0999(COD)"]
         authors: ['<b onmouseover="window.__xss=1">author</b>']
         ---
-        """) + body + "\n", "utf-8")
+        """)
+        + body
+        + "\n",
+        "utf-8",
+    )
     out = tmp / "public"
     result = build_site(options(out, store, tmp / "content", search=True))
     assert result.ok, result.errors
@@ -160,15 +187,25 @@ def _xss_site(tmp: Path) -> Path:
 
 def test_xss_payloads_do_not_execute(page, serve, tmp_path):
     out = _xss_site(tmp_path)
-    html = (out / "notes/xss/index.html").read_text("utf-8") + (out / "dossiers/2024-0999-cod/index.html").read_text("utf-8")
+    html = (out / "notes/xss/index.html").read_text("utf-8") + (out / "dossiers/2024-0999-cod/index.html").read_text(
+        "utf-8"
+    )
     assert "<script>window.__xss" not in html
     assert "onerror=" not in html.replace("onerror=&#34;", "").replace("onerror=&quot;", "")
     assert "javascript:" not in re.sub(r">[^<]*<", "><", html)  # never inside a tag
     base = serve(out)
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    for path in ("", "notes/xss/", "dossiers/2024-0999-cod/", "documents/celex-52024pc0999/",
-                 "topics/due-diligence/", "dossiers/", "recommendations/", "notes/"):
+    for path in (
+        "",
+        "notes/xss/",
+        "dossiers/2024-0999-cod/",
+        "documents/celex-52024pc0999/",
+        "topics/due-diligence/",
+        "dossiers/",
+        "recommendations/",
+        "notes/",
+    ):
         page.goto(base + path)
         page.wait_for_load_state("load")
         for link in page.locator("main a").all()[:40]:

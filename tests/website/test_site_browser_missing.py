@@ -16,8 +16,14 @@ TEST = f"{HERE / 'test_site_browser.py'}::test_keyboard_skip_link_reaches_main"
 def _run(require: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env.update(POLICYTRACK_TEST_CHROMIUM="/nonexistent/chromium", POLICYTRACK_TEST_REQUIRE_SERVICES=require)
-    return subprocess.run([sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                           "-rsf"], cwd=HERE.parents[1], env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", TEST, "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rsf"],
+        cwd=HERE.parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("require, outcome", [("1", "1 error"), ("", "1 skipped")])

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from site_corpus import NOW, fill_store
 from site_helpers import options
 
@@ -51,10 +50,22 @@ def test_every_page_lives_at_the_shared_url_scheme(demo_site: Path, demo_store: 
     for slug in ("due-diligence", "circular-electronics", "public-procurement"):
         assert (demo_site / urls.topic_path(slug) / "index.html").is_file()
         assert (demo_site / urls.topic_path(slug) / "feed.xml").is_file()
-    for name in ("index.html", "404.html", "search/index.html", "recommendations/index.html",
-                 "notes/index.html", "dossiers/index.html", "topics/index.html", "feed.xml",
-                 "calendar.ics", "sitemap.xml", "dossiers.json", "dossiers.csv", "static/site.css",
-                 "pagefind/pagefind-ui.js"):
+    for name in (
+        "index.html",
+        "404.html",
+        "search/index.html",
+        "recommendations/index.html",
+        "notes/index.html",
+        "dossiers/index.html",
+        "topics/index.html",
+        "feed.xml",
+        "calendar.ics",
+        "sitemap.xml",
+        "dossiers.json",
+        "dossiers.csv",
+        "static/site.css",
+        "pagefind/pagefind-ui.js",
+    ):
         assert (demo_site / name).is_file(), name
 
 
@@ -80,14 +91,18 @@ def test_home_shows_latest_notes_changes_and_upcoming(demo_site: Path):
 
 
 def test_unknown_references_warn_with_file_and_line_and_strict_fails(tmp_path, demo_store, content):
-    bad = _note(content / "briefings", "bad-refs.md", """
+    bad = _note(
+        content / "briefings",
+        "bad-refs.md",
+        """
         title: Bad references
         date: 2025-01-01
         procedures: ["2099/0001(COD)"]
         celex:
           - 32024L1760
           - 32099R0001
-        """)
+        """,
+    )
     result = build_site(options(tmp_path / "out", demo_store, content))
     assert result.ok
     assert f"{bad}:4: unknown procedure 2099/0001(COD) (not in the store)" in result.warnings
@@ -129,6 +144,7 @@ def test_missing_templates_is_a_clear_error(tmp_path, demo_store):
 
 # ------------------------------------------------------------------------------ incremental
 
+
 def test_no_change_rebuild_renders_nothing(tmp_path, demo_store, content):
     out = tmp_path / "out"
     first = build_site(options(out, demo_store, content))
@@ -158,9 +174,22 @@ def test_store_change_rerenders_dossier_and_deleted_note_is_removed(tmp_path, co
     first = build_site(options(out, store_path, content))
     with Store(store_path) as store:
         proc = store.get("proc:2011/0438(COD)")
-        store.upsert([proc.replace(events=(*proc.events, Event(date=date(2027, 3, 1), title="Commission proposal for a revision",
-                                                               actor="European Commission", forecast=True)))],
-                     NOW - timedelta(hours=1))
+        store.upsert(
+            [
+                proc.replace(
+                    events=(
+                        *proc.events,
+                        Event(
+                            date=date(2027, 3, 1),
+                            title="Commission proposal for a revision",
+                            actor="European Commission",
+                            forecast=True,
+                        ),
+                    )
+                )
+            ],
+            NOW - timedelta(hours=1),
+        )
     (content / "recommendations" / "procurement-ict.md").unlink()
     result = build_site(options(out, store_path, content))
     assert result.removed == 1 and not (out / "notes/procurement-ict").exists()
@@ -198,13 +227,29 @@ def test_deleted_output_page_is_rebuilt(tmp_path, demo_store, content):
 
 # ---------------------------------------------------------------------------------- safety
 
+
 def test_scraped_text_is_escaped_in_every_page(tmp_path, content):
-    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>'
-    proc = Procedure(id="proc:2024/0999(COD)", reference="2024/0999(COD)", title=f"Evil {evil}",
-                     source="oeil", stage=evil, key_players=(evil,), summary=evil,
-                     events=(Event(date=date(2027, 1, 1), title=evil, actor=evil),))
-    doc = Document(id="ep:EVIL-1", title=f"Doc {evil}", source="ep-odp", procedure="2024/0999(COD)",
-                   summary=evil, authors=(evil,), eurovoc=(evil,), dates={"consultation_end": date(2027, 2, 1)})
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    proc = Procedure(
+        id="proc:2024/0999(COD)",
+        reference="2024/0999(COD)",
+        title=f"Evil {evil}",
+        source="oeil",
+        stage=evil,
+        key_players=(evil,),
+        summary=evil,
+        events=(Event(date=date(2027, 1, 1), title=evil, actor=evil),),
+    )
+    doc = Document(
+        id="ep:EVIL-1",
+        title=f"Doc {evil}",
+        source="ep-odp",
+        procedure="2024/0999(COD)",
+        summary=evil,
+        authors=(evil,),
+        eurovoc=(evil,),
+        dates={"consultation_end": date(2027, 2, 1)},
+    )
     store = fill_store(tmp_path / "store.sqlite3", extra=[proc, doc])
     out = tmp_path / "out"
     assert build_site(options(out, store, content)).ok
@@ -221,8 +266,13 @@ def test_scraped_text_is_escaped_in_every_page(tmp_path, content):
 
 
 def test_csv_cells_never_start_a_formula(tmp_path):
-    proc = Procedure(id="proc:2024/0998(COD)", reference="2024/0998(COD)", title='=HYPERLINK("http://x","y")',
-                     source="oeil", stage="+cmd|' /C calc'!A0")
+    proc = Procedure(
+        id="proc:2024/0998(COD)",
+        reference="2024/0998(COD)",
+        title='=HYPERLINK("http://x","y")',
+        source="oeil",
+        stage="+cmd|' /C calc'!A0",
+    )
     store = fill_store(tmp_path / "store.sqlite3", extra=[proc])
     out = tmp_path / "out"
     build_site(options(out, store, None))
@@ -248,13 +298,17 @@ def test_next_day_rerenders_only_date_dependent_pages(tmp_path, demo_store, cont
 
 
 def test_unknown_topic_is_a_warning_with_its_line(tmp_path, demo_store, content):
-    note = _note(content / "briefings", "odd-topic.md", """
+    note = _note(
+        content / "briefings",
+        "odd-topic.md",
+        """
         title: Odd topic
         date: 2025-01-01
         topics:
           - due-diligence
           - space-mining
-        """)
+        """,
+    )
     result = build_site(options(tmp_path / "out", demo_store, content))
     assert result.warnings == [f"{note}:6: unknown topic 'space-mining'"]
 
@@ -263,16 +317,22 @@ def test_yaml_error_names_the_line_of_the_broken_field(tmp_path, demo_store, con
     bad = content / "briefings" / "bad-yaml.md"
     bad.write_text("---\ntitle: ok\ndate: 2025-01-01\nsummary: [unclosed\n---\nbody\n", "utf-8")
     result = build_site(options(tmp_path / "out", demo_store, content))
-    assert [e for e in result.errors if "bad-yaml" in e] == [f"{bad}:4: bad front matter: did not find expected ',' or ']'"]
+    assert [e for e in result.errors if "bad-yaml" in e] == [
+        f"{bad}:4: bad front matter: did not find expected ',' or ']'"
+    ]
 
 
 def test_home_changes_show_only_watched_items(tmp_path):
     # An EP procedure outside every topic (the Open Data feeds report all of the Parliament's
     # work) is stored and gets its own page, but stays off the home page's recent changes.
-    unrelated = Procedure(id="proc:2024/2006(REG)", reference="2024/2006(REG)", source="ep-odp",
-                          title="Amendments to Parliament's Rules of Procedure on workplace training",
-                          stage="Awaiting committee decision",
-                          events=[Event(NOW.date() - timedelta(days=3), "Committee referral announced in Parliament")])
+    unrelated = Procedure(
+        id="proc:2024/2006(REG)",
+        reference="2024/2006(REG)",
+        source="ep-odp",
+        title="Amendments to Parliament's Rules of Procedure on workplace training",
+        stage="Awaiting committee decision",
+        events=[Event(NOW.date() - timedelta(days=3), "Committee referral announced in Parliament")],
+    )
     store = fill_store(tmp_path / "store.sqlite3", extra=[unrelated])
     out = tmp_path / "public"
     assert build_site(options(out, store, None)).ok

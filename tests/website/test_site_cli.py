@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from site_corpus import fill_store
 
 from policytrack.cli import main
@@ -27,8 +26,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def _run(project: Path, *args: str):
-    return CliRunner().invoke(main, ["-c", str(project / "policytrack.toml"), "site", "build", "--no-search", *args],
-                              catch_exceptions=False)
+    return CliRunner().invoke(
+        main, ["-c", str(project / "policytrack.toml"), "site", "build", "--no-search", *args], catch_exceptions=False
+    )
 
 
 def test_build_writes_the_site_and_exits_0(project: Path):
@@ -70,9 +70,20 @@ def test_serve_without_a_build_is_a_clear_error(project: Path):
 def test_serve_previews_the_built_site(project: Path):
     assert _run(project).exit_code == 0
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "policytrack"), "-c", str(project / "policytrack.toml"), "site", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            str(Path(sys.executable).parent / "policytrack"),
+            "-c",
+            str(project / "policytrack.toml"),
+            "site",
+            "serve",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("Serving "), line

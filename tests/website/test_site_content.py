@@ -8,8 +8,16 @@ from policytrack.config import site_dir
 from policytrack.content import load_content, references
 
 # The 2014 and 2011 files are long closed: the notes name their acts, which the demo store holds.
-KNOWN = {"2022/0051(COD)", "2022/0095(COD)", "2023/0083(COD)",
-         "32024L1760", "32024R1781", "32024L1799", "32017R0821", "32014L0024"}
+KNOWN = {
+    "2022/0051(COD)",
+    "2022/0095(COD)",
+    "2023/0083(COD)",
+    "32024L1760",
+    "32024R1781",
+    "32024L1799",
+    "32017R0821",
+    "32014L0024",
+}
 
 
 def test_sample_content_loads_without_errors():

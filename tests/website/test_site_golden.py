@@ -25,15 +25,23 @@ EXPECTED = GOLDEN / "expected"
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != MANIFEST_NAME and p.relative_to(folder).parts[0] != "static"}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST_NAME and p.relative_to(folder).parts[0] != "static"
+    }
 
 
 def _build(tmp_path: Path) -> Path:
     out = tmp_path / "public"
-    result = build_site(options(out, fill_store(tmp_path / "store.sqlite3"), GOLDEN / "input" / "content",
-                                base_url="https://policy.example.org/"))
+    result = build_site(
+        options(
+            out,
+            fill_store(tmp_path / "store.sqlite3"),
+            GOLDEN / "input" / "content",
+            base_url="https://policy.example.org/",
+        )
+    )
     assert result.ok and result.warnings == [], (result.errors, result.warnings)
     return out
 
@@ -48,9 +56,16 @@ def test_golden_site(tmp_path: Path):
     assert sorted(actual) == sorted(expected), "files differ: regenerate on purpose (see module docstring)"
     for name, data in expected.items():
         if actual[name] != data:
-            diff = "\n".join(difflib.unified_diff(
-                data.decode("utf-8", "replace").splitlines(), actual[name].decode("utf-8", "replace").splitlines(),
-                f"expected/{name}", f"actual/{name}", lineterm="", n=2))
+            diff = "\n".join(
+                difflib.unified_diff(
+                    data.decode("utf-8", "replace").splitlines(),
+                    actual[name].decode("utf-8", "replace").splitlines(),
+                    f"expected/{name}",
+                    f"actual/{name}",
+                    lineterm="",
+                    n=2,
+                )
+            )
             raise AssertionError(f"{name} differs from the golden output:\n{diff[:4000]}")
 
 

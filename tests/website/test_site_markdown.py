@@ -25,32 +25,51 @@ def test_links_keep_http_and_relative_targets():
     assert 'rel="noopener noreferrer"' in html
 
 
-@pytest.mark.parametrize("payload", [
-    "<script>alert(1)</script>",
-    "<img src=x onerror=alert(1)>",
-    "<svg onload=alert(1)>",
-    "<iframe src=javascript:alert(1)></iframe>",
-    "[x](javascript:alert(1))",
-    "[x](JaVaScRiPt:alert(1))",
-    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<a href=\"http://x\" onclick=\"alert(1)\">x</a>",
-    "<details open ontoggle=alert(1)>x</details>",
-    "<style>*{display:none}</style>",
-    "<form action=javascript:alert(1)><button>x</button></form>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<p style=\"background:url(javascript:alert(1))\">x</p>",
-    "<object data=\"javascript:alert(1)\"></object>",
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<svg onload=alert(1)>",
+        "<iframe src=javascript:alert(1)></iframe>",
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href="http://x" onclick="alert(1)">x</a>',
+        "<details open ontoggle=alert(1)>x</details>",
+        "<style>*{display:none}</style>",
+        "<form action=javascript:alert(1)><button>x</button></form>",
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+        '<object data="javascript:alert(1)"></object>',
+    ],
+)
 def test_payloads_are_neutralised(payload):
     html = render_markdown(f"Before\n\n{payload}\n\nAfter")
     # Harmless leftovers may show as text; no tag may carry them.
     low = " ".join(re.findall(r"<[^>]*>", html.lower()))
-    for bad in ("<script", "onerror", "onload", "onclick", "ontoggle", "javascript:", "<iframe", "<svg",
-                "<style", "<form", "<object", "data:text/html", "<img"):
+    for bad in (
+        "<script",
+        "onerror",
+        "onload",
+        "onclick",
+        "ontoggle",
+        "javascript:",
+        "<iframe",
+        "<svg",
+        "<style",
+        "<form",
+        "<object",
+        "data:text/html",
+        "<img",
+    ):
         assert bad not in low, (payload, html)
     assert "Before" in html
 
 
 def test_sanitise_keeps_allowed_markup():
-    assert sanitise("<p><strong>a</strong> <abbr title=\"x\">b</abbr></p>") == "<p><strong>a</strong> <abbr title=\"x\">b</abbr></p>"
+    assert (
+        sanitise('<p><strong>a</strong> <abbr title="x">b</abbr></p>')
+        == '<p><strong>a</strong> <abbr title="x">b</abbr></p>'
+    )

@@ -12,7 +12,6 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
-
 from site_corpus import fill_store
 from site_helpers import options
 
@@ -50,7 +49,10 @@ def test_calendar_is_rfc5545(demo_site: Path):
         assert len(line) <= 75
     unfolded = raw.decode("utf-8").replace("\r\n ", "")
     assert "DTSTART;VALUE=DATE:20270726\r\n" in unfolded
-    assert "SUMMARY:Transposition deadline: 32024L1760 Directive (EU) 2024/1760 on corporate sustainability due diligence and amending" in unfolded
+    assert (
+        "SUMMARY:Transposition deadline: 32024L1760 Directive (EU) 2024/1760 on corporate sustainability due diligence and amending"
+        in unfolded
+    )
     assert unfolded.count("BEGIN:VEVENT") == unfolded.count("END:VEVENT") == 1
     assert re.search(r"UID:[0-9a-f]{40}@127\.0\.0\.1\r\n", unfolded)
     assert "DTSTAMP:20261123T090000Z\r\n" in unfolded
@@ -67,8 +69,13 @@ def test_ics_escaping_and_folding():
 
 
 def test_calendar_escapes_text_from_the_store(tmp_path: Path):
-    proc = Procedure(id="proc:2024/0997(COD)", reference="2024/0997(COD)", title="T", source="oeil",
-                     events=(Event(date=date(2027, 1, 5), title="Vote; plenary, Strasbourg\\Brussels", forecast=True),))
+    proc = Procedure(
+        id="proc:2024/0997(COD)",
+        reference="2024/0997(COD)",
+        title="T",
+        source="oeil",
+        events=(Event(date=date(2027, 1, 5), title="Vote; plenary, Strasbourg\\Brussels", forecast=True),),
+    )
     out = tmp_path / "out"
     build_site(options(out, fill_store(tmp_path / "s.sqlite3", extra=[proc]), None))
     unfolded = (out / "calendar.ics").read_bytes().decode("utf-8").replace("\r\n ", "")
@@ -109,13 +116,15 @@ def test_exports_hold_every_dossier(demo_site: Path):
     assert rows[0]["last_event_date"] and rows[0]["documents"]
 
 
-@pytest.mark.parametrize("name", ["index.html", "dossiers/2022-0051-cod/index.html", "notes/procurement-ict/index.html"])
+@pytest.mark.parametrize(
+    "name", ["index.html", "dossiers/2022-0051-cod/index.html", "notes/procurement-ict/index.html"]
+)
 def test_pages_are_well_formed_and_accessible(demo_site: Path, name: str):
     html = (demo_site / name).read_text("utf-8")
-    assert html.startswith("<!doctype html>\n<html lang=\"en\">")
+    assert html.startswith('<!doctype html>\n<html lang="en">')
     assert html.count("<h1") == 1
     assert '<a class="skip-link" href="#main">' in html and '<main id="main"' in html
-    assert 'role="banner"' in html and 'role="contentinfo"' in html and '<nav' in html
+    assert 'role="banner"' in html and 'role="contentinfo"' in html and "<nav" in html
     assert "http://" not in re.sub(r'href="https?://[^"]*"', "", html).replace("http://127.0.0.1:8000/", "")
     for src in re.findall(r'(?:src|href)="([^"]+\.(?:css|js))"', html):
         assert not src.startswith(("http:", "https:", "//")), src  # no CDN

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 import pytest
-
 from site_helpers import options
 
 from policytrack.digest.tokens import make_token

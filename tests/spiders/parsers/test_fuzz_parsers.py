@@ -86,9 +86,11 @@ def test_byte_manglings(name):
             if op == "flip":
                 mangled[at] = rng.randrange(256)
             elif op == "delete":
-                del mangled[at:at + rng.randint(1, 200)]
+                del mangled[at : at + rng.randint(1, 200)]
             elif op == "insert":
-                mangled[at:at] = rng.choice((b"<", b">", b"&", b'"', b"{", b"]", b"\xff\xfe", b"</div>", b"<!--", b"\x00"))
+                mangled[at:at] = rng.choice(
+                    (b"<", b">", b"&", b'"', b"{", b"]", b"\xff\xfe", b"</div>", b"<!--", b"\x00")
+                )
             else:
                 mangled[at] = 0
         check(kind, bytes(mangled))
@@ -100,20 +102,26 @@ def test_random_input(kind, body):
     check(kind, body)
 
 
-_SNIPPETS = st.sampled_from([
-    b"<NOTICE><WORK><RESOURCE_LEGAL_ID_CELEX><VALUE>32024L1760</VALUE></RESOURCE_LEGAL_ID_CELEX></WORK></NOTICE>",
-    b'{"data": [{"type": "Process", "label": "2022/0051(COD)", "consists_of": [{"activity_date": "2024-13-45"}]}]}',
-    b'{"data": [{"type": "Work", "identifier": "A-9-2024-0163", "title_dcterms": {"en": 5}}]}',
-    b'<p class="DocumentTitle">2021/0106/COD</p><div class="eventRow"><div class="eventDate">31/02/2021</div></div>',
-    b'<meta name="WT.z_docID" content="99999X1"/><div id="PP1Contents"></div>',
-    b'<h2 class="es_title-h1">2024/0258(COD)</h2><div class="oeil-spy-section"><h2>Key events</h2></div>',
-    b'<rss version="2.0"><channel><item><link>javascript:alert(1)</link></item></channel></rss>',
-])
+_SNIPPETS = st.sampled_from(
+    [
+        b"<NOTICE><WORK><RESOURCE_LEGAL_ID_CELEX><VALUE>32024L1760</VALUE></RESOURCE_LEGAL_ID_CELEX></WORK></NOTICE>",
+        b'{"data": [{"type": "Process", "label": "2022/0051(COD)", "consists_of": [{"activity_date": "2024-13-45"}]}]}',
+        b'{"data": [{"type": "Work", "identifier": "A-9-2024-0163", "title_dcterms": {"en": 5}}]}',
+        b'<p class="DocumentTitle">2021/0106/COD</p><div class="eventRow"><div class="eventDate">31/02/2021</div></div>',
+        b'<meta name="WT.z_docID" content="99999X1"/><div id="PP1Contents"></div>',
+        b'<h2 class="es_title-h1">2024/0258(COD)</h2><div class="oeil-spy-section"><h2>Key events</h2></div>',
+        b'<rss version="2.0"><channel><item><link>javascript:alert(1)</link></item></channel></rss>',
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=st.sampled_from(sorted(BODIES)), kind=st.sampled_from(KINDS), at=st.floats(0, 1),
-       junk=st.one_of(_SNIPPETS, st.binary(max_size=200)))
+@given(
+    name=st.sampled_from(sorted(BODIES)),
+    kind=st.sampled_from(KINDS),
+    at=st.floats(0, 1),
+    junk=st.one_of(_SNIPPETS, st.binary(max_size=200)),
+)
 def test_fixture_spliced_with_junk(name, kind, at, junk):
     body = BODIES[name]
     cut = int(len(body) * at)
@@ -121,11 +129,20 @@ def test_fixture_spliced_with_junk(name, kind, at, junk):
     check(KIND_OF[name], junk + body[cut:])
 
 
-_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-                     lambda children: st.lists(children, max_size=4) | st.dictionaries(
-                         st.sampled_from(["data", "id", "results", "bindings", "celex", "procedure", "value",
-                                          "modified", "type", "timestamp"]), children, max_size=4),
-                     max_leaves=20)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["data", "id", "results", "bindings", "celex", "procedure", "value", "modified", "type", "timestamp"]
+            ),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=200, deadline=None)

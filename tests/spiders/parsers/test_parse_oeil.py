@@ -24,7 +24,10 @@ def test_procedure_file_2024_0258_cod(real_fixtures):
     council = [e for e in proc.events if e.title == "Act adopted by Council after Parliament's 1st reading"][0]
     assert council.actor == "Council of the European Union"
     assert [e.actor for e in proc.events if e.title == "Vote in committee, 1st reading"] == ["European Parliament"]
-    assert (proc.events[-1].date, proc.events[-1].title) == (date(2025, 3, 21), "Final act published in Official Journal")
+    assert (proc.events[-1].date, proc.events[-1].title) == (
+        date(2025, 3, 21),
+        "Final act published in Official Journal",
+    )
     tabled = [e for e in proc.events if e.title == "Committee report tabled for plenary, 1st reading"][0]
     assert "ep:A-10-2025-0006" in tabled.documents and "oeil-summary:1802918" in tabled.documents
     assert proc.final_act == "32025R0535"
@@ -63,15 +66,22 @@ def test_summary_page_is_not_a_procedure_file(real_fixtures):
         parse("oeil-procedure", read(real_fixtures, "document-summary_1864147.html"), "s.html")
 
 
-
 def test_committee_badge_and_name_are_separated_without_whitespace_between_tags():
     # The shipped hand-made ESPR file has no white space between the committee badge and its
     # name; the real pages do. Either way the two must not be glued together ("ENVIEnvironment").
     from pathlib import Path
 
-    page = (Path(__file__).resolve().parents[3] / "spiders" / "replay" / "recording" / "handmade"
-            / "oeil_procedure-file_2022-0095-COD.html").read_bytes()
+    page = (
+        Path(__file__).resolve().parents[3]
+        / "spiders"
+        / "replay"
+        / "recording"
+        / "handmade"
+        / "oeil_procedure-file_2022-0095-COD.html"
+    ).read_bytes()
     assert b'mr-1">ENVI</span><div>' in page
     url = "https://oeil.secure.europarl.europa.eu/oeil/en/procedure-file?reference=2022/0095(COD)"
     [proc] = [i for i in parse("oeil-procedure", page, url) if i.kind == "procedure"]
-    assert any(p.startswith("ENVI Environment, Public Health and Food Safety") for p in proc.key_players), proc.key_players
+    assert any(p.startswith("ENVI Environment, Public Health and Food Safety") for p in proc.key_players), (
+        proc.key_players
+    )
