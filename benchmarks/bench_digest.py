@@ -40,7 +40,33 @@ from policytrack.model import Document, Event, Note, Procedure
 from policytrack.store import Store
 
 TOPICS = ("due-diligence", "circular-electronics", "public-procurement")
-WORDS = ["due", "diligence", "supply", "chain", "ecodesign", "repair", "battery", "charger", "procurement", "waste", "mineral", "forced", "labour", "regulation", "directive", "amendment", "article", "Member", "States", "Commission", "tender", "downstream", "conflict", "minerals", "recycling"]
+WORDS = [
+    "due",
+    "diligence",
+    "supply",
+    "chain",
+    "ecodesign",
+    "repair",
+    "battery",
+    "charger",
+    "procurement",
+    "waste",
+    "mineral",
+    "forced",
+    "labour",
+    "regulation",
+    "directive",
+    "amendment",
+    "article",
+    "Member",
+    "States",
+    "Commission",
+    "tender",
+    "downstream",
+    "conflict",
+    "minerals",
+    "recycling",
+]
 QUERIES = ["battery", "repair", "tender", "forced labour", "recycling", "ecodesign*", '"supply chain"', "mineral"]
 NEW_PER_WEEK = 100
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)

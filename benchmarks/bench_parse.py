@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_parse.py [--seconds 0.5] [--kinds eurlex-document,feed]
 
-For every kind the recorded responses (the real ones in ../shared/fixtures/real, and the
+For every kind the recorded responses (the real ones in tests/fixtures/real, and the
 shipped recording's hand-made feeds where no real one exists) are parsed repeatedly:
 
 * raw: the bare parse a parser cannot avoid — ``lxml.etree.fromstring`` with lxml's HTML parser
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from spiders.parsers import parse  # noqa: E402
 from spiders.replay import SHIPPED_RECORDING  # noqa: E402
 
-REAL = ROOT.parent / "shared" / "fixtures" / "real"
+REAL = ROOT / "tests" / "fixtures" / "real"
 CASES = {
     "eurlex-document": [
         (

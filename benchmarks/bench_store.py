@@ -27,7 +27,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from policytrack.model import Document
 from policytrack.store import Store
 
-WORDS = ["due", "diligence", "supply", "chain", "ecodesign", "repair", "battery", "charger", "procurement", "waste", "mineral", "forced", "labour", "regulation", "directive", "amendment", "article", "Member", "States", "Commission"]
+WORDS = [
+    "due",
+    "diligence",
+    "supply",
+    "chain",
+    "ecodesign",
+    "repair",
+    "battery",
+    "charger",
+    "procurement",
+    "waste",
+    "mineral",
+    "forced",
+    "labour",
+    "regulation",
+    "directive",
+    "amendment",
+    "article",
+    "Member",
+    "States",
+    "Commission",
+]
 
 
 def documents(n: int, seed: int = 1) -> list[Document]:

@@ -21,10 +21,12 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from policytrack.timeutil import utc_text
+
 from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
 from .errors import IndexerError
 from .es_query import compile_es
-from .fields import FACETS, to_record, utc_text
+from .fields import FACETS, to_record
 from .query import parse
 
 try:

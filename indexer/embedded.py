@@ -21,9 +21,11 @@ from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
 
+from policytrack.timeutil import utc_text
+
 from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
 from .errors import IndexerError
-from .fields import FACETS, Record, to_record, utc_text
+from .fields import FACETS, Record, to_record
 from .fts_query import Compiled, compile_fts
 from .query import parse
 

@@ -7,10 +7,11 @@ embedded index and from Elasticsearch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from policytrack.identifiers import celex_and_base
 from policytrack.model import Document, Note, Procedure
+from policytrack.timeutil import utc_text
 
 from .base import Item
 
@@ -91,12 +92,6 @@ def _with_bases(celexes: list[str | None]) -> tuple[str, ...]:
 
 def _proc_type(ref: str | None) -> str | None:
     return ref[-4:-1] if ref and ref.endswith(")") else None
-
-
-def utc_text(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def to_record(item: Item, last_changed: datetime) -> Record:

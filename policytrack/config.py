@@ -10,12 +10,12 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, PolicytrackError
 from .model import Topic
+from .resources import default_config_text
 
 CONFIG_NAME = "policytrack.toml"
 ENV_PREFIX = "POLICYTRACK_"
@@ -122,11 +122,6 @@ _CHOICES = {
     ("index", "backend"): ("embedded", "elasticsearch"),
     ("digest", "smtp_security"): ("none", "starttls", "ssl"),
 }
-
-
-def default_config_text() -> str:
-    """The commented default configuration that ``policytrack init`` writes."""
-    return resources.files("policytrack").joinpath("defaults/policytrack.toml").read_text("utf-8")
 
 
 def find_config(start: Path) -> Path | None:
@@ -299,12 +294,3 @@ def _resolve_paths(settings: Settings) -> Settings:
             settings.site, content_dir=rooted(settings.site.content_dir), out_dir=rooted(settings.site.out_dir)
         ),
     )
-
-
-def project_root() -> Path:
-    """The source checkout: where ``site/`` (templates, assets, sample content) lives."""
-    return Path(__file__).resolve().parent.parent
-
-
-def site_dir() -> Path:
-    return project_root() / "site"

@@ -35,3 +35,7 @@ class StoreError(PolicytrackError):
 
 class ContentError(PolicytrackError):
     """A Markdown content file (briefing note, recommendation, research) is malformed."""
+
+
+class TimestampError(PolicytrackError, ValueError):
+    """A time without a time zone, or an empty period: ambiguous, so refused."""

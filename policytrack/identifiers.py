@@ -110,6 +110,13 @@ class Celex:
     def is_consolidated(self) -> bool:
         return self.sector == "0"
 
+    @property
+    def label(self) -> str:
+        """How people cite an act: ``Directive (EU) 2024/1760``; other documents keep their number."""
+        if self.sector != "3" or self.descriptor not in ACT_TYPES or self.suffix or self.corrigendum is not None:
+            return str(self)
+        return f"{ACT_TYPES[self.descriptor].capitalize()} (EU) {self.year}/{int(self.number)}"
+
 
 def _unquote_fully(text: str) -> str:
     """EUR-Lex links carry CELEX numbers escaped up to three times (``CELEX%25253A…``)."""
@@ -166,6 +173,14 @@ def celex_and_base(celex: str) -> tuple[str, ...]:
 
 def normalise_celex(text: str) -> str:
     return str(parse_celex(text))
+
+
+def act_label(celex: str) -> str:
+    """``32024L1760`` → ``Directive (EU) 2024/1760``; anything that is not an act stays as given."""
+    try:
+        return parse_celex(celex).label
+    except IdentifierError:
+        return celex
 
 
 def is_celex(text: str) -> bool:
@@ -365,11 +380,11 @@ def _check_type(type_: str, raw: str) -> str:
     return t
 
 
-def parse_procedure(text: str, type: str | None = None) -> ProcedureRef:
-    """Parse any spelling of a procedure reference; ``type`` fills a type the text lacks.
+def parse_procedure(text: str, procedure_type: str | None = None) -> ProcedureRef:
+    """Parse any spelling of a procedure reference; ``procedure_type`` fills a type the text lacks.
 
-    A type in the text that contradicts ``type`` is an error: it means the caller paired the
-    wrong two pieces of a page.
+    A type in the text that contradicts ``procedure_type`` is an error: it means the caller
+    paired the wrong two pieces of a page.
     """
     if not isinstance(text, str):
         raise IdentifierError(f"procedure reference must be text, not {type(text).__name__}")
@@ -397,15 +412,17 @@ def parse_procedure(text: str, type: str | None = None) -> ProcedureRef:
         raise IdentifierError(f"procedure {raw!r}: number must not be 0")
     found = m.groupdict().get("type") or m.groupdict().get("type2")
     found = _check_type(found, raw) if found else None
-    given = _check_type(type, raw) if type else None
+    if procedure_type is not None and not isinstance(procedure_type, str):
+        raise IdentifierError(f"procedure {raw!r}: the type must be text, not {type(procedure_type).__name__}")
+    given = _check_type(procedure_type, raw) if procedure_type else None
     if found and given and found != given:
         raise IdentifierError(f"procedure {raw!r} is {found}, not {given}")
     return ProcedureRef(year, number, found or given)
 
 
-def normalise_procedure(text: str, type: str | None = None) -> str:
+def normalise_procedure(text: str, procedure_type: str | None = None) -> str:
     """The canonical ``YYYY/NNNN(TYP)`` form; raises if no type can be found."""
-    return parse_procedure(text, type).canonical
+    return parse_procedure(text, procedure_type).canonical
 
 
 def find_procedures(text: str) -> list[str]:

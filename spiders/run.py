@@ -17,7 +17,8 @@ from typing import Any
 
 from policytrack.config import load_settings
 
-SPIDER_ORDER = ("cellar", "eurlex", "oeil", "ep_odp", "ep_press")
+from . import SPIDER_NAMES
+
 log = logging.getLogger("spiders.run")
 
 
@@ -113,7 +114,7 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
         settings = scrapy_settings(job, server.base_url if server else "")
         configure_logging(settings)
         loader = SpiderLoader.from_settings(settings)
-        names = [n for n in SPIDER_ORDER if n in (job.get("spiders") or SPIDER_ORDER)]
+        names = [n for n in SPIDER_NAMES if n in (job.get("spiders") or SPIDER_NAMES)]
         runner = CrawlerRunner(settings)
         results: list[dict[str, Any]] = []
         progress = _Progress(names)

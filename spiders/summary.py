@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -47,9 +46,8 @@ def crawl(
             "log_level": ("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
         }
         (Path(tmp) / "job.json").write_text(json.dumps(job), "utf-8")
-        root = Path(__file__).resolve().parent.parent
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
-        done = subprocess.run([sys.executable, "-m", "spiders.run", "--job", str(Path(tmp) / "job.json")], env=env)
+        # The child imports the spiders installed with this interpreter, as the parent did.
+        done = subprocess.run([sys.executable, "-m", "spiders.run", "--job", str(Path(tmp) / "job.json")])
         summary = Path(job["summary"])
         if done.returncode != 0 or not summary.is_file():
             raise CrawlError(f"the crawl process stopped with exit status {done.returncode} before writing its summary")

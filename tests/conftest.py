@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ hypothesis_settings.register_profile("policytrack", deadline=None, print_blob=Tr
 hypothesis_settings.load_profile("policytrack")
 
 REPO = Path(__file__).resolve().parent.parent
-REAL_FIXTURES = (REPO.parent / "shared" / "fixtures" / "real").resolve()
+REAL_FIXTURES = REPO / "tests" / "fixtures" / "real"
 
 
 def _is_loopback(address: object) -> bool:
@@ -49,6 +51,20 @@ def _guarded_connect_ex(self: socket.socket, address: object):
     return _real_connect_ex(self, address)
 
 
+# A fresh clone has nothing beside it: a test that reads the project's reference folder
+# (../shared) would pass here and fail there. Refuse it at once, whatever opens the file.
+_OUTSIDE = str(REPO.parent / "shared")
+
+
+def _refuse_reference_folder(event: str, args: tuple[object, ...]) -> None:
+    if event == "open" and args and isinstance(args[0], (str, bytes, Path)):
+        path = os.fsdecode(args[0]) if not isinstance(args[0], Path) else str(args[0])
+        if os.path.abspath(path).startswith(_OUTSIDE + os.sep):
+            raise PermissionError(f"tests must not read {path}: copy the fixture into tests/fixtures")
+
+
+sys.addaudithook(_refuse_reference_folder)
+
 # Installed at import, before any test module opens a connection; xdist workers import this too.
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
@@ -56,7 +72,5 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 @pytest.fixture(scope="session")
 def real_fixtures() -> Path:
-    """The real recorded responses in ../shared/fixtures/real (see its SOURCES.md)."""
-    if not REAL_FIXTURES.is_dir():
-        pytest.fail(f"real fixtures missing: {REAL_FIXTURES} (shared/ must sit beside the checkout)")
+    """The real recorded responses copied into tests/fixtures/real (see its SOURCES.md)."""
     return REAL_FIXTURES

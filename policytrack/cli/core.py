@@ -9,9 +9,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..config import CONFIG_NAME, default_config_text, site_dir
+from ..config import CONFIG_NAME
 from ..content import load_content
 from ..errors import PolicytrackError
+from ..resources import default_config_text, site_dir
 from .context import AppContext, pass_app
 
 

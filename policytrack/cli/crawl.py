@@ -7,11 +7,10 @@ from pathlib import Path
 
 import click
 
+from spiders import SPIDER_NAMES
 from spiders.parsers import KINDS
 
 from .context import AppContext, pass_app
-
-SPIDERS = ("cellar", "eurlex", "oeil", "ep_odp", "ep_press")
 
 
 @click.command()
@@ -33,7 +32,7 @@ SPIDERS = ("cellar", "eurlex", "oeil", "ep_odp", "ep_press")
 @click.option(
     "--spider",
     "spiders",
-    type=click.Choice(SPIDERS),
+    type=click.Choice(SPIDER_NAMES),
     multiple=True,
     help="Only these spiders (repeatable). Default: all.",
 )

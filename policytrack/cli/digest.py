@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from indexer import open_backend
+
 from ..digest.errors import SubscriberError
 from ..digest.run import PROBLEMS, DigestRun, RunReport, backend_for
 from ..digest.smtp import Mailer, SmtpOptions
@@ -191,7 +193,7 @@ def _digest_run(app: AppContext, min_gap_hours: float) -> Iterator[DigestRun]:
     """A digest run over the store, with the search backend its saved searches need, closed after."""
     settings = app.settings()
     with app.store() as store:
-        backend, why = backend_for(store, settings)
+        backend, why = backend_for(store, settings, lambda: open_backend(settings))
         try:
             yield DigestRun(
                 store, settings, app.now(), backend=backend, backend_error=why, min_gap=timedelta(hours=min_gap_hours)

@@ -27,11 +27,12 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from ..config import Settings
+from ..timeutil import Period
 from ..urls import absolute
 from .addresses import validate_address
 from .errors import DigestError
 from .i18n import catalogue
-from .selection import DigestContent, Period
+from .selection import DigestContent
 from .subscribers import Subscriber
 from .tokens import make_token
 

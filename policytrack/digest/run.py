@@ -20,12 +20,11 @@ from ..config import Settings
 from ..content import load_content
 from ..errors import PolicytrackError
 from ..model import Note
-from ..store import Store
-from .errors import DigestError
-from .ledger import MIN_GAP, Ledger
-from .ledger import Entry as LedgerEntry
+from ..store import MIN_GAP, Store
+from ..store import Entry as LedgerEntry
+from ..timeutil import Period
 from .render import Renderer
-from .selection import Period, SearchBackend, Selector
+from .selection import SearchBackend, Selector
 from .smtp import ConnectError, DeliveryError, Mailer
 from .subscribers import Subscriber, Subscribers
 
@@ -70,28 +69,21 @@ class RunReport:
 Progress = Callable[[Result], None]
 
 
-def search_backend(settings: Settings) -> SearchBackend:
-    """The configured search index (for saved searches), or a DigestError saying why not."""
-    from indexer import open_backend  # the index is downstream of the store, like the digest
-
-    try:
-        return open_backend(settings)
-    except PolicytrackError as e:
-        raise DigestError(f"cannot open the search index for saved searches: {e}") from None
-
-
-def backend_for(store: Store, settings: Settings) -> tuple[SearchBackend | None, str]:
+def backend_for(
+    store: Store, settings: Settings, open_backend: Callable[[], SearchBackend]
+) -> tuple[SearchBackend | None, str]:
     """The search backend when an active subscriber follows a saved search, else None; and why
     it could not be opened (those subscribers' digests then fail instead of silently losing
-    their search results)."""
+    their search results). ``open_backend`` is the configured index, chosen by the caller."""
     subs = Subscribers(store, settings)
     if not any(s.searches or s.queries for s in subs.all(active_only=True)):
         return None, ""
     try:
-        return search_backend(settings), ""
-    except DigestError as e:
-        log.warning("%s", e)
-        return None, str(e)
+        return open_backend(), ""
+    except PolicytrackError as e:
+        why = f"cannot open the search index for saved searches: {e}"
+        log.warning("%s", why)
+        return None, why
 
 
 def eml_name(subscriber: Subscriber) -> str:
@@ -118,7 +110,7 @@ class DigestRun:
         self.now = now
         self.min_gap = min_gap
         self.subscribers = Subscribers(store, settings)
-        self.ledger = Ledger(store)
+        self.ledger = store.ledger
         if notes is None:
             loaded, errors = load_content(settings.site.content_dir)
             for error in errors:

@@ -18,15 +18,14 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..errors import PolicytrackError
 from ..model import Document, Note, Procedure
-from ..store import Change, Store
+from ..store import Change, Store, Subscriber
+from ..timeutil import Period
 from ..upcoming import UpcomingDate, upcoming_dates
 from ..urls import absolute, item_path
 from .errors import DigestError
-from .subscribers import Subscriber
 
 log = logging.getLogger(__name__)
 
-FIRST_PERIOD = timedelta(days=7)
 # A digest is read, not searched: past this many documents a dossier shows "and N more" with a
 # link to its page (which lists them all).
 MAX_DOCUMENTS_PER_DOSSIER = 10
@@ -39,18 +38,6 @@ class SearchBackend(Protocol):
     def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterable[str]: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise DigestError("digest periods need timezone-aware times")
-        if self.start >= self.end:
-            raise DigestError(f"empty digest period {self.start.isoformat()} … {self.end.isoformat()}")
 
 
 @dataclass(frozen=True)

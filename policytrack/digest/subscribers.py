@@ -1,61 +1,27 @@
-"""Subscribers in the store: who gets a digest, on which topics, saved searches and language.
+"""Subscribers: who gets a digest, on which topics, saved searches and language.
 
-Kept in the store's SQLite file (``subscribers`` table) so a digest run reads items, subscribers
-and its ledger from one place. Nothing is deleted by ``remove``: the subscriber is marked
-``unsubscribed`` (the ledger keeps referring to them); ``purge`` deletes them and their ledger.
+This module validates what people choose (addresses, topics, saved searches, languages, CSV
+rows) and asks the store to keep it (``Store.subscribers``). Nothing is deleted by ``remove``:
+the subscriber is marked ``unsubscribed`` (the ledger keeps referring to them); ``purge``
+deletes them and their ledger entries.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from ..config import Settings
-from ..store import Store, utc_text
+from ..store import STATUSES, Store, Subscriber, SubscriberFields
 from .addresses import validate_address
 from .errors import AddressError, SubscriberError
 from .i18n import LANGUAGES
 
-STATUSES = ("active", "unsubscribed")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS subscribers (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    name TEXT NOT NULL DEFAULT '',
-    topics TEXT NOT NULL DEFAULT '[]',
-    searches TEXT NOT NULL DEFAULT '[]',
-    queries TEXT NOT NULL DEFAULT '[]',
-    language TEXT NOT NULL DEFAULT 'en',
-    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed')),
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-"""
-
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    id: int
-    email: str
-    name: str = ""
-    topics: tuple[str, ...] = ()
-    searches: tuple[str, ...] = ()  # names of [[saved_searches]] in the configuration
-    queries: tuple[str, ...] = ()  # the subscriber's own queries, in policytrack's query language
-    language: str = "en"
-    status: str = "active"
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
 
 
 @dataclass(frozen=True)
@@ -100,9 +66,8 @@ class Subscribers:
     """The subscriber book of one store, validated against the settings' topics and searches."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
+        self.rows = store.subscribers
         self.settings = settings
-        store.ensure_schema(SCHEMA)
 
     # -- validation
     def validate(
@@ -114,7 +79,7 @@ class Subscribers:
         searches: Iterable[str] = (),
         queries: Iterable[str] = (),
         language: str = "en",
-    ) -> dict:
+    ) -> SubscriberFields:
         known_topics = [t.slug for t in self.settings.topics]
         topics = split_list(list(topics))
         for slug in topics:
@@ -132,14 +97,14 @@ class Subscribers:
         language = (language or "en").strip().lower()
         if language not in LANGUAGES:
             raise SubscriberError(f"unknown language {language!r}; available: {', '.join(LANGUAGES)}")
-        return {
-            "email": validate_address(email),
-            "name": clean_name(name),
-            "topics": topics,
-            "searches": searches,
-            "queries": queries,
-            "language": language,
-        }
+        return SubscriberFields(
+            email=validate_address(email),
+            name=clean_name(name),
+            topics=topics,
+            searches=searches,
+            queries=queries,
+            language=language,
+        )
 
     # -- writing
     def add(self, now: datetime, *, update: bool = False, **fields) -> tuple[Subscriber, str]:
@@ -149,52 +114,24 @@ class Subscribers:
         unsubscribed address: that is a deliberate act of the person running the command.
         """
         data = self.validate(**fields)
-        existing = self.get(data["email"])
-        stamp = utc_text(now)
-        values = (
-            data["name"],
-            json.dumps(data["topics"]),
-            json.dumps(data["searches"]),
-            json.dumps(data["queries"]),
-            data["language"],
-        )
-        with self.store.conn:
-            if existing is None:
-                self.store.conn.execute(
-                    "INSERT INTO subscribers (email, name, topics, searches, queries, language, status,"
-                    " created, updated) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-                    (data["email"], *values, stamp, stamp),
-                )
-                outcome = "added"
-            elif not update:
-                raise SubscriberError(
-                    f"{data['email']} is already a subscriber ({existing.status}); use --update to change it"
-                )
-            else:
-                self.store.conn.execute(
-                    "UPDATE subscribers SET name = ?, topics = ?, searches = ?, queries = ?, language = ?,"
-                    " status = 'active', updated = ? WHERE id = ?",
-                    (*values, stamp, existing.id),
-                )
-                outcome = "updated"
-        sub = self.get(data["email"])
-        assert sub is not None
-        return sub, outcome
+        existing = self.get(data.email)
+        if existing is None:
+            return self.rows.insert(data, now), "added"
+        if not update:
+            raise SubscriberError(
+                f"{data.email} is already a subscriber ({existing.status}); use --update to change it"
+            )
+        return self.rows.update(existing.id, data, now), "updated"
 
     def remove(self, email: str, now: datetime, *, purge: bool = False) -> Subscriber:
         """Unsubscribe an address (or delete it and its ledger entries with ``purge``)."""
         sub = self.get(email)
         if sub is None:
             raise SubscriberError(f"{email!r} is not a subscriber")
-        with self.store.conn:
-            if purge:
-                if _has_table(self.store.conn, "digest_ledger"):
-                    self.store.conn.execute("DELETE FROM digest_ledger WHERE subscriber_id = ?", (sub.id,))
-                self.store.conn.execute("DELETE FROM subscribers WHERE id = ?", (sub.id,))
-            else:
-                self.store.conn.execute(
-                    "UPDATE subscribers SET status = 'unsubscribed', updated = ? WHERE id = ?", (utc_text(now), sub.id)
-                )
+        if purge:
+            self.rows.purge(sub.id)
+        else:
+            self.rows.unsubscribe(sub.id, now)
         return sub
 
     def unsubscribe_id(self, subscriber_id: int, now: datetime) -> Subscriber:
@@ -265,41 +202,13 @@ class Subscribers:
 
     # -- reading
     def get(self, email: str) -> Subscriber | None:
-        row = self.store.conn.execute(
-            f"SELECT {_COLUMNS} FROM subscribers WHERE email = ?", (email.strip() if isinstance(email, str) else "",)
-        ).fetchone()
-        return _subscriber(row) if row else None
+        return self.rows.get(email) if isinstance(email, str) else None
 
     def by_id(self, subscriber_id: int) -> Subscriber | None:
-        row = self.store.conn.execute(f"SELECT {_COLUMNS} FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
-        return _subscriber(row) if row else None
+        return self.rows.by_id(subscriber_id)
 
     def all(self, *, active_only: bool = False) -> Iterator[Subscriber]:
-        sql = f"SELECT {_COLUMNS} FROM subscribers"
-        if active_only:
-            sql += " WHERE status = 'active'"
-        for row in self.store.conn.execute(sql + " ORDER BY id"):
-            yield _subscriber(row)
-
-
-_COLUMNS = "id, email, name, topics, searches, queries, language, status"
-
-
-def _subscriber(row: tuple) -> Subscriber:
-    return Subscriber(
-        row[0],
-        row[1],
-        row[2],
-        tuple(json.loads(row[3])),
-        tuple(json.loads(row[4])),
-        tuple(json.loads(row[5])),
-        row[6],
-        row[7],
-    )
-
-
-def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+        return self.rows.all(active_only=active_only)
 
 
 __all__ = ["STATUSES", "AddressError", "ImportReport", "RowError", "Subscriber", "Subscribers", "clean_name"]

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..config import site_dir as default_site_dir
 from ..model import Topic
+from ..resources import site_dir as default_site_dir
 from ..store import Store
 from . import outputs
 from .errors import SiteError
-from .incremental import BUILDER_VERSION, Manifest, hash_strings, hash_tree, store_fingerprint
+from .incremental import BUILDER_VERSION, Manifest, hash_strings, hash_tree
 from .pages import Page, iter_pages
 from .render import make_environment, root_of
 from .search import build_search_index
@@ -131,7 +131,7 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
             (
                 layout,
                 str(opts.store_path.resolve()) if store else "-",
-                store_fingerprint(store.conn) if store else "-",
+                hash_strings(map(str, store.fingerprint())) if store else "-",
                 hash_tree(opts.content_dir) if opts.content_dir else "-",
                 opts.now.date().isoformat(),
                 str(opts.search),

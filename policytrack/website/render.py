@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from .. import urls
-from ..identifiers import ACT_TYPES
+from ..identifiers import act_label
 from .markdown import render_markdown
 
 ACTORS = (
@@ -57,14 +57,6 @@ def _markdown(text: str) -> Markup:
     return Markup(render_markdown(text))
 
 
-def _celex_label(celex: str) -> str:
-    """``32024L1760`` → ``Directive (EU) 2024/1760``; anything else stays as it is."""
-    if len(celex) >= 10 and celex[0] == "3" and celex[5] in ACT_TYPES and celex[6:].isdigit():
-        kind = ACT_TYPES[celex[5]].capitalize()
-        return f"{kind} (EU) {celex[1:5]}/{int(celex[6:])}"
-    return celex
-
-
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(template_dir)),
@@ -74,7 +66,7 @@ def make_environment(template_dir: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(rel=_rel, date=_date, markdown=_markdown, actor=actor_class, celex_label=_celex_label)
+    env.filters.update(rel=_rel, date=_date, markdown=_markdown, actor=actor_class, celex_label=act_label)
     env.globals.update(
         dossier_path=urls.dossier_path,
         document_path=urls.document_path,

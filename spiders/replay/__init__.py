@@ -6,6 +6,6 @@ real or hand-made) and the response bodies. ``server.ReplayServer`` serves it on
 code runs end to end; ``record.RecordMiddleware`` writes a live crawl into a new recording.
 """
 
-from pathlib import Path
+from policytrack.resources import package_folder
 
-SHIPPED_RECORDING = Path(__file__).resolve().parent / "recording"
+SHIPPED_RECORDING = package_folder("spiders", "replay", "recording")

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from policytrack.cli import main
-from policytrack.digest.ledger import Ledger
+
 from policytrack.digest.tokens import make_token
 from policytrack.store import Store
 
@@ -136,7 +136,7 @@ def test_build_writes_one_eml_per_subscriber_and_sends_nothing(cli, tmp_path):
     text = msg.get_body(("plain",)).get_content()
     assert "2022/0051(COD)" in text and "What the omnibus means for due diligence" in text
     with Store(tmp_path / "data" / "store.sqlite3") as store:
-        assert Ledger(store).entries() == []
+        assert store.ledger.entries() == []
 
 
 def test_build_without_a_secret_is_a_clear_error(cli, tmp_path):
@@ -175,4 +175,4 @@ def test_send_with_the_server_down_exits_1_and_keeps_everything_pending(cli, tmp
     r = cli("digest", "send")
     assert r.exit_code == 1 and "3 not sent" in r.output and "cannot connect" in r.output
     with Store(tmp_path / "data" / "store.sqlite3") as store:
-        assert Ledger(store).counts() == {"pending": 3}
+        assert store.ledger.counts() == {"pending": 3}

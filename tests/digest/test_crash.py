@@ -10,7 +10,7 @@ import textwrap
 from collections import Counter
 from datetime import timedelta
 
-from policytrack.digest.ledger import Ledger
+
 from policytrack.digest.run import DigestRun
 from policytrack.digest.smtp import Mailer, SmtpOptions
 from policytrack.digest.subscribers import Subscribers
@@ -58,7 +58,7 @@ def test_killed_while_the_server_holds_a_message(tmp_path, store, smtp_server):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    ledger = Ledger(store)
+    ledger = store.ledger
     assert [e.state for e in ledger.entries()] == ["sent", "sent", "sending", "pending", "pending"]
     assert len(smtp_server.messages) == 2
     # the re-run sends the two never attempted; the one in flight is reported, not resent

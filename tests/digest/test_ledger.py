@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from policytrack.digest.ledger import Ledger
+
 from policytrack.digest.subscribers import Subscribers
 
 from .conftest import NOW
@@ -21,7 +21,7 @@ def book(store, settings):
 
 
 def test_first_period_is_the_last_seven_days_and_replanning_resumes(store, book):
-    ledger = Ledger(store)
+    ledger = store.ledger
     plan = ledger.plan(list(book.all()), NOW)
     assert [(e.subscriber_id, e.period.start, e.period.end, e.state) for e in plan] == [
         (1, NOW - timedelta(days=7), NOW, "pending"),
@@ -33,7 +33,7 @@ def test_first_period_is_the_last_seven_days_and_replanning_resumes(store, book)
 
 
 def test_next_period_starts_where_the_last_closed_one_ended(store, book):
-    ledger = Ledger(store)
+    ledger = store.ledger
     first = ledger.plan(list(book.all()), NOW)
     ledger.mark(first[0].id, "sending", NOW, message_id="<m1@example.org>")
     ledger.mark(first[0].id, "sent", NOW)
@@ -48,7 +48,7 @@ def test_next_period_starts_where_the_last_closed_one_ended(store, book):
 
 
 def test_failed_and_sending_entries_are_resumed_with_their_period(store, book):
-    ledger = Ledger(store)
+    ledger = store.ledger
     first = ledger.plan(list(book.all()), NOW)
     ledger.mark(first[0].id, "sending", NOW)
     ledger.mark(first[1].id, "sending", NOW)
@@ -63,17 +63,18 @@ def test_failed_and_sending_entries_are_resumed_with_their_period(store, book):
 
 def test_unsubscribed_get_no_new_period(store, book):
     book.remove("ben@example.org", NOW)
-    plan = Ledger(store).plan(list(book.all()), NOW)
+    plan = store.ledger.plan(list(book.all()), NOW)
     assert [e.subscriber_id for e in plan] == [1]
 
 
 def test_one_entry_per_subscriber_and_period_start(store, book):
     import sqlite3
 
-    ledger = Ledger(store)
-    ledger.plan(list(book.all()), NOW)
-    with pytest.raises(sqlite3.IntegrityError), store.conn:
-        store.conn.execute(
+    store.ledger.plan(list(book.all()), NOW)
+    # The schema itself refuses a second row for one period, whatever code writes it.
+    raw = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.IntegrityError), raw:
+        raw.execute(
             "INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
             " SELECT subscriber_id, period_start, period_end, 'pending', updated FROM digest_ledger"
         )

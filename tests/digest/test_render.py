@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from policytrack.digest import render as render_module
 from policytrack.digest.errors import DigestError
 from policytrack.digest.render import Renderer, _load_inliner
-from policytrack.digest.selection import Period, Selector
+from policytrack.digest.selection import Selector
+from policytrack.timeutil import Period
 from policytrack.digest.subscribers import Subscriber
 from policytrack.digest.tokens import verify_token
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 import indexer
-from policytrack.digest.ledger import Ledger
+
 from policytrack.digest.run import DigestRun, backend_for
 from policytrack.digest.smtp import Mailer, SmtpOptions
 from policytrack.digest.subscribers import Subscribers
@@ -48,7 +48,7 @@ def test_saved_search_and_own_query_select_changed_matches(indexed, store, smtp_
     book.add(NOW, email="sam@example.org", searches=["csddd-downstream"])
     book.add(NOW, email="quinn@example.org", queries=["tenders"])
     book.add(NOW, email="bad@example.org", queries=['"unclosed phrase'], topics=["public-procurement"])
-    backend, why = backend_for(store, settings)
+    backend, why = backend_for(store, settings, lambda: indexer.open_backend(settings))
     assert backend is not None and why == ""
     try:
         digest_run = DigestRun(store, settings, NOW, notes=notes(NOW), backend=backend)
@@ -75,7 +75,7 @@ def test_saved_searches_without_an_index_fail_those_digests_only(tmp_path, store
     book = Subscribers(store, settings)
     book.add(NOW, email="sam@example.org", searches=["csddd-downstream"])
     book.add(NOW, email="ana@example.org", topics=["due-diligence"])
-    backend, why = backend_for(store, settings)
+    backend, why = backend_for(store, settings, lambda: indexer.open_backend(settings))
     digest_run = DigestRun(store, settings, NOW, notes=notes(NOW), backend=backend, backend_error=why)
     with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer:
         report = digest_run.send(mailer)
@@ -85,5 +85,5 @@ def test_saved_searches_without_an_index_fail_those_digests_only(tmp_path, store
     assert "search" in statuses["sam@example.org"].detail, statuses["sam@example.org"].detail
     assert "cannot reach Elasticsearch" in statuses["sam@example.org"].detail
     # the failed digest stays open in the ledger: the next run sends it with its period
-    assert Ledger(store).open_entry(statuses["sam@example.org"].subscriber.id).state == "failed"
+    assert store.ledger.open_entry(statuses["sam@example.org"].subscriber.id).state == "failed"
     assert [m.rcpt[0] for m in smtp_server.messages] == ["ana@example.org"]

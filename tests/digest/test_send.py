@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from policytrack.digest.ledger import Ledger
+
 from policytrack.digest.run import DigestRun
 from policytrack.digest.smtp import Mailer, SmtpOptions
 from policytrack.digest.subscribers import Subscribers
@@ -52,7 +52,7 @@ def test_every_subscriber_gets_their_own_digest(setup):
     assert all(len(m.rcpt) == 1 for m in server.messages)
     got = by_rcpt(server)
     assert sorted(got) == sorted(p[0] for p in PEOPLE)
-    ledger = Ledger(store)
+    ledger = store.ledger
     for (email, name, topics, language), sub_id in zip(PEOPLE, range(1, 6)):
         msg = got[email]
         assert msg.get_content_type() == "multipart/alternative"
@@ -130,15 +130,15 @@ def test_connection_dropped_after_two_messages_then_a_rerun_delivers_the_rest(se
     assert [r.status for r in report.results] == ["sent", "sent", "failed", "not sent", "not sent"]
     assert "connection lost before the message was sent" in report.results[2].detail
     assert "run stopped" in report.results[3].detail
-    assert Ledger(store).counts() == {"sent": 2, "failed": 1, "pending": 2}
+    assert store.ledger.counts() == {"sent": 2, "failed": 1, "pending": 2}
     assert len(server.messages) == 2
     server.down, server.drop_at_mail_after = False, None  # the server is back
     report = run(settings, store, NOW + timedelta(minutes=30))
     assert [r.status for r in report.results] == ["sent"] * 3 and report.ok
     assert Counter(server.recipients()) == Counter({p[0]: 1 for p in PEOPLE})
-    assert Ledger(store).counts() == {"sent": 5}
+    assert store.ledger.counts() == {"sent": 5}
     # every digest covers the period planned by the first run
-    assert {e.period.end for e in Ledger(store).entries()} == {NOW}
+    assert {e.period.end for e in store.ledger.entries()} == {NOW}
 
 
 def test_connection_dropped_during_data_is_uncertain_and_not_resent_by_default(setup):
@@ -147,7 +147,7 @@ def test_connection_dropped_during_data_is_uncertain_and_not_resent_by_default(s
     report = run(settings, store)
     assert [r.status for r in report.results] == ["sent", "uncertain", "sent", "sent", "sent"]
     assert "after the message was handed over" in report.results[1].detail
-    ledger = Ledger(store)
+    ledger = store.ledger
     assert ledger.entries(2)[0].state == "sending"
     # a plain re-run leaves the uncertain digest alone and says so
     again = run(settings, store, NOW + timedelta(minutes=5))
@@ -175,7 +175,7 @@ def test_unreachable_server_sends_nothing_and_loses_nothing(tmp_path, store):
     report = run(settings, store)
     assert [r.status for r in report.results] == ["not sent"]
     assert "cannot connect to SMTP server 127.0.0.1:" in report.results[0].detail
-    assert Ledger(store).counts() == {"pending": 1}
+    assert store.ledger.counts() == {"pending": 1}
 
 
 def test_quiet_week_sends_nothing_unless_configured(tmp_path, smtp_server):
@@ -185,7 +185,7 @@ def test_quiet_week_sends_nothing_unless_configured(tmp_path, smtp_server):
         Subscribers(store, settings).add(NOW, email="ana@example.org", topics=["due-diligence"])
         report = DigestRun(store, settings, NOW, notes=[]).send(Mailer(SmtpOptions.from_settings(settings.digest)))
         assert [r.status for r in report.results] == ["empty"] and report.ok
-        assert smtp_server.messages == [] and Ledger(store).counts() == {"empty": 1}
+        assert smtp_server.messages == [] and store.ledger.counts() == {"empty": 1}
         settings = make_settings(tmp_path, port=smtp_server.port, send_empty=True)
         later = NOW + timedelta(days=7)
         with Mailer(SmtpOptions.from_settings(settings.digest)) as mailer:
@@ -222,4 +222,4 @@ def test_two_overlapping_runs_send_each_digest_once(setup):
     assert [r.status for r in a.results] == ["sent"] * 3
     assert [r.status for r in b.results] == ["skipped"] * 3 + ["sent"] * 2
     assert Counter(server.recipients()) == Counter({p[0]: 1 for p in PEOPLE})
-    assert Ledger(store).counts() == {"sent": 5}
+    assert store.ledger.counts() == {"sent": 5}

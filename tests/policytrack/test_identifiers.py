@@ -1,4 +1,4 @@
-"""Identifiers: real examples from ../shared/fixtures/real, round trips and malformed input."""
+"""Identifiers: real examples from tests/fixtures/real, round trips and malformed input."""
 
 from __future__ import annotations
 

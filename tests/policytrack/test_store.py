@@ -13,6 +13,7 @@ import pytest
 
 from policytrack.errors import StoreError
 from policytrack.model import Document, Event, Procedure
+from policytrack.errors import TimestampError
 from policytrack.store import Store, describe_changes
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -77,7 +78,7 @@ def test_describe_plain_document_change():
 
 
 def test_naive_time_refused(tmp_path):
-    with Store(tmp_path / "s.sqlite3") as store, pytest.raises(StoreError, match="timezone-aware"):
+    with Store(tmp_path / "s.sqlite3") as store, pytest.raises(TimestampError, match="no time zone"):
         store.upsert([doc()], datetime(2025, 1, 1))
 
 
@@ -152,3 +153,70 @@ def test_sigkill_during_large_upsert_keeps_committed_items(tmp_path):
         assert len([c for c in store.changes() if c.change == "new"]) == n
         # The store stays writable after the crash.
         assert store.upsert([doc()], T0).new == 1
+
+
+def _first_release_store(path):
+    """A store as the first release wrote it: its tables, a meta row, no user_version."""
+    import sqlite3
+
+    from policytrack.store.schema import MIGRATIONS
+
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0][1])
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute(
+        "INSERT INTO items VALUES ('proc:2022/0051(COD)', 'procedure', 'h', ?, ?, ?, ?)",
+        (
+            '{"events": [], "id": "proc:2022/0051(COD)", "kind": "procedure", "reference": "2022/0051(COD)",'
+            ' "source": "oeil", "title": "CSDDD"}',
+            *["2025-01-01T00:00:00+00:00"] * 3,
+        ),
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_a_store_of_the_first_release_is_migrated_and_keeps_its_items(tmp_path):
+    import sqlite3
+
+    from policytrack.store import SCHEMA_VERSION
+
+    path = tmp_path / "old.sqlite3"
+    _first_release_store(path)
+    with Store(path, readonly=True) as store:  # even a reader upgrades it, once
+        assert store.get("proc:2022/0051(COD)").title == "CSDDD"
+        assert list(store.subscribers.all()) == []
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_store_from_a_newer_policytrack_is_refused(tmp_path):
+    import sqlite3
+
+    from policytrack.store import SCHEMA_VERSION
+
+    path = tmp_path / "new.sqlite3"
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    for readonly in (False, True):
+        with pytest.raises(StoreError, match="newer than this policytrack knows"):
+            Store(path, readonly=readonly)
+
+
+def test_a_failed_migration_rolls_back_whole(tmp_path, monkeypatch):
+    import sqlite3
+
+    from policytrack.store import schema
+
+    path = tmp_path / "s.sqlite3"
+    Store(path).close()
+    broken = (*schema.MIGRATIONS, ("a broken step", "CREATE TABLE extra (x); CREATE TABLE extra (x);"))
+    monkeypatch.setattr(schema, "MIGRATIONS", broken)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(broken))
+    with pytest.raises(StoreError, match=f"migration {len(broken)} .a broken step. failed and was rolled back"):
+        Store(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(broken) - 1
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'extra'").fetchone() is None

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from site_corpus import fill_store
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, options
 
-from policytrack.config import site_dir
+from policytrack.resources import site_dir
 from policytrack.website import build_site
 
 

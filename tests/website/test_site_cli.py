@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from site_corpus import fill_store
 
 from policytrack.cli import main
-from policytrack.config import default_config_text, site_dir
+from policytrack.resources import default_config_text, site_dir
 
 
 @pytest.fixture()

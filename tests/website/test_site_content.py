@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from policytrack.config import site_dir
+from policytrack.resources import site_dir
 from policytrack.content import load_content, references
 
 # The 2014 and 2011 files are long closed: the notes name their acts, which the demo store holds.

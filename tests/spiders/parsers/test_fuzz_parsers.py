@@ -19,7 +19,7 @@ from spiders.errors import ParseError
 from spiders.parsers import KINDS, parse
 from spiders.replay import SHIPPED_RECORDING
 
-REAL = Path(__file__).resolve().parents[3].parent / "shared" / "fixtures" / "real"
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "real"
 RIGHT_KIND = {
     "eurlex/procedure_2021-0106-COD.html": "eurlex-procedure",
     "eurlex/document_EP-report_A9-2021-0270.html": "eurlex-document",

@@ -1,4 +1,4 @@
-"""Cellar notices against the real recordings in ../shared/fixtures/real/cellar."""
+"""Cellar notices against the real recordings in tests/fixtures/real/cellar (copied from the reference set)."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""EUR-Lex parsers against the real recorded pages in ../shared/fixtures/real/eurlex."""
+"""EUR-Lex parsers against the real recorded pages in tests/fixtures/real/eurlex (copied from the reference set)."""
 
 from datetime import date
 

@@ -15,47 +15,18 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreError
-from .model import Document, Note, Procedure, item_from_dict, json_hash
+from ..errors import StoreError
+from ..model import Document, Note, Procedure, item_from_dict, json_hash
+from ..timeutil import parse_utc, utc_text
+from .ledger import Ledger
+from .schema import SCHEMA_VERSION, check_version, migrate
+from .subscribers import SubscriberRows
 
 Item = Document | Procedure | Note
-
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    data TEXT NOT NULL,
-    first_seen TEXT NOT NULL,
-    last_changed TEXT NOT NULL,
-    last_seen TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS items_kind ON items(kind);
-CREATE INDEX IF NOT EXISTS items_changed ON items(last_changed);
-CREATE TABLE IF NOT EXISTS changes (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    item_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    change TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS changes_at ON changes(at);
-CREATE INDEX IF NOT EXISTS changes_item ON changes(item_id);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
-
-def utc_text(moment: datetime) -> str:
-    """Timestamps are stored as UTC ISO text so that they sort as strings."""
-    if moment.tzinfo is None:
-        raise StoreError("timestamps must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -114,39 +85,43 @@ class Store:
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        if readonly and not self.path.exists():
+            raise StoreError(f"{self.path}: no store here yet (run `policytrack crawl` first)")
         try:
             if readonly:
-                if not self.path.exists():
-                    raise StoreError(f"{self.path}: no store here yet (run `policytrack crawl` first)")
-                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+                self._conn = self._open_readonly()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.conn = sqlite3.connect(self.path, timeout=30)
-                self.conn.execute("PRAGMA journal_mode=WAL")
+                self._conn = sqlite3.connect(self.path, timeout=30)
+                self._conn.execute("PRAGMA journal_mode=WAL")
                 # NORMAL in WAL mode survives a killed process; only power loss can drop the
                 # last transactions, never corrupt the file.
-                self.conn.execute("PRAGMA synchronous=NORMAL")
-                self.conn.executescript(_SCHEMA)
-                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                self.conn.commit()
-            self.conn.execute("PRAGMA foreign_keys=ON")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                migrate(self._conn, self.path)
+            self._conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: cannot open store: {e}") from None
+        self.subscribers = SubscriberRows(self._conn)
+        self.ledger = Ledger(self._conn)
+
+    def _open_readonly(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        if check_version(conn, self.path) < SCHEMA_VERSION:
+            # A store written by an older policytrack: upgrade it once, then read.
+            conn.close()
+            Store(self.path).close()
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        return conn
 
     # -- lifecycle
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def ensure_schema(self, sql: str) -> None:
-        """Let another module (subscribers, digest ledger, crawl state) keep its tables here."""
-        with self.conn:
-            self.conn.executescript(sql)
 
     # -- writing
     def upsert(self, items: Iterable[Item], now: datetime, *, batch_size: int = 500) -> UpsertStats:
@@ -166,29 +141,29 @@ class Store:
     def _upsert_batch(self, batch: Sequence[Item], stamp: str) -> UpsertStats:
         new = changed = unchanged = 0
         try:
-            with self.conn:
+            with self._conn:
                 for item in batch:
                     data = item.to_json()
                     digest = json_hash(data)  # item.content_hash() without a second to_json()
-                    row = self.conn.execute("SELECT hash, data FROM items WHERE id = ?", (item.id,)).fetchone()
+                    row = self._conn.execute("SELECT hash, data FROM items WHERE id = ?", (item.id,)).fetchone()
                     if row is not None and row[0] == digest:
                         unchanged += 1
-                        self.conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (stamp, item.id))
+                        self._conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (stamp, item.id))
                         continue
                     old = item_from_dict(json.loads(row[1])) if row is not None else None
                     if row is None:
                         new += 1
-                        self.conn.execute(
+                        self._conn.execute(
                             "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (item.id, item.kind, digest, data, stamp, stamp, stamp),
                         )
                     else:
                         changed += 1
-                        self.conn.execute(
+                        self._conn.execute(
                             "UPDATE items SET kind = ?, hash = ?, data = ?, last_changed = ?, last_seen = ? WHERE id = ?",
                             (item.kind, digest, data, stamp, stamp, item.id),
                         )
-                    self.conn.executemany(
+                    self._conn.executemany(
                         "INSERT INTO changes (at, item_id, kind, change, detail) VALUES (?, ?, ?, ?, ?)",
                         [
                             (stamp, item.id, item.kind, c, json.dumps(d, ensure_ascii=False))
@@ -205,7 +180,7 @@ class Store:
         return rec.item if rec else None
 
     def get_record(self, item_id: str) -> StoredItem | None:
-        row = self.conn.execute(
+        row = self._conn.execute(
             "SELECT data, hash, first_seen, last_changed FROM items WHERE id = ?", (item_id,)
         ).fetchone()
         return _record(row) if row else None
@@ -221,7 +196,7 @@ class Store:
             args.append(utc_text(changed_since))
         if where:
             sql += " WHERE " + " AND ".join(where)
-        for row in self.conn.execute(sql + " ORDER BY id", args):
+        for row in self._conn.execute(sql + " ORDER BY id", args):
             yield _record(row)
 
     def items(self, kind: str | None = None) -> Iterator[Item]:
@@ -230,8 +205,8 @@ class Store:
 
     def count(self, kind: str | None = None) -> int:
         if kind:
-            return self.conn.execute("SELECT count(*) FROM items WHERE kind = ?", (kind,)).fetchone()[0]
-        return self.conn.execute("SELECT count(*) FROM items").fetchone()[0]
+            return self._conn.execute("SELECT count(*) FROM items WHERE kind = ?", (kind,)).fetchone()[0]
+        return self._conn.execute("SELECT count(*) FROM items").fetchone()[0]
 
     def changes(self, since: datetime | None = None, until: datetime | None = None) -> list[Change]:
         """Changes recorded in ``[since, until)``, oldest first."""
@@ -243,16 +218,25 @@ class Store:
             sql += " AND at < ?"
             args.append(utc_text(until))
         return [
-            Change(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], json.loads(r[5]))
-            for r in self.conn.execute(sql + " ORDER BY seq", args)
+            Change(r[0], parse_utc(r[1]), r[2], r[3], r[4], json.loads(r[5]))
+            for r in self._conn.execute(sql + " ORDER BY seq", args)
         ]
 
     def check(self) -> str:
         """SQLite's own integrity check: 'ok' or the first problem."""
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def fingerprint(self) -> tuple[int, str, int]:
+        """What the store holds, from three indexed aggregates instead of a scan of every row.
+
+        A row is written to the change log, and ``last_changed`` bumped, in the same transaction
+        as every new or changed item; so (item count, newest change, last change number) moves
+        whenever any item's content does.
+        """
+        count, newest = self._conn.execute("SELECT count(*), max(last_changed) FROM items").fetchone()
+        last_seq = self._conn.execute("SELECT max(seq) FROM changes").fetchone()[0]
+        return int(count), str(newest or ""), int(last_seq or 0)
 
 
-def _record(row: tuple) -> StoredItem:
-    return StoredItem(
-        item_from_dict(json.loads(row[0])), row[1], datetime.fromisoformat(row[2]), datetime.fromisoformat(row[3])
-    )
+def _record(row: tuple[str, str, str, str]) -> StoredItem:
+    return StoredItem(item_from_dict(json.loads(row[0])), row[1], parse_utc(row[2]), parse_utc(row[3]))

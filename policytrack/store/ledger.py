@@ -28,38 +28,20 @@ digest. A subscriber whose last period ended less than ``min_gap`` ago is not du
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from ..store import Store, utc_text
-from .selection import FIRST_PERIOD, Period
-from .subscribers import SCHEMA as SUBSCRIBERS_SCHEMA
+from ..timeutil import Period, parse_utc, utc_text
 from .subscribers import Subscriber
 
 STATES = ("pending", "sending", "sent", "failed", "empty", "cancelled")
 OPEN_STATES = ("pending", "sending", "failed")
 CLOSED_STATES = ("sent", "empty")
 MIN_GAP = timedelta(hours=20)
-
-SCHEMA = (
-    SUBSCRIBERS_SCHEMA
-    + """
-CREATE TABLE IF NOT EXISTS digest_ledger (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id),
-    period_start TEXT NOT NULL,
-    period_end TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'empty', 'cancelled')),
-    message_id TEXT NOT NULL DEFAULT '',
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT NOT NULL DEFAULT '',
-    updated TEXT NOT NULL,
-    UNIQUE (subscriber_id, period_start)
-);
-CREATE INDEX IF NOT EXISTS digest_ledger_state ON digest_ledger(state);
-"""
-)
+FIRST_PERIOD = timedelta(days=7)  # a first digest covers the last week
 
 
 @dataclass(frozen=True)
@@ -74,25 +56,26 @@ class Entry:
 
 
 class Ledger:
-    def __init__(self, store: Store) -> None:
-        self.conn = store.conn
-        store.ensure_schema(SCHEMA)
+    """The ``digest_ledger`` table of one store (``Store.ledger``)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
 
     def due_period(self, subscriber_id: int, now: datetime, *, min_gap: timedelta = MIN_GAP) -> Period | None:
         """The next period for a subscriber with no unfinished entry, or None when not due."""
-        row = self.conn.execute(
+        row = self._conn.execute(
             "SELECT max(period_end) FROM digest_ledger WHERE subscriber_id = ? AND state IN ('sent', 'empty')",
             (subscriber_id,),
         ).fetchone()
         if row[0] is None:
             return Period(now - FIRST_PERIOD, now)
-        start = datetime.fromisoformat(row[0])
+        start = parse_utc(row[0])
         if now - start < min_gap:
             return None
         return Period(start, now)
 
     def open_entry(self, subscriber_id: int) -> Entry | None:
-        row = self.conn.execute(
+        row = self._conn.execute(
             f"SELECT {_COLUMNS} FROM digest_ledger WHERE subscriber_id = ? AND state IN ('pending', 'sending', 'failed')"
             " ORDER BY period_start LIMIT 1",
             (subscriber_id,),
@@ -106,7 +89,7 @@ class Ledger:
         """
         out: list[Entry] = []
         stamp = utc_text(now)
-        with self.conn:
+        with self._conn:
             for sub in subscribers:
                 entry = self.open_entry(sub.id)
                 if entry is None:
@@ -115,7 +98,7 @@ class Ledger:
                     period = self.due_period(sub.id, now, min_gap=min_gap)
                     if period is None:
                         continue
-                    cur = self.conn.execute(
+                    cur = self._conn.execute(
                         "INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
                         " VALUES (?, ?, ?, 'pending', ?)",
                         (sub.id, utc_text(period.start), utc_text(period.end), stamp),
@@ -145,12 +128,12 @@ class Ledger:
             "UPDATE digest_ledger SET state = ?, error = ?, updated = ?, message_id = coalesce(?, message_id),"
             " attempts = attempts + (CASE WHEN ? = 'sending' THEN 1 ELSE 0 END) WHERE id = ?"
         )
-        args: list = [state, error[:1000], utc_text(now), message_id, state, entry_id]
+        args: list[Any] = [state, error[:1000], utc_text(now), message_id, state, entry_id]
         if expect:
             sql += f" AND state IN ({', '.join('?' * len(expect))})"
             args += list(expect)
-        with self.conn:
-            return self.conn.execute(sql, args).rowcount == 1
+        with self._conn:
+            return self._conn.execute(sql, args).rowcount == 1
 
     def claim(self, entry: Entry, now: datetime, *, message_id: str) -> bool:
         """Move ``entry`` to ``sending`` if nobody else has touched it since it was planned.
@@ -158,8 +141,8 @@ class Ledger:
         A compare-and-set on (state, attempts): of two runs working on the same plan (an
         overlapping cron job, a re-run started too early) only one gets each message.
         """
-        with self.conn:
-            cur = self.conn.execute(
+        with self._conn:
+            cur = self._conn.execute(
                 "UPDATE digest_ledger SET state = 'sending', message_id = ?, attempts = attempts + 1,"
                 " error = '', updated = ? WHERE id = ? AND state = ? AND attempts = ?",
                 (message_id, utc_text(now), entry.id, entry.state, entry.attempts),
@@ -168,13 +151,13 @@ class Ledger:
 
     def record_error(self, entry_id: int, error: str, now: datetime) -> None:
         """Note what went wrong without changing the state (an uncertain ``sending`` stays so)."""
-        with self.conn:
-            self.conn.execute(
+        with self._conn:
+            self._conn.execute(
                 "UPDATE digest_ledger SET error = ?, updated = ? WHERE id = ?", (error[:1000], utc_text(now), entry_id)
             )
 
     def get(self, entry_id: int) -> Entry | None:
-        row = self.conn.execute(f"SELECT {_COLUMNS} FROM digest_ledger WHERE id = ?", (entry_id,)).fetchone()
+        row = self._conn.execute(f"SELECT {_COLUMNS} FROM digest_ledger WHERE id = ?", (entry_id,)).fetchone()
         return _entry(row) if row else None
 
     def entries(self, subscriber_id: int | None = None) -> list[Entry]:
@@ -182,20 +165,20 @@ class Ledger:
         if subscriber_id is not None:
             sql += " WHERE subscriber_id = ?"
             args.append(subscriber_id)
-        return [_entry(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+        return [_entry(r) for r in self._conn.execute(sql + " ORDER BY id", args)]
 
     def counts(self) -> dict[str, int]:
-        return dict(self.conn.execute("SELECT state, count(*) FROM digest_ledger GROUP BY state").fetchall())
+        return dict(self._conn.execute("SELECT state, count(*) FROM digest_ledger GROUP BY state").fetchall())
 
 
 _COLUMNS = "id, subscriber_id, period_start, period_end, state, message_id, attempts, error"
 
 
-def _entry(row: tuple) -> Entry:
+def _entry(row: tuple[Any, ...]) -> Entry:
     return Entry(
         row[0],
         row[1],
-        Period(datetime.fromisoformat(row[2]), datetime.fromisoformat(row[3])),
+        Period(parse_utc(row[2]), parse_utc(row[3])),
         row[4],
         row[5],
         row[6],
