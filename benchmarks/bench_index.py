@@ -37,6 +37,7 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,7 +120,7 @@ def raw_fts(path: Path, rows: list[tuple]) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "temp_store=MEMORY", "cache_size=-65536"):
         conn.execute(f"PRAGMA {pragma}")
-    fts_ddl = [s for s in SCHEMA.split(";") if "fts5" in s][0]
+    fts_ddl = next(s for s in SCHEMA.split(";") if "fts5" in s)
     conn.execute(fts_ddl)
     start = time.perf_counter()
     conn.execute("BEGIN")
@@ -142,7 +143,7 @@ def latency(search, queries: list[str], rounds: int = 3) -> tuple[float, float, 
             times.append((time.perf_counter() - t) * 1000)
             totals.append(result.total)
     times.sort()
-    p = lambda f: times[min(len(times) - 1, int(round(f * (len(times) - 1))))]  # noqa: E731
+    p = lambda f: times[min(len(times) - 1, round(f * (len(times) - 1)))]  # noqa: E731
     return p(0.5), p(0.95), times[-1], statistics.mean(totals)
 
 
@@ -182,7 +183,7 @@ def bench_embedded(sizes: list[int], seed: int, tmp: Path) -> tuple[Table, Table
         console.log(f"embedded: {n / emb_s:,.0f} docs/s; querying")
         queries = query_mix(items)
         del items
-        p50, p95, mx, hits = latency(lambda q: backend.search(q, facets=True), queries)
+        p50, p95, mx, hits = latency(partial(backend.search, facets=True), queries)
         lat.add_row(f"{n:,}", f"{p50:.1f}", f"{p95:.1f}", f"{mx:.1f}", f"{hits:,.0f}")
         backend.close()
         for suffix in ("", "-wal", "-shm"):
@@ -214,7 +215,7 @@ def bench_latency_reused(sizes: list[int], seed: int, folder: Path) -> Table:
             del items
         backend = EmbeddedBackend(path)
         console.log(f"embedded: querying {n:,} items ({path})")
-        p50, p95, mx, hits = latency(lambda q: backend.search(q, facets=True), json.loads(qpath.read_text()))
+        p50, p95, mx, hits = latency(partial(backend.search, facets=True), json.loads(qpath.read_text()))
         lat.add_row(f"{n:,}", f"{p50:.1f}", f"{p95:.1f}", f"{mx:.1f}", f"{hits:,.0f}")
         backend.close()
         console.print(lat)
@@ -276,7 +277,7 @@ def bench_es(url: str, n: int, seed: int) -> tuple[Table, Table]:
         backend.es.options(request_timeout=600).indices.forcemerge(index=alias, max_num_segments=1)
         queries = query_mix(items)
         del items
-        p50, p95, mx, hits = latency(lambda q: backend.search(q, facets=True), queries)
+        p50, p95, mx, hits = latency(partial(backend.search, facets=True), queries)
         lat = Table(title="Elasticsearch query latency, same 50-query mix with facets (client round trip)")
         for col in ("docs", "p50 ms", "p95 ms", "max ms", "mean hits"):
             lat.add_column(col, justify="right")

@@ -162,12 +162,13 @@ def main(argv: list[str] | None = None) -> int:
         bodies = [((REAL / name) if not name.startswith("/") else Path(name)).read_bytes() for name, _ in cases]
         urls = [url for _, url in cases]
         items = sum(len(parse(kind, b, u)) for b, u in zip(bodies, urls))
+        # Defaults bind this iteration's values: a closure would read the loop variables when called.
         sides = [
-            lambda: [raw_parse(kind, b) for b in bodies],
-            lambda: [parse(kind, b, u) for b, u in zip(bodies, urls)],
+            lambda kind=kind, bodies=bodies: [raw_parse(kind, b) for b in bodies],
+            lambda kind=kind, bodies=bodies, urls=urls: [parse(kind, b, u) for b, u in zip(bodies, urls)],
         ]
         if kind == "feed":
-            sides.append(lambda: [library_parse(kind, b) for b in bodies])
+            sides.append(lambda kind=kind, bodies=bodies: [library_parse(kind, b) for b in bodies])
         measured = timed(sides, args.seconds, args.collect_each_round)
         (raw, _), (extract, extract_median) = measured[:2]
         library = measured[2][0] if kind == "feed" else None

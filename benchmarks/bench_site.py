@@ -66,7 +66,7 @@ def baseline(store_path: Path, out: Path, pages: int) -> float:
     t0 = time.perf_counter()
     with Store(store_path, readonly=True) as store:
         rows = store.conn.execute("SELECT id, data FROM items LIMIT ?", (pages,))
-        for n, (item_id, data) in enumerate(rows):
+        for n, (_item_id, data) in enumerate(rows):
             item = json.loads(data)
             folder = out / str(n // 1000) / str(n)
             folder.mkdir(parents=True, exist_ok=True)

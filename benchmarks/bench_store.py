@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -104,11 +105,11 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         rows = documents(n)
         with tempfile.TemporaryDirectory() as tmp:
-            raw = timed(lambda: raw_insert(Path(tmp) / "raw.sqlite3", rows))
+            raw = timed(partial(raw_insert, Path(tmp) / "raw.sqlite3", rows))
             store = Store(Path(tmp) / "store.sqlite3")
             now = datetime.now(UTC)
-            first = timed(lambda: store.upsert(rows, now))
-            second = timed(lambda: store.upsert(rows, now))
+            first = timed(partial(store.upsert, rows, now))
+            second = timed(partial(store.upsert, rows, now))
             store.close()
         table.add_row(
             f"{n:,}",

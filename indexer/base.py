@@ -106,7 +106,7 @@ class Backend(abc.ABC):
                 return
             page += 1
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027  # an optional hook, not abstract: most backends hold nothing
         """Release connections."""
 
     def __enter__(self) -> Backend:

@@ -272,7 +272,7 @@ class ElasticBackend(Backend):
                     if not state["first"]:
                         op = next(iter(info.values()))
                         state["first"] = f"{op.get('_id')}: {_short(op.get('error'))}"
-            except BaseException as e:  # re-raised in the caller's thread
+            except BaseException as e:  # noqa: BLE001  # not swallowed: re-raised in the caller's thread
                 state["error"] = e
 
         sender = threading.Thread(target=send, name="es-bulk", daemon=True)
@@ -413,13 +413,13 @@ class ElasticBackend(Backend):
         q = self._query(query, changed_since)
         after = None
         while True:
-            extra = {"search_after": after} if after else {}
+            extra: dict[str, Any] = {"search_after": after} if after else {}
             try:
                 resp = self.es.search(
                     index=self.alias,
                     query=q,
                     size=1000,
-                    _source=False,
+                    source=False,  # sent as `_source`; the client's typed name for it
                     sort=[{"id": "asc"}],
                     track_total_hits=False,
                     **extra,

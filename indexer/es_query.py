@@ -47,7 +47,7 @@ def _filter(f: Filter) -> dict[str, Any]:
         return {"term": {_TERM_FIELDS[f.field]: f.value}}
     if f.field == "procedure_prefix":
         return {"prefix": {"procedures": f.value}}
-    if f.field == "date":
+    if f.field == "date" and isinstance(f.value, tuple):  # the field decides the shape of the value
         lo, hi = f.value
         bounds = {k: v for k, v in (("gte", lo), ("lte", hi)) if v}
         return {"range": {"date": {**bounds, "format": "yyyy-MM-dd"}}}

@@ -81,7 +81,8 @@ def _filter(f: Filter, params: list, probe: bool = False) -> str:
         if probe:
             return "EXISTS (SELECT 1 FROM terms WHERE field = ? AND norm = ? AND doc = d.rowid)"
         return "d.rowid IN (SELECT doc FROM terms WHERE field = ? AND norm = ?)"
-    if f.field == "procedure_prefix":
+    # The field decides the shape of the value; the isinstance checks only narrow its type.
+    if f.field == "procedure_prefix" and isinstance(f.value, str):
         # "2022/0051(" .. "2022/0051)": ")" sorts right after "(", so this is a prefix range.
         params.extend(("procedure", f.value, f.value[:-1] + ")"))
         if probe:
@@ -93,7 +94,7 @@ def _filter(f: Filter, params: list, probe: bool = False) -> str:
     if f.field == "proctype":
         params.append(f.value)
         return "d.proc_type = ?"
-    if f.field == "date":
+    if f.field == "date" and isinstance(f.value, tuple):
         lo, hi = f.value
         conds = ["d.date IS NOT NULL"]
         if lo:
@@ -109,7 +110,9 @@ def _filter(f: Filter, params: list, probe: bool = False) -> str:
 def compile_fts(node: Node) -> Compiled:
     """Split the top-level AND into one ranking MATCH and SQL conditions for the rest."""
     children = node.children if isinstance(node, And) else (node,)
-    pos, neg, rest = [], [], []
+    pos: list[str] = []
+    neg: list[Not] = []
+    rest: list[Node] = []
     for c in children:
         if isinstance(c, MatchAll):
             continue
@@ -117,7 +120,10 @@ def compile_fts(node: Node) -> Compiled:
             neg.append(c)
             continue
         e = fts_expr(c)
-        (pos if e is not None else rest).append(e if e is not None else c)
+        if e is not None:
+            pos.append(e)
+        else:
+            rest.append(c)
     out = Compiled(None)
     if pos:
         out.match = " AND ".join(pos)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Union
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import PROCEDURE_TYPES, normalise_celex, parse_procedure
@@ -56,7 +56,7 @@ class Filter:
     ``(from, to)`` pair of ISO dates, either may be None)."""
 
     field: str
-    value: str | tuple
+    value: str | tuple[str | None, str | None]
     pos: int = 0
 
 
@@ -80,7 +80,7 @@ class MatchAll:
     """The empty query: everything (filters may still apply through ``changed_since``)."""
 
 
-Node = Union[Text, Filter, And, Or, Not, MatchAll]
+Node = Text | Filter | And | Or | Not | MatchAll
 
 
 def has_text(node: Node) -> bool:
@@ -228,8 +228,9 @@ class _Parser:
 
     def or_expr(self, depth: int) -> Node:
         if depth > MAX_DEPTH:
+            tok = self.peek()
             raise self.error(
-                f"parentheses nested deeper than {MAX_DEPTH} levels", self.peek().pos if self.peek() else len(self.q)
+                f"parentheses nested deeper than {MAX_DEPTH} levels", tok.pos if tok is not None else len(self.q)
             )
         parts = [self.and_expr(depth)]
         while (tok := self.peek()) is not None and tok.kind == "OR":
@@ -346,7 +347,7 @@ def _field(q: str, tok: _Tok) -> Filter:
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 
-def _span(text: str, years_only: bool, bad) -> tuple[date, date]:
+def _span(text: str, years_only: bool, bad: Callable[[str], QueryError]) -> tuple[date, date]:
     m = _DATE_RE.match(text)
     if not m or (years_only and m.group(2)):
         raise bad(f"{text!r} is not a {'year (YYYY)' if years_only else 'date (YYYY, YYYY-MM or YYYY-MM-DD)'}")
@@ -365,7 +366,7 @@ def _span(text: str, years_only: bool, bad) -> tuple[date, date]:
         raise bad(f"{text!r} is not a real date") from None
 
 
-def _date_range(value: str, *, years_only: bool, bad) -> tuple[date | None, date | None]:
+def _date_range(value: str, *, years_only: bool, bad: Callable[[str], QueryError]) -> tuple[date | None, date | None]:
     for op in (">=", "<=", ">", "<"):
         if value.startswith(op):
             lo, hi = _span(value[len(op) :].strip(), years_only, bad)
@@ -383,9 +384,9 @@ def _date_range(value: str, *, years_only: bool, bad) -> tuple[date | None, date
         a, _, b = value.partition("..")
         if not a.strip() and not b.strip():
             raise bad("a range needs at least one end, e.g. 2022..2024")
-        lo = _span(a.strip(), years_only, bad)[0] if a.strip() else None
-        hi = _span(b.strip(), years_only, bad)[1] if b.strip() else None
-        return lo, hi
+        start = _span(a.strip(), years_only, bad)[0] if a.strip() else None
+        end = _span(b.strip(), years_only, bad)[1] if b.strip() else None
+        return start, end
     return _span(value, years_only, bad)
 
 

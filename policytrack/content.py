@@ -54,8 +54,8 @@ def load_note(path: Path) -> Note:
         # The start of the broken construct (an unclosed bracket…) says more than where the
         # parser gave up; both count lines from the top of the file.
         mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ContentError(f"{path}{line}: bad front matter: {getattr(e, 'problem', e)}") from None
+        where = f":{mark.line + 1}" if mark else ""
+        raise ContentError(f"{path}{where}: bad front matter: {getattr(e, 'problem', e)}") from None
     if not isinstance(post.metadata, dict):
         raise ContentError(f"{path}:1: front matter must be a mapping of fields")
     meta: dict[str, Any] = dict(post.metadata)
@@ -84,7 +84,8 @@ def load_note(path: Path) -> Note:
 
 def load_content(folder: Path) -> tuple[list[Note], list[ContentError]]:
     """Every note under ``folder``, sorted newest first, and the files that failed to load."""
-    notes, errors = [], []
+    notes: list[Note] = []
+    errors: list[ContentError] = []
     if not folder.is_dir():
         return notes, errors
     for path in sorted(folder.rglob("*.md")):

@@ -10,13 +10,14 @@ Item ids are stable and say what they are: ``celex:32024L1760``, ``proc:2022/005
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn, Self
 
 from .errors import IdentifierError, ValidationError
 from .identifiers import PROCEDURE_TYPES, normalise_celex, normalise_procedure, parse_eli
@@ -50,7 +51,7 @@ _URL_RE = re.compile(r"^https?://\S+$")
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 
 
-def _fail(kind: str, name: str, problem: str) -> None:
+def _fail(kind: str, name: str, problem: str) -> NoReturn:
     raise ValidationError(kind, name, problem)
 
 
@@ -65,7 +66,6 @@ def _as_date(kind: str, name: str, value: Any) -> date | None:
         except ValueError:
             pass
     _fail(kind, name, f"must be an ISO date (YYYY-MM-DD), got {value!r}")
-    return None  # unreachable
 
 
 def _as_strings(kind: str, name: str, value: Any) -> tuple[str, ...]:
@@ -100,10 +100,10 @@ def _text(kind: str, name: str, value: Any, *, required: bool = False, limit: in
 
 
 def _url(kind: str, name: str, value: Any) -> str:
-    value = _text(kind, name, value)
-    if value and not _URL_RE.match(value):
-        _fail(kind, name, f"must be an http(s) URL, got {value[:80]!r}")
-    return value
+    text = _text(kind, name, value)
+    if text and not _URL_RE.match(text):
+        _fail(kind, name, f"must be an http(s) URL, got {text[:80]!r}")
+    return text
 
 
 def _celex(kind: str, name: str, value: Any) -> str | None:
@@ -113,7 +113,6 @@ def _celex(kind: str, name: str, value: Any) -> str | None:
         return normalise_celex(value)
     except IdentifierError as e:
         _fail(kind, name, str(e))
-    return None
 
 
 def _procedure(kind: str, name: str, value: Any, *, required: bool = False) -> str | None:
@@ -125,7 +124,6 @@ def _procedure(kind: str, name: str, value: Any, *, required: bool = False) -> s
         return normalise_procedure(value)
     except IdentifierError as e:
         _fail(kind, name, str(e))
-    return None
 
 
 def json_hash(text: str) -> str:
@@ -142,7 +140,7 @@ class Item:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)  # type: ignore[call-overload]
         data["kind"] = self.kind
-        return _jsonable(data)
+        return _jsonable_dict(data)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -151,10 +149,14 @@ class Item:
         """A hash of the content, independent of key order: the store's change detector."""
         return json_hash(self.to_json())
 
-    def replace(self, **changes: Any):
+    def replace(self, **changes: Any) -> Self:
         data = {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
         data.update(changes)
         return type(self)(**data)
+
+
+def _jsonable_dict(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in data.items()}
 
 
 def _jsonable(value: Any) -> Any:
@@ -231,7 +233,8 @@ class Document(Item):
     eli: str | None = None
     procedure: str | None = None
     date: date | None = None  # the document's own date
-    dates: dict[str, date] = field(default_factory=dict)  # adoption, publication, transposition…
+    # Spelled through the module: in the class body, `date` is the field above, not the type.
+    dates: dict[str, datetime.date] = field(default_factory=dict)  # adoption, publication, transposition…
     authors: tuple[str, ...] = ()
     eurovoc: tuple[str, ...] = ()
     summary: str = ""
@@ -446,14 +449,18 @@ class Topic:
         object.__setattr__(self, "celex", tuple(_celex(k, "celex", c) for c in acts))
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        return _jsonable_dict(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Topic:
         return cls(**_known(cls, "topic", data))
 
 
-ITEM_TYPES: dict[str, type] = {"document": Document, "procedure": Procedure, "note": Note}
+ITEM_TYPES: dict[str, type[Document] | type[Procedure] | type[Note]] = {
+    "document": Document,
+    "procedure": Procedure,
+    "note": Note,
+}
 
 
 def item_from_dict(data: dict[str, Any]) -> Document | Procedure | Note:

@@ -23,12 +23,17 @@ def _keyword_re(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def matching_topics(item: Document | Procedure | Note, topics: Iterable[Topic]) -> tuple[str, ...]:
     """Slugs of the topics an item belongs to, in configuration order."""
+    procs: set[str]
+    acts: set[str]
+    eurovoc: set[str]
     if isinstance(item, Procedure):
-        procs, acts = {item.reference}, {item.final_act} - {None}
+        procs = {item.reference}
+        acts = {item.final_act} if item.final_act is not None else set()
         text = f"{item.title}\n{item.summary}"
         eurovoc = {e.lower() for e in item.eurovoc}
     elif isinstance(item, Document):
-        procs, acts = {item.procedure} - {None}, set(celex_and_base(item.celex)) if item.celex else set()
+        procs = {item.procedure} if item.procedure is not None else set()
+        acts = set(celex_and_base(item.celex)) if item.celex else set()
         text = f"{item.title}\n{item.summary}"
         eurovoc = {e.lower() for e in item.eurovoc}
     else:
@@ -48,6 +53,7 @@ def matching_topics(item: Document | Procedure | Note, topics: Iterable[Topic]) 
 
 def tag(item: T, topics: Iterable[Topic]) -> T:
     """The item with its topics set (those it already had are kept)."""
-    found = matching_topics(item, topics)
+    # Annotated: mypy otherwise loses this local's type while checking `tag` once per constraint of T.
+    found: tuple[str, ...] = matching_topics(item, topics)
     merged = tuple(dict.fromkeys((*item.topics, *found)))
     return item if merged == item.topics else item.replace(topics=merged)

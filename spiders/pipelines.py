@@ -17,8 +17,11 @@ class TopicPipeline:
     def from_crawler(cls, crawler):
         return cls(crawler.settings.get("POLICYTRACK_TOPICS") or ())
 
-    def process_item(self, item):
-        if isinstance(item, (Document, Procedure)):
+    def process_item(self, item: object) -> object:
+        # One branch per kind: `tag` returns the type it is given, not a union of the two.
+        if isinstance(item, Document):
+            return tag(item, self.topics)
+        if isinstance(item, Procedure):
             return tag(item, self.topics)
         return item
 

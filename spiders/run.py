@@ -70,17 +70,19 @@ def scrapy_settings(job: dict[str, Any], replay_base: str = ""):
 
 
 def spider_summary(name: str, stats: dict[str, Any], failures: list[str]) -> dict[str, Any]:
-    get = lambda key: int(stats.get(f"policytrack/{key}", 0))
+    def get(key: str) -> int:
+        return int(stats.get(f"policytrack/{key}", 0))
+
     exceptions = sum(v for k, v in stats.items() if k.startswith("spider_exceptions/"))
     failed = get("failed") + exceptions
     if exceptions:
-        failures = failures + [f"{exceptions} unexpected error(s) in the spider (see the log)"]
+        failures = [*failures, f"{exceptions} unexpected error(s) in the spider (see the log)"]
     reason = stats.get("finish_reason", "not run")
     # Outright: the spider did not finish, or not one of its feeds / indexes answered (even a
     # request dropped before it was sent — e.g. a URL too long — counts: nothing was crawled).
     outright = reason != "finished" or get("fetched_index") + get("index_not_modified") == 0
     if outright and not failures:
-        failures = failures + [f"no feed or index answered (finish reason: {reason})"]
+        failures = [*failures, f"no feed or index answered (finish reason: {reason})"]
         failed = max(failed, 1)
     return {
         "spider": name,
@@ -127,7 +129,7 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
                     progress.attach(name, crawler)
                     try:
                         yield runner.crawl(crawler)
-                    except Exception as e:  # a spider that cannot even start failed outright
+                    except Exception as e:  # noqa: BLE001  # a spider that cannot start failed outright; the rest run
                         log.error("%s: could not run: %s", name, e)
                     spider = crawler.spider
                     results.append(
@@ -135,10 +137,10 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
                     )
             finally:
                 progress.stop()
-                reactor.stop()
+                reactor.stop()  # type: ignore[misc]  # zope-style interface stubs: methods without self
 
         reactor.callWhenRunning(crawl_all)
-        reactor.run()
+        reactor.run()  # type: ignore[misc]  # zope-style interface stubs: methods without self
         return results
     finally:
         if server:

@@ -37,18 +37,18 @@ def crawl(
     if replay is not None:
         _manifest.load(replay)  # a bad replay folder is a one-line error before anything starts
     with tempfile.TemporaryDirectory(prefix="policytrack-crawl-") as tmp:
+        summary = Path(tmp) / "summary.json"
         job = {
             "config_file": str(config_file) if config_file else None,
             "spiders": spiders or None,
             "replay": str(replay) if replay else None,
             "record": str(record) if record else None,
-            "summary": str(Path(tmp) / "summary.json"),
+            "summary": str(summary),
             "log_level": ("WARNING", "INFO", "DEBUG")[min(verbose, 2)],
         }
         (Path(tmp) / "job.json").write_text(json.dumps(job), "utf-8")
         # The child imports the spiders installed with this interpreter, as the parent did.
         done = subprocess.run([sys.executable, "-m", "spiders.run", "--job", str(Path(tmp) / "job.json")])
-        summary = Path(job["summary"])
         if done.returncode != 0 or not summary.is_file():
             raise CrawlError(f"the crawl process stopped with exit status {done.returncode} before writing its summary")
         return json.loads(summary.read_text("utf-8"))

@@ -211,8 +211,10 @@ class Renderer:
         # parts, and the generator need not scan them for a free one.
         boundary = f"=_policytrack_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}"
         msg.set_raw("Content-Type", f'multipart/alternative;\n boundary="{boundary}"')
-        msg.attach(_text_part(rendered.text, "plain"))
-        msg.attach(_text_part(rendered.html, "html"))
+        # typeshed types MIMEPart.attach's payload as Self (an EmailMessage here); the email
+        # package attaches any Message, and the parts are plain MIMEParts on purpose.
+        msg.attach(_text_part(rendered.text, "plain"))  # type: ignore[arg-type]
+        msg.attach(_text_part(rendered.html, "html"))  # type: ignore[arg-type]
         return msg
 
     def _folded(self, name: str, value: object) -> str:

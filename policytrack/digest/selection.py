@@ -128,7 +128,9 @@ class Selector:
             "subscribers follow saved searches but no search index is open (run `policytrack index` first)"
         )
         self.base_url = settings.site.base_url
-        self.procedures: dict[str, Procedure] = {p.reference: p for p in store.items("procedure")}  # type: ignore[union-attr]
+        self.procedures: dict[str, Procedure] = {
+            p.reference: p for p in store.items("procedure") if isinstance(p, Procedure)
+        }
         today = now.date()
         horizon = today + timedelta(weeks=max(settings.digest.upcoming_weeks, 0))
         dated = [*self.procedures.values(), *(d for d in store.items("document") if d.dates)]  # type: ignore[union-attr]

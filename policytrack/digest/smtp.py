@@ -7,6 +7,7 @@ message was handed over (certainly not delivered: send again later) or after (ma
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
 import ssl
@@ -140,10 +141,8 @@ class Mailer:
             try:
                 self.smtp.quit()
             except (smtplib.SMTPException, OSError):
-                try:
+                with contextlib.suppress(OSError):
                     self.smtp.close()
-                except OSError:
-                    pass
             self.smtp = None
 
     def __enter__(self) -> Mailer:

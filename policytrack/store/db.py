@@ -204,9 +204,12 @@ class Store:
             yield rec.item
 
     def count(self, kind: str | None = None) -> int:
+        n: int
         if kind:
-            return self._conn.execute("SELECT count(*) FROM items WHERE kind = ?", (kind,)).fetchone()[0]
-        return self._conn.execute("SELECT count(*) FROM items").fetchone()[0]
+            n = self._conn.execute("SELECT count(*) FROM items WHERE kind = ?", (kind,)).fetchone()[0]
+        else:
+            n = self._conn.execute("SELECT count(*) FROM items").fetchone()[0]
+        return n
 
     def changes(self, since: datetime | None = None, until: datetime | None = None) -> list[Change]:
         """Changes recorded in ``[since, until)``, oldest first."""

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from jinja2 import Template
+
 from ..model import Topic
 from ..resources import site_dir as default_site_dir
 from ..store import Store
@@ -130,7 +132,7 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
         fingerprint = hash_strings(
             (
                 layout,
-                str(opts.store_path.resolve()) if store else "-",
+                str(opts.store_path.resolve()) if store and opts.store_path else "-",  # no store without a path
                 hash_strings(map(str, store.fingerprint())) if store else "-",
                 hash_tree(opts.content_dir) if opts.content_dir else "-",
                 opts.now.date().isoformat(),
@@ -240,7 +242,7 @@ def _render_pages(
     total = len(pages)
     new_pages: dict[str, str] = {}
     out_dir = opts.out_dir
-    cache: dict[str, object] = {}
+    cache: dict[str, Template] = {}
     for n, page in enumerate(pages, 1):
         digest = hash_strings((layout, page.template, page.path, *page.deps))
         new_pages[page.file] = digest

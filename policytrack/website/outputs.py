@@ -115,7 +115,9 @@ def ics_escape(text: str) -> str:
 
 def ics_fold(line: str) -> str:
     """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for ch in line:
         n = len(ch.encode("utf-8"))
         limit = 75 if not out else 74  # continuation lines start with one space
@@ -208,7 +210,7 @@ EXPORT_COLUMNS = (
 
 
 def _dossier_rows(model: SiteModel) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for ref in sorted(model.procedures):
         proc = model.procedures[ref]
         past, coming = proc.past(model.today), proc.upcoming(model.today)

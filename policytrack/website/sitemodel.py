@@ -143,7 +143,7 @@ def _link_documents(model: SiteModel) -> None:
             if doc_id and doc_id not in seen[ref]:
                 model.docs_by_proc[ref].append(doc_id)
                 seen[ref].add(doc_id)
-    for ref, ids in model.docs_by_proc.items():
+    for ids in model.docs_by_proc.values():
         ids.sort(key=lambda i: (model.documents[i].date or date.min, i), reverse=True)
 
 
@@ -170,7 +170,7 @@ def _assign_topics(model: SiteModel) -> None:
             model.topic_docs[s].append(doc.id)
     for slug in model.topic_procs:
         model.topic_procs[slug].sort()
-    for slug, ids in model.topic_docs.items():
+    for ids in model.topic_docs.values():
         ids.sort(key=lambda i: (model.documents[i].date or date.min, i), reverse=True)
 
 
@@ -198,7 +198,7 @@ def _link_notes(model: SiteModel) -> None:
         slugs = {s for s in note.topics if s in known}
         for s in sorted(set(note.topics) - known):
             model.warnings.append(f"{note.source_file}:{line_of(note.source_file, s)}: unknown topic {s!r}")
-        for ref in note.procedures:
-            slugs |= set(model.proc_topics.get(ref, ()))
+        for reference in note.procedures:
+            slugs |= set(model.proc_topics.get(reference, ()))
         for slug in slugs:
             model.topic_notes[slug].append(note)

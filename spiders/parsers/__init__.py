@@ -8,7 +8,7 @@ a bot challenge, a truncated or malformed response all become one-line ParseErro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import lxml.etree
 
@@ -21,7 +21,9 @@ from .common import Body
 
 Item = Document | Procedure
 
-PARSERS: dict[str, Callable[[Body, str], list[Item]]] = {
+# Each parser returns a list of one item type; a list is invariant in its item type, so the
+# table holds them as read-only sequences and ``parse`` hands out a list of its own.
+PARSERS: dict[str, Callable[[Body, str], Sequence[Item]]] = {
     "eurlex-document": eurlex.parse_document,
     "eurlex-procedure": eurlex.parse_procedure,
     "cellar-notice": cellar.parse_notice,
@@ -61,7 +63,7 @@ def parse(kind: str, body: Body, url: str = "") -> list[Item]:
     web = url if isinstance(url, str) and _WEB.match(url) else ""
     where = " ".join(str(url or "").split()) or "(no url)"
     try:
-        return parser(body, web)
+        return list(parser(body, web))
     except ParseError as e:
         if web or where == "(no url)":
             raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import is_celex, normalise_celex, normalise_procedure, parse_eli
 from policytrack.model import Document, Event, Procedure
@@ -105,8 +107,8 @@ def _work(root, work, url: str) -> Document:
         procedure=procedure,
         date=parse_date(_value(work, "WORK_DATE_DOCUMENT") or _value(work, "DATE_DOCUMENT")),
         dates=dates,
-        authors=[a for a in authors if a],
-        eurovoc=[e for e in eurovoc if e],
+        authors=tuple(a for a in authors if a),
+        eurovoc=tuple(e for e in eurovoc if e),
     )
 
 
@@ -138,7 +140,7 @@ def _dossier(root, url: str) -> Procedure:
         for contained in element.findall("EVENT_LEGAL_CONTAINS_WORK"):
             linked += [f"celex:{c}" for c in _celex_of(contained)]
         actor = clean(element.findtext("EVENT_LEGAL_INITIATED_BY_INSTITUTION/PREFLABEL"))
-        events.append(Event(date=when, title=what, actor=actor, documents=linked))
+        events.append(Event(date=when, title=what, actor=actor, documents=tuple(linked)))
         documents += linked
     final_acts = (
         _celex_of(dossier.find("DOSSIER_PRODUCES_RESOURCE_LEGAL"))
@@ -160,8 +162,8 @@ def _dossier(root, url: str) -> Procedure:
         url=procedure_url(reference),
         stage=latest.title if latest else "",
         status=status,
-        events=events,
-        documents=documents,
+        events=tuple(events),
+        documents=tuple(documents),
         final_act=final_act,
     )
 
@@ -169,7 +171,13 @@ def _dossier(root, url: str) -> Procedure:
 SPARQL_ENDPOINT = "https://publications.europa.eu/webapi/rdf/sparql"
 
 
-def parse_sparql(body, url: str = "") -> list[tuple[str, str, str]]:
+def _binding(row: dict[str, Any], name: str) -> str:
+    """The value of one SPARQL JSON binding of a result row ("" when the row lacks it)."""
+    cell = row.get(name)
+    return clean(cell.get("value")) if isinstance(cell, dict) else ""
+
+
+def parse_sparql(body: Body, url: str = "") -> list[tuple[str, str, str]]:
     """SPARQL JSON results → ("celex" | "procedure", canonical id, change stamp) rows."""
     from .common import load_json
 
@@ -186,13 +194,12 @@ def parse_sparql(body, url: str = "") -> list[tuple[str, str, str]]:
     for row in bindings:
         if not isinstance(row, dict):
             continue
-        value = lambda name: clean((row.get(name) or {}).get("value")) if isinstance(row.get(name), dict) else ""
-        stamp = value("modified")
-        if is_celex(value("celex")):
-            out.append(("celex", normalise_celex(value("celex")), stamp))
-        elif value("procedure"):
+        stamp = _binding(row, "modified")
+        if is_celex(_binding(row, "celex")):
+            out.append(("celex", normalise_celex(_binding(row, "celex")), stamp))
+        elif _binding(row, "procedure"):
             try:
-                out.append(("procedure", normalise_procedure(value("procedure")), stamp))
+                out.append(("procedure", normalise_procedure(_binding(row, "procedure")), stamp))
             except IdentifierError:
                 continue
     return out

@@ -91,7 +91,7 @@ def _event(record: dict[str, Any], forecast: bool) -> Event | None:
         values = record.get(key)
         if values is not None:  # most activities link none of the four
             docs += _doc_ids(values)
-    return Event(date=when, title=title, actor="European Parliament", documents=docs, forecast=forecast)
+    return Event(date=when, title=title, actor="European Parliament", documents=tuple(docs), forecast=forecast)
 
 
 def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
@@ -136,9 +136,9 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
                 url=url or procedure_url(reference.replace("/", "-")[:9]),
                 stage=stage,
                 status="ongoing",
-                events=events,
-                documents=documents,
-                key_players=key_players,
+                events=tuple(events),
+                documents=tuple(documents),
+                key_players=tuple(key_players),
             )
         )
     if not out:
@@ -181,7 +181,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
                 doc_type=doc_type_from_words(_humanise(record.get("work_type"))),
                 procedure=procs[0] if procs else None,
                 date=parse_date(record.get("document_date")),
-                authors=authors,
+                authors=tuple(authors),
                 summary=alternative,
             )
         )
@@ -262,7 +262,7 @@ def parse_meeting(body: Body, url: str = "") -> list[Document]:
             doc_type="other",
             procedure=procs[0] if procs else None,
             date=when,
-            authors=["European Parliament"],
+            authors=("European Parliament",),
             text=text,
         )
     ]

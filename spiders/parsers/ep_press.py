@@ -74,7 +74,7 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
             doc_type="press release",
             procedure=procedures[0] if procedures else None,
             date=when,
-            authors=["European Parliament", *committees],
+            authors=("European Parliament", *committees),
             summary=meta.get("description", ""),
             text=text,
         )
@@ -107,7 +107,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             doc_type=doc_type_from_words(_SERIES.get(series, "other")),
             procedure=procs[0] if procs else None,
             date=parse_date(header_text) or parse_date(_meta(root, "name", "available")),
-            authors=[a for a in ("European Parliament", author) if a],
+            authors=tuple(a for a in ("European Parliament", author) if a),
             language=language if re.match(r"^[a-z]{2}$", language) else "en",
             text=text,
         )

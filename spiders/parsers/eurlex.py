@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from datetime import date
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -115,11 +117,13 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     eli = None
     for about in eli_abouts:
         try:
-            eli = str(parse_eli(about))
+            eli = str(parse_eli(about or ""))
             break
         except IdentifierError:
             continue
-    date_doc, dates, authors, eurovoc = None, {}, [], []
+    date_doc, authors, eurovoc = None, [], []
+    # None marks a label seen with an unreadable date: setdefault keeps later labels from filling it.
+    dates: dict[str, date | None] = {}
     doc_type = doc_type_from_celex(celex) if celex else "other"
     procedure = None
     deadlines = 0
@@ -158,10 +162,8 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
         elif low.startswith("eurovoc"):
             eurovoc = [text_of(li) for li in _X_LIS(dd)] or [value]
     header = text_of(parts.get("PP1Contents"))
-    try:
+    with contextlib.suppress(IdentifierError):
         dates["publication"] = parse_oj_reference(header).date
-    except IdentifierError:
-        pass
     text_el = parts.get("text") if parts.get("text") is not None else parts.get("TexteOnly")
     text = block_text(text_el) if text_el is not None else ""
     return [
@@ -175,9 +177,9 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             eli=eli,
             procedure=procedure,
             date=date_doc,
-            dates=dates,
-            authors=authors,
-            eurovoc=eurovoc,
+            dates={name: when for name, when in dates.items() if when is not None},
+            authors=tuple(authors),
+            eurovoc=tuple(eurovoc),
             text=text,
         )
     ]
@@ -269,7 +271,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
                     date=when,
                     title=what,
                     actor=actor,
-                    documents=linked,
+                    documents=tuple(linked),
                     url=f"{base}#{row.get('id')}" if row.get("id") else base,
                 )
             )
@@ -293,10 +295,10 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             url=url or procedure_url(reference),
             stage=latest.title,
             status=status,
-            events=events,
-            documents=documents,
+            events=tuple(events),
+            documents=tuple(documents),
             final_act=final_act,
-            key_players=key_players,
-            eurovoc=eurovoc,
+            key_players=tuple(key_players),
+            eurovoc=tuple(eurovoc),
         )
     ]

@@ -50,8 +50,8 @@ def entries(body: Body, url: str = "") -> list[FeedEntry]:
         link = clean(dict(entry).get("link"))
         if not re.match(r"^https?://\S+$", link):
             continue
-        raw = dict(entry)  # plain dict access: no feedparser deprecation fallbacks
-        stamp = raw.get("updated_parsed") or raw.get("published_parsed")
+        fields = dict(entry)  # plain dict access: no feedparser deprecation fallbacks
+        stamp = fields.get("updated_parsed") or fields.get("published_parsed")
         try:
             updated = date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
         except (ValueError, AttributeError):
@@ -59,9 +59,9 @@ def entries(body: Body, url: str = "") -> list[FeedEntry]:
         out.append(
             FeedEntry(
                 link,
-                clean(raw.get("title")) or link,
+                clean(fields.get("title")) or link,
                 updated,
-                f"{link}#{clean(raw.get('updated') or raw.get('published'))}",
+                f"{link}#{clean(fields.get('updated') or fields.get('published'))}",
             )
         )
     return out

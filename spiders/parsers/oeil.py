@@ -137,7 +137,10 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     sections, headings = _sections_and_headings(root)
     ref_headings = [h2 for h2 in headings if "es_title-h1" in (h2.get("class") or "")]
     ref_text = text_of(ref_headings[:1])
-    _section = lambda _root, heading: sections.get(heading)
+
+    def _section(_root: object, heading: str) -> object | None:
+        return sections.get(heading)
+
     if not ref_text or _section(root, "Key events") is None:
         raise fail(url, kind, "no procedure reference heading or 'Key events' section")
     try:
@@ -174,7 +177,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             continue
         linked = _linked(cells[2]) if len(cells) > 2 else []
         linked += _linked(cells[3]) if len(cells) > 3 else []
-        events.append(Event(date=when, title=what, actor=_actor(what), documents=linked, url=event_url))
+        events.append(Event(date=when, title=what, actor=_actor(what), documents=tuple(linked), url=event_url))
         documents += linked
     forecasts = _section(root, "Forecasts")
     if forecasts is not None:
@@ -223,10 +226,10 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             url=url or procedure_url(reference),
             stage=stage or status_words,
             status=status,
-            events=events,
-            documents=documents,
+            events=tuple(events),
+            documents=tuple(documents),
             final_act=final_act,
-            key_players=key_players,
+            key_players=tuple(key_players),
         )
     ]
 

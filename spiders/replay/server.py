@@ -46,6 +46,9 @@ class ReplayServer:
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
+        # Always text for an AF_INET server; the stubs also allow bytes (other address families).
+        if isinstance(host, bytes):
+            host = host.decode()
         return f"http://{host}:{port}"
 
     def start(self) -> ReplayServer:

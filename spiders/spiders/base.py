@@ -23,6 +23,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from ..errors import ParseError
 from ..middlewares import NotModified
 from ..parsers import feeds, parse
+from ..parsers.feeds import FeedEntry  # `feeds` in the class body is the index URLs, not the module
 from ..state import CrawlState
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ class PolicySpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def follow(self, entry: feeds.FeedEntry, feed_url: str) -> scrapy.Request | None:
+    def follow(self, entry: FeedEntry, feed_url: str) -> scrapy.Request | None:
         raise NotImplementedError
 
     def parse_page(self, response):

@@ -3,6 +3,8 @@ procedures, then their XML notices — branch notices of works, tree notices of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from ..errors import ParseError
@@ -10,7 +12,7 @@ from ..parsers import cellar
 from .base import PolicySpider
 
 
-def watch_query(celex: list[str], procedures: list[str], eurovoc: list[str] = ()) -> str:
+def watch_query(celex: Sequence[str], procedures: Sequence[str], eurovoc: Sequence[str] = ()) -> str:
     """Works that are watched acts, cite or amend a watched act, or are about a watched EuroVoc
     concept, and dossiers of watched procedures — each with its last change.
 
@@ -37,7 +39,7 @@ def watch_query(celex: list[str], procedures: list[str], eurovoc: list[str] = ()
 
 class CellarSpider(PolicySpider):
     name = "cellar"
-    allowed_domains = ["publications.europa.eu"]
+    allowed_domains: ClassVar[list[str]] = ["publications.europa.eu"]
 
     def index_requests(self):
         settings = self.crawler.settings

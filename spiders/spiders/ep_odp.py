@@ -3,6 +3,8 @@ plenary documents and meetings they name (JSON-LD, meetings as RDF/XML)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from ..errors import ParseError
 from ..parsers import ep_odp
 from .base import PolicySpider
@@ -18,7 +20,7 @@ RESOURCES = {
 
 class EpOdpSpider(PolicySpider):
     name = "ep_odp"
-    allowed_domains = ["data.europarl.europa.eu"]
+    allowed_domains: ClassVar[list[str]] = ["data.europarl.europa.eu"]
     feeds = tuple(f"{ep_odp.API}/{path}/feed?{JSONLD}" for path in RESOURCES)
 
     def index_requests(self):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .base import PolicySpider
 
 
 class EpPressSpider(PolicySpider):
     name = "ep_press"
-    allowed_domains = ["www.europarl.europa.eu"]
+    allowed_domains: ClassVar[list[str]] = ["www.europarl.europa.eu"]
     feeds = ("https://www.europarl.europa.eu/rss/doc/press-releases/en.xml",)
 
     def follow(self, entry, feed_url):

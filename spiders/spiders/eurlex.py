@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from .base import PolicySpider
 
 
 class EurlexSpider(PolicySpider):
     name = "eurlex"
-    allowed_domains = ["eur-lex.europa.eu"]
+    allowed_domains: ClassVar[list[str]] = ["eur-lex.europa.eu"]
     # A saved search on the watched acts (RSS), and EUR-Lex's "Legislation" feed.
     feeds = (
         "https://eur-lex.europa.eu/EN/display-feed.rss?myRssId=policytrack-watched-acts",

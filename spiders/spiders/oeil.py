@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .base import PolicySpider
 
 
 class OeilSpider(PolicySpider):
     name = "oeil"
-    allowed_domains = ["oeil.secure.europarl.europa.eu", "oeil.europarl.europa.eu"]
+    allowed_domains: ClassVar[list[str]] = ["oeil.secure.europarl.europa.eu", "oeil.europarl.europa.eu"]
     feeds = ("https://oeil.secure.europarl.europa.eu/oeil/en/rss/procedures.xml",)
 
     def follow(self, entry, feed_url):

@@ -12,7 +12,6 @@ import pytest
 from click.testing import CliRunner
 
 from policytrack.cli import main
-
 from policytrack.digest.tokens import make_token
 from policytrack.store import Store
 

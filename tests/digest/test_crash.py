@@ -10,7 +10,6 @@ import textwrap
 from collections import Counter
 from datetime import timedelta
 
-
 from policytrack.digest.run import DigestRun
 from policytrack.digest.smtp import Mailer, SmtpOptions
 from policytrack.digest.subscribers import Subscribers

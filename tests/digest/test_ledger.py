@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 
-
 from policytrack.digest.subscribers import Subscribers
 
 from .conftest import NOW

@@ -19,9 +19,9 @@ from policytrack.digest import render as render_module
 from policytrack.digest.errors import DigestError
 from policytrack.digest.render import Renderer, _load_inliner
 from policytrack.digest.selection import Selector
-from policytrack.timeutil import Period
 from policytrack.digest.subscribers import Subscriber
 from policytrack.digest.tokens import verify_token
+from policytrack.timeutil import Period
 
 from .conftest import BASE_URL, NOW, SECRET, make_settings, notes
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 import indexer
-
 from policytrack.digest.run import DigestRun, backend_for
 from policytrack.digest.smtp import Mailer, SmtpOptions
 from policytrack.digest.subscribers import Subscribers

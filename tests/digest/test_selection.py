@@ -8,16 +8,16 @@ import pytest
 
 from policytrack.digest.errors import DigestError
 from policytrack.digest.selection import Selector
-from policytrack.timeutil import Period
 from policytrack.digest.subscribers import Subscriber
+from policytrack.timeutil import Period
 
 from .conftest import BASE_URL, NOW, notes
 
 WEEK = Period(NOW - timedelta(days=7), NOW)
 
 
-def sub(*topics, searches=(), queries=(), id=1):
-    return Subscriber(id, f"s{id}@example.org", topics=tuple(topics), searches=searches, queries=queries)
+def sub(*topics: str, searches: tuple[str, ...] = (), queries: tuple[str, ...] = (), sub_id: int = 1) -> Subscriber:
+    return Subscriber(sub_id, f"s{sub_id}@example.org", topics=tuple(topics), searches=searches, queries=queries)
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_a_quiet_period_is_empty(store, settings):
 
 
 def test_subscribers_following_the_same_things_share_one_selection(selector):
-    a, b = selector.select(sub("due-diligence", id=1), WEEK), selector.select(sub("due-diligence", id=2), WEEK)
+    a, b = selector.select(sub("due-diligence", sub_id=1), WEEK), selector.select(sub("due-diligence", sub_id=2), WEEK)
     assert a is b
 
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-
 from policytrack.digest.run import DigestRun
 from policytrack.digest.smtp import Mailer, SmtpOptions
 from policytrack.digest.subscribers import Subscribers
@@ -53,7 +52,7 @@ def test_every_subscriber_gets_their_own_digest(setup):
     got = by_rcpt(server)
     assert sorted(got) == sorted(p[0] for p in PEOPLE)
     ledger = store.ledger
-    for (email, name, topics, language), sub_id in zip(PEOPLE, range(1, 6)):
+    for (email, _name, _topics, _language), sub_id in zip(PEOPLE, range(1, 6)):
         msg = got[email]
         assert msg.get_content_type() == "multipart/alternative"
         assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]

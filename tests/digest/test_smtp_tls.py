@@ -118,7 +118,7 @@ def test_wrong_password_stops_the_run_with_a_clear_reason(tmp_path, store, certi
 
 
 def test_an_untrusted_certificate_is_refused(tmp_path, store, tls_server):
-    recorder, port, _ = tls_server
+    _recorder, port, _ = tls_server
     options = SmtpOptions("127.0.0.1", port, "starttls", "digest", "s3cret")  # system trust store only
     with pytest.raises(ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         Mailer(options).connect()

@@ -41,7 +41,7 @@ def test_add_and_read_back(book):
 
 def test_existing_address_needs_update(book):
     book.add(NOW, email="ana@example.org", topics=["due-diligence"])
-    with pytest.raises(SubscriberError, match="already a subscriber.*--update"):
+    with pytest.raises(SubscriberError, match=r"already a subscriber.*--update"):
         book.add(NOW, email="ANA@example.org", topics=["circular-electronics"])
     sub, outcome = book.add(NOW, update=True, email="ana@example.org", topics=["circular-electronics"])
     assert outcome == "updated" and sub.topics == ("circular-electronics",)

@@ -178,8 +178,20 @@ def test_es_compilation_is_structured():
 
 NASTY = st.lists(
     st.sampled_from(
-        list("abc ()\"*-:^~{}[]\\/&|!+?.,'`;=<>\x00")
-        + [" AND ", " OR ", " NOT ", "NEAR", "celex:", "date:", "type:", "2024", "..", "é", "ß"]
+        [
+            *list("abc ()\"*-:^~{}[]\\/&|!+?.,'`;=<>\x00"),
+            " AND ",
+            " OR ",
+            " NOT ",
+            "NEAR",
+            "celex:",
+            "date:",
+            "type:",
+            "2024",
+            "..",
+            "é",
+            "ß",
+        ]
     ),
     max_size=30,
 ).map("".join)

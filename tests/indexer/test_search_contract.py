@@ -334,8 +334,20 @@ def test_empty_index_answers(empty_backend):
 
 NASTY = st.lists(
     st.sampled_from(
-        list("ab ()\"*-:^~{}[]\\/&|!+?.,'`;=<>é")
-        + [" AND ", " OR ", " NOT ", "NEAR", "forced", "labour", "celex:", "type:", "date:", "2024", ".."]
+        [
+            *list("ab ()\"*-:^~{}[]\\/&|!+?.,'`;=<>é"),
+            " AND ",
+            " OR ",
+            " NOT ",
+            "NEAR",
+            "forced",
+            "labour",
+            "celex:",
+            "type:",
+            "date:",
+            "2024",
+            "..",
+        ]
     ),
     max_size=25,
 ).map("".join)

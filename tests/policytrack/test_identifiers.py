@@ -82,7 +82,7 @@ def test_consolidated_and_corrigendum_parts():
     ],
 )
 def test_celex_malformed(bad):
-    with pytest.raises(IdentifierError, match="CELEX|not a"):
+    with pytest.raises(IdentifierError, match=r"CELEX|not a"):
         parse_celex(bad)
 
 
@@ -264,7 +264,7 @@ def test_procedure_without_type_has_no_canonical_form():
     ref = parse_procedure("2022_51")
     assert str(ref) == "2022/0051" and ref.type is None
     with pytest.raises(IdentifierError, match="has no type"):
-        ref.canonical
+        _ = ref.canonical
     assert ref.with_type("cod").canonical == "2022/0051(COD)"
 
 

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from policytrack.errors import StoreError
+from policytrack.errors import StoreError, TimestampError
 from policytrack.model import Document, Event, Procedure
-from policytrack.errors import TimestampError
 from policytrack.store import Store, describe_changes
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)

@@ -11,8 +11,10 @@ import pytest
 NETGUARD = Path(__file__).resolve().parent / "netguard"
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+# Registered as "project" but defined under another name: a test module imports this function
+# and its tests take a `project` parameter, which must not shadow the imported name.
+@pytest.fixture(name="project")
+def project_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with a policytrack.toml whose data dir is inside it; crawls started from here
     run in child processes that can only reach loopback addresses."""
     (tmp_path / "policytrack.toml").write_text(

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawl_fixtures import project  # noqa: F401 (pytest fixture)
+from crawl_fixtures import project_fixture  # noqa: F401 (pytest fixture `project`)
 
 from policytrack.store import Store
 from spiders.replay import SHIPPED_RECORDING

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawl_fixtures import project  # noqa: F401 (pytest fixture)
+from crawl_fixtures import project_fixture  # noqa: F401 (pytest fixture `project`)
 
 from policytrack.config import load_settings
 from policytrack.model import Procedure
@@ -89,7 +89,10 @@ def test_cli_prints_summary_table_and_quiet_line(project: Path):
         "--spider",
         "ep_press",
     ]
-    run = lambda: subprocess.run(cmd, capture_output=True, text=True, cwd=project, timeout=120)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=project, timeout=120)
+
     first = run()
     assert first.returncode == 0, first.stderr
     assert "crawl summary" in first.stdout and "ep_press" in first.stdout

@@ -60,5 +60,5 @@ def test_shipped_manifest_marks_every_entry_real_or_handmade():
 
 def test_manifest_naming_a_missing_file_is_an_error(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps({"entries": [{"url": "https://x/", "file": "gone.html"}]}))
-    with pytest.raises(CrawlError, match="names a missing file 'gone.html'"):
+    with pytest.raises(CrawlError, match=r"names a missing file 'gone\.html'"):
         manifest.load(tmp_path)

@@ -14,8 +14,8 @@ from site_corpus import NOW, fill_store
 from site_helpers import options
 
 from policytrack import urls
-from policytrack.resources import site_dir
 from policytrack.model import Document, Event, Procedure
+from policytrack.resources import site_dir
 from policytrack.store import Store
 from policytrack.website import SiteError, build_site
 

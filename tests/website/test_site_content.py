@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from policytrack.resources import site_dir
 from policytrack.content import load_content, references
+from policytrack.resources import site_dir
 
 # The 2014 and 2011 files are long closed: the notes name their acts, which the demo store holds.
 KNOWN = {
@@ -49,6 +50,6 @@ def test_every_ask_names_its_target_act_or_dossier_and_has_a_status():
 def test_reference_lines_point_at_the_front_matter():
     notes, _ = load_content(site_dir() / "content")
     note = next(n for n in notes if n.slug == "procurement-ict")
-    lines = note.source_file and open(note.source_file, encoding="utf-8").read().splitlines()
+    lines = note.source_file and Path(note.source_file).read_text(encoding="utf-8").splitlines()
     for ref in references(note):
         assert ref.value.split("(")[0] in lines[ref.line - 1]

@@ -30,7 +30,7 @@ def test_oeil_feed_entries_are_procedures_and_summaries():
 
 def test_entry_keys_change_with_the_update_stamp():
     body = (HANDMADE / "ep_feed_press-releases.xml").read_bytes()
-    [first, second] = feeds.entries(body, "")
+    [first, _second] = feeds.entries(body, "")
     assert first.link.endswith(
         "/20241212IPR25960/ep-paves-way-for-the-use-of-eu-funds-to-finance-natural-disaster-recovery"
     )

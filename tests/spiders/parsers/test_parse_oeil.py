@@ -21,14 +21,14 @@ def test_procedure_file_2024_0258_cod(real_fixtures):
     assert len(proc.events) == 14
     assert (proc.events[0].date, proc.events[0].title) == (date(2024, 10, 9), "Legislative proposal published")
     assert proc.events[0].actor == "European Commission"
-    council = [e for e in proc.events if e.title == "Act adopted by Council after Parliament's 1st reading"][0]
+    council = next(e for e in proc.events if e.title == "Act adopted by Council after Parliament's 1st reading")
     assert council.actor == "Council of the European Union"
     assert [e.actor for e in proc.events if e.title == "Vote in committee, 1st reading"] == ["European Parliament"]
     assert (proc.events[-1].date, proc.events[-1].title) == (
         date(2025, 3, 21),
         "Final act published in Official Journal",
     )
-    tabled = [e for e in proc.events if e.title == "Committee report tabled for plenary, 1st reading"][0]
+    tabled = next(e for e in proc.events if e.title == "Committee report tabled for plenary, 1st reading")
     assert "ep:A-10-2025-0006" in tabled.documents and "oeil-summary:1802918" in tabled.documents
     assert proc.final_act == "32025R0535"
     assert "AFET Foreign Affairs — rapporteur: MIKSER Sven (S&D)" in proc.key_players
