@@ -126,7 +126,8 @@ def to_record(item: Item, last_changed: datetime) -> Record:
         day = past[-1].date if past else None
         steps = "\n".join(f"{e.date.isoformat()} {e.title} {e.actor}".strip() for e in item.events)
         body = "\n\n".join(p for p in (item.summary, item.stage, steps) if p)
-        meta = [item.id, item.reference, item.final_act or "", *item.key_players, *item.eurovoc]
+        players = tuple(str(k) for k in item.key_players)
+        meta = [item.id, item.reference, item.final_act or "", *players, *item.eurovoc]
         return Record(
             item.id,
             "procedure",
@@ -142,7 +143,7 @@ def to_record(item: Item, last_changed: datetime) -> Record:
             item.reference,
             item.final_act,
             item.topics,
-            item.key_players,
+            players,
             (item.reference,),
             _with_bases([item.final_act]),
             _clean((item.summary or item.stage)[:LEAD_CHARS]),

@@ -240,7 +240,9 @@ class Document(Item):
     summary: str = ""
     text: str = ""
     topics: tuple[str, ...] = ()
-    language: str = "en"
+    language: str = "en"  # of the title and text: a work without an English title keeps another
+    # Every procedure the document is about, its own first (a press release can name several).
+    procedures: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         k = "document"
@@ -260,6 +262,11 @@ class Document(Item):
         else:
             object.__setattr__(self, "eli", None)
         object.__setattr__(self, "procedure", _procedure(k, "procedure", self.procedure))
+        related = [_procedure(k, "procedures", p) for p in _as_strings(k, "procedures", self.procedures)]
+        merged = tuple(dict.fromkeys(p for p in (self.procedure, *related) if p))
+        object.__setattr__(self, "procedures", merged)
+        if self.procedure is None and merged:
+            object.__setattr__(self, "procedure", merged[0])
         object.__setattr__(self, "date", _as_date(k, "date", self.date))
         if not isinstance(self.dates, dict):
             _fail(k, "dates", "must be a mapping of name to date")
@@ -278,6 +285,73 @@ class Document(Item):
         return cls(**_known(cls, "document", data))
 
 
+KEY_PLAYER_ROLES = (
+    "committee responsible",
+    "committee for opinion",
+    "rapporteur",
+    "shadow rapporteur",
+    "rapporteur for opinion",
+    "commission",  # the Commission DG or commissioner in charge
+    "council",  # the Council configuration
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class KeyPlayer:
+    """Who carries a dossier: a committee, a (shadow) rapporteur with their group, a DG…
+
+    ``committee`` is the committee a person acts for (``JURI``); ``group`` their political group
+    (``S&D``). A plain string (what stores of the first release hold) reads as a name whose role
+    is unknown (``other``).
+    """
+
+    role: str
+    name: str
+    committee: str = ""
+    group: str = ""
+
+    def __post_init__(self) -> None:
+        k = "key player"
+        role = " ".join(_text(k, "role", self.role, limit=100).split()).lower() or "other"
+        if role not in KEY_PLAYER_ROLES:
+            _fail(k, "role", f"must be one of {', '.join(KEY_PLAYER_ROLES)}; got {self.role!r}")
+        object.__setattr__(self, "role", role)
+        object.__setattr__(self, "name", " ".join(_text(k, "name", self.name, required=True, limit=500).split()))
+        object.__setattr__(self, "committee", " ".join(_text(k, "committee", self.committee, limit=200).split()))
+        object.__setattr__(self, "group", " ".join(_text(k, "group", self.group, limit=200).split()))
+
+    def __str__(self) -> str:
+        """``Lara WOLTERS (S&D), rapporteur, JURI``: how pages, digests and the index show it."""
+        out = self.name + (f" ({self.group})" if self.group else "")
+        if self.role != "other":
+            out += f", {self.role}"
+        if self.committee and self.committee != self.name:
+            out += f", {self.committee}"
+        return out
+
+    @classmethod
+    def from_value(cls, value: Any) -> KeyPlayer:
+        if isinstance(value, KeyPlayer):
+            return value
+        if isinstance(value, str):
+            return cls(role="other", name=value)
+        return cls(**_known(cls, "key player", value))
+
+
+def _key_players(kind: str, value: Any) -> tuple[KeyPlayer, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        _fail(kind, "key_players", "must be a list")
+    out: dict[KeyPlayer, None] = {}
+    for v in value:
+        out.setdefault(KeyPlayer.from_value(v))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Procedure(Item):
     """A legislative (or other) procedure followed from proposal to adoption and after."""
@@ -293,10 +367,12 @@ class Procedure(Item):
     events: tuple[Event, ...] = ()
     documents: tuple[str, ...] = ()  # ids of linked documents
     final_act: str | None = None  # CELEX of the adopted act
-    key_players: tuple[str, ...] = ()  # lead committee, rapporteur, Commission DG…
+    key_players: tuple[KeyPlayer, ...] = ()  # committees, rapporteurs and shadows, DGs…
     eurovoc: tuple[str, ...] = ()
     summary: str = ""
     topics: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()  # the source's own subject headings ("3.70.03 Climate policy")
+    geo_areas: tuple[str, ...] = ()  # geographical areas a procedure concerns ("Ukraine")
 
     def __post_init__(self) -> None:
         k = "procedure"
@@ -322,8 +398,9 @@ class Procedure(Item):
             _fail(k, "status", f"must be one of {', '.join(PROCEDURE_STATUSES)}; got {self.status!r}")
         object.__setattr__(self, "events", _events(k, self.events))
         object.__setattr__(self, "final_act", _celex(k, "final_act", self.final_act))
-        for name in ("documents", "key_players", "eurovoc", "topics"):
+        for name in ("documents", "eurovoc", "topics", "subjects", "geo_areas"):
             object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
+        object.__setattr__(self, "key_players", _key_players(k, self.key_players))
         object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
 
     @property

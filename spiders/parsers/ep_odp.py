@@ -8,7 +8,7 @@ from typing import Any
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_procedures, normalise_procedure
-from policytrack.model import Document, Event, Procedure
+from policytrack.model import Document, Event, KeyPlayer, Procedure
 
 from .common import Body, clean, doc_type_from_words, fail, load_json, parse_date
 
@@ -126,7 +126,11 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
                 and "COMMITTEE_LEAD" in part["participation_role"]
             ):
                 orgs = part.get("had_participant_organization") or []
-                key_players += [f"{o.rsplit('/', 1)[-1]} (committee responsible)" for o in orgs if isinstance(o, str)]
+                key_players += [
+                    KeyPlayer(role="committee responsible", name=o.rsplit("/", 1)[-1])
+                    for o in orgs
+                    if isinstance(o, str)
+                ]
         out.append(
             Procedure(
                 id=f"proc:{reference}",

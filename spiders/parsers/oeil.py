@@ -10,7 +10,7 @@ import lxml.etree
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_celex, normalise_procedure
-from policytrack.model import Document, Event, Procedure
+from policytrack.model import Document, Event, KeyPlayer, Procedure
 
 from .common import Body, clean, fail, load_html, parse_date, text_of
 
@@ -200,7 +200,11 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             committee = clean(" ".join(th.itertext())) if th is not None else ""
             rapporteurs = [text_of(a) for a in _rapporteurs(row, players, players_shadowed)]
             if committee:
-                key_players.append(committee + (f" — rapporteur: {', '.join(rapporteurs)}" if rapporteurs else ""))
+                key_players.append(KeyPlayer(role="other", name=committee))
+                badge = committee.split()[0] if re.fullmatch(r"[A-Z]{4}", committee.split()[0]) else ""
+                for person in rapporteurs:
+                    name, group = _person_and_group(person)
+                    key_players.append(KeyPlayer(role="rapporteur", name=name, committee=badge, group=group))
     stage = ""
     technical = _section(root, "Technical information")
     if technical is not None:
@@ -291,3 +295,9 @@ def parse_summary(body: Body, url: str = "") -> list[Document]:
             text=text,
         )
     ]
+
+
+def _person_and_group(text: str) -> tuple[str, str]:
+    """``MIKSER Sven (S&D)`` → (``MIKSER Sven``, ``S&D``)."""
+    m = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", text.strip())
+    return (m.group(1), m.group(2)) if m else (text.strip(), "")

@@ -131,3 +131,41 @@ def test_topic_and_ask_validation():
 def test_any_title_round_trips(title):
     doc = Document(id="press:1", title=title, source="ep-press", doc_type="press release")
     assert item_from_dict(json.loads(doc.to_json())) == doc
+
+
+def test_key_players_are_structured_and_old_strings_still_read():
+    from policytrack.model import KeyPlayer
+
+    proc = Procedure(
+        id="proc:2022/0051(COD)",
+        reference="2022/0051(COD)",
+        title="CSDDD",
+        source="oeil",
+        key_players=[
+            "JURI committee",  # what a store of the first release holds
+            {"role": "Rapporteur", "name": "Lara  WOLTERS", "committee": "JURI", "group": "S&D"},
+            KeyPlayer("rapporteur", "Lara WOLTERS", committee="JURI", group="S&D"),  # the same, once
+        ],
+    )
+    assert proc.key_players == (
+        KeyPlayer("other", "JURI committee"),
+        KeyPlayer("rapporteur", "Lara WOLTERS", "JURI", "S&D"),
+    )
+    assert str(proc.key_players[1]) == "Lara WOLTERS (S&D), rapporteur, JURI"
+    assert item_from_dict(proc.to_dict()) == proc
+    with pytest.raises(ValidationError, match="field 'role'"):
+        KeyPlayer("lobbyist", "X")
+    with pytest.raises(ValidationError, match="field 'name' is required"):
+        KeyPlayer("rapporteur", " ")
+
+
+def test_a_document_keeps_every_procedure_it_names_its_own_first():
+    doc = Document(id="press:1", title="Vote", source="ep-press", procedures=["COD/2023/0083", "2022/0051(COD)"])
+    assert doc.procedure == "2023/0083(COD)"
+    assert doc.procedures == ("2023/0083(COD)", "2022/0051(COD)")
+    doc = Document(
+        id="press:2", title="Vote", source="ep-press", procedure="2022/0051(COD)", procedures=["2023/0083(COD)"]
+    )
+    assert doc.procedures == ("2022/0051(COD)", "2023/0083(COD)")
+    with pytest.raises(ValidationError, match="field 'procedures'"):
+        Document(id="press:3", title="Vote", source="ep-press", procedures=["not a procedure"])

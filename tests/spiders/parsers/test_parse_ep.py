@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from policytrack.model import KeyPlayer
 from spiders.errors import ParseError
 from spiders.parsers import parse
 
@@ -18,7 +19,7 @@ def test_odp_procedure_2025_0260(real_fixtures):
     assert len(past) == 23 and len(forecast) == 4
     assert (proc.events[0].date, proc.events[0].title) == (date(2025, 10, 20), "Referral")
     assert "ep:A-10-2026-0070" in proc.documents
-    assert proc.key_players == ("INTA (committee responsible)",)
+    assert proc.key_players == (KeyPlayer("committee responsible", "INTA"),)
 
 
 def test_odp_procedure_2024_2006(real_fixtures):

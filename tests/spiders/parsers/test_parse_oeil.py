@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from policytrack.model import KeyPlayer
 from spiders.errors import ParseError
 from spiders.parsers import parse
 
@@ -31,8 +32,9 @@ def test_procedure_file_2024_0258_cod(real_fixtures):
     tabled = next(e for e in proc.events if e.title == "Committee report tabled for plenary, 1st reading")
     assert "ep:A-10-2025-0006" in tabled.documents and "oeil-summary:1802918" in tabled.documents
     assert proc.final_act == "32025R0535"
-    assert "AFET Foreign Affairs — rapporteur: MIKSER Sven (S&D)" in proc.key_players
-    assert "BUDG Budgets — rapporteur: MUREŞAN Siegfried (EPP)" in proc.key_players
+    assert KeyPlayer("rapporteur", "MIKSER Sven", committee="AFET", group="S&D") in proc.key_players
+    assert KeyPlayer("rapporteur", "MUREŞAN Siegfried", committee="BUDG", group="EPP") in proc.key_players
+    assert "AFET Foreign Affairs" in [p.name for p in proc.key_players]
     assert not any(e.forecast for e in proc.events)
 
 
@@ -82,6 +84,6 @@ def test_committee_badge_and_name_are_separated_without_whitespace_between_tags(
     assert b'mr-1">ENVI</span><div>' in page
     url = "https://oeil.secure.europarl.europa.eu/oeil/en/procedure-file?reference=2022/0095(COD)"
     [proc] = [i for i in parse("oeil-procedure", page, url) if i.kind == "procedure"]
-    assert any(p.startswith("ENVI Environment, Public Health and Food Safety") for p in proc.key_players), (
+    assert any(p.name.startswith("ENVI Environment, Public Health and Food Safety") for p in proc.key_players), (
         proc.key_players
     )
