@@ -19,7 +19,7 @@ from policytrack.identifiers import (
     parse_eli,
     parse_oj_reference,
 )
-from policytrack.model import Document, Event, Procedure
+from policytrack.model import Document, Event, KeyPlayer, Procedure
 
 from .common import (
     Body,
@@ -248,7 +248,9 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     except IdentifierError as e:
         raise fail(url, kind, str(e)) from None
     title = _meta(root, "WT.z_docTitle") or f"Procedure {reference}"
-    events, documents, key_players = [], [], []
+    events: list[Event] = []
+    documents: list[str] = []
+    key_players: list[KeyPlayer] = []
     final_act = None
     base = procedure_url(reference)
     for block in blocks:
@@ -262,7 +264,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             linked = _linked_documents(row)
             if details is not None and "eventRow" not in (details.get("class") or ""):
                 linked += _linked_documents(details)
-                key_players += [text_of(dd) for dd in _X_PLAYERS(details)]
+                key_players += [KeyPlayer(role="other", name=text_of(dd)) for dd in _X_PLAYERS(details) if text_of(dd)]
             for doc in linked:
                 if doc.startswith("celex:3") and _COMPLETED.search(what):
                     final_act = doc[6:]
