@@ -324,3 +324,24 @@ def test_celex_and_base():
     assert celex_and_base("02024L1760-20250417") == ("02024L1760-20250417", "32024L1760")
     assert celex_and_base("32024L1760R(01)") == ("32024L1760R(01)", "32024L1760")
     assert celex_and_base("garbage") == ("garbage",)
+
+
+@pytest.mark.parametrize("bad", [123, None, b"2022/0051(COD)", ["2022/0051(COD)"]])
+def test_a_procedure_that_is_not_text_is_an_identifier_error_not_a_type_error(bad):
+    with pytest.raises(IdentifierError, match="must be text"):
+        parse_procedure(bad)
+
+
+def test_a_procedure_type_that_is_not_text_is_an_identifier_error():
+    with pytest.raises(IdentifierError, match="type must be text"):
+        parse_procedure("2022/0051", 7)  # type: ignore[arg-type]
+
+
+def test_acts_are_cited_by_their_label_and_other_documents_keep_their_number():
+    from policytrack.identifiers import act_label
+
+    assert act_label("32024L1760") == "Directive (EU) 2024/1760"
+    assert act_label("CELEX:32023r1542") == "Regulation (EU) 2023/1542"
+    assert act_label("52022PC0071") == "52022PC0071"  # a proposal is not an act
+    assert act_label("32016Q0512(01)") == "32016Q0512(01)"
+    assert act_label("not a celex") == "not a celex"
