@@ -23,7 +23,7 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 @pytest.mark.parametrize("path", ["/unsubscribe", "/unsubscribe/"])
 def test_one_click_post_unsubscribes_at_once(client, ana, path):
-    sub, token = ana
+    _, token = ana
     r = client.post(path, params={"token": token}, data=ONE_CLICK)  # form-urlencoded, as mail providers send
     assert r.status_code == 200 and "You are unsubscribed" in r.text
     assert client.project.subscriber("ana@example.org").status == "unsubscribed"
@@ -43,7 +43,7 @@ def test_multipart_and_bare_bodies_count_too(client, ana):
 
 
 def test_get_shows_a_confirmation_page_and_changes_nothing(client, ana):
-    sub, token = ana
+    _, token = ana
     r = client.get("/unsubscribe", params={"token": token})
     assert r.status_code == 200
     assert "a••@example.org" in r.text and "ana@example.org" not in r.text
