@@ -29,13 +29,13 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "spiders"))
 
-from crawl_fixtures import project_fixture  # noqa: E402,F401 (pytest fixture `project`)
+from crawl_fixtures import project_fixture  # noqa: F401 (pytest fixture `project`)
 
-from policytrack.cli import main  # noqa: E402
-from policytrack.config import load_settings  # noqa: E402
-from policytrack.store import Store  # noqa: E402
-from spiders.replay import SHIPPED_RECORDING  # noqa: E402
-from spiders.summary import crawl  # noqa: E402
+from policytrack.cli import main
+from policytrack.config import load_settings
+from policytrack.store import Store
+from spiders.replay import SHIPPED_RECORDING
+from spiders.summary import crawl
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "acceptance-secret-not-for-production"
