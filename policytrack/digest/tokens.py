@@ -101,16 +101,13 @@ def read_timed(secret: str, purpose: str, token: str, *, max_age: timedelta, now
     if not isinstance(token, str) or not token or len(token) > 4096:
         raise TokenError("malformed link token")
     try:
-        payload, signed = _serializer(secret, purpose, now).loads(
-            token, max_age=int(max_age.total_seconds()), return_timestamp=True
-        )
-    except SignatureExpired:
+        return _serializer(secret, purpose, now).loads(token, max_age=int(max_age.total_seconds()))
+    except SignatureExpired as e:
+        if e.date_signed is not None and e.date_signed > now:
+            raise TokenError("this link is not valid (signed in the future)") from None
         raise TokenExpired("this link has expired") from None
     except BadSignature:
         raise TokenError("this link is not valid (altered, incomplete, or made for something else)") from None
-    if signed > now + timedelta(minutes=5):
-        raise TokenError("this link is not valid (signed in the future)")
-    return payload
 
 
 def address_key(email: str) -> str:
