@@ -57,6 +57,7 @@ class Pages:
     def __init__(self, settings: Settings, templates: Path) -> None:
         self.settings = settings
         self.env = make_environment(templates)
+        self.env.auto_reload = False  # templates are package data: no stat() per page
         self.env.filters.update(rel=_rel, highlight=highlight)
         self.site = {
             "title": settings.site.title,
