@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from policytrack.model import Document, Event, Procedure
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+SECRET = "app-test-secret-not-for-production"
+SITE_URL = "https://tracker.example.org/"
 XSS_TITLE = "MEPs <img src=x onerror=\"window.__xss='title'\"> & the <script>window.__xss='script'</script> omnibus"
 FORMULA_TITLE = '=HYPERLINK("http://evil.example/","click") due diligence'
 

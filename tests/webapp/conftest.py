@@ -4,7 +4,6 @@ real uvicorn server on 127.0.0.1, and Debian's chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import sys
@@ -22,25 +21,12 @@ from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from app_corpus import NOW, items
+from app_corpus import NOW, SECRET, SITE_URL, items
 
 from indexer.embedded import EmbeddedBackend
 from policytrack.config import Settings, load_settings
 from policytrack.store import Store
 from policytrack.webapp import Services, create_app
-
-SECRET = "app-test-secret-not-for-production"
-SITE_URL = "https://tracker.example.org/"
-CHROMIUM = os.environ.get("POLICYTRACK_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
 
 # ---------------------------------------------------------------- a real SMTP server
 
@@ -230,26 +216,6 @@ def live_server() -> Iterator[LiveServer]:
 def live(live_server: LiveServer, project: Project) -> str:
     """The test project's app on a real uvicorn server; returns its base URL."""
     return live_server.start(create_app(project.services(live_server.url)))
-
-
-def _missing_browser(reason: str) -> None:
-    if os.environ.get("POLICYTRACK_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (POLICYTRACK_TEST_REQUIRE_SERVICES=1: scripts/browser-setup installs it)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        _missing_browser(f"{CHROMIUM} is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing_browser("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import feedparser
 import pytest
-from app_corpus import FORMULA_TITLE
-from conftest import SITE_URL
+from app_corpus import FORMULA_TITLE, SITE_URL
 
 
 def hits_of(html: str) -> list[str]:

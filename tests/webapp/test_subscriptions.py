@@ -9,7 +9,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import SECRET
+from app_corpus import SECRET
 
 from policytrack.digest.tokens import make_token, sign_timed
 
