@@ -25,6 +25,10 @@ class Hit:
     procedure: str | None = None
     celex: str | None = None
     topics: tuple[str, ...] = ()
+    # A hit inside a document (an article, recital or annex): its label, e.g. "Article 3(g)",
+    # and the anchor of that part on the document's page. Empty for a hit on the whole item.
+    section: str = ""
+    anchor: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ _TERM_FIELDS = {
     "author": "authors_norm",
     "type": "doc_type",
     "proctype": "proc_type",
+    "stage": "stage",
 }
 
 

@@ -94,6 +94,9 @@ def _filter(f: Filter, params: list, probe: bool = False) -> str:
     if f.field == "proctype":
         params.append(f.value)
         return "d.proc_type = ?"
+    if f.field == "stage":
+        params.append(f.value)
+        return "d.stage IS ?"  # NULL-safe: NOT stage:… keeps the items without a stage
     if f.field == "date" and isinstance(f.value, tuple):
         lo, hi = f.value
         conds = ["d.date IS NOT NULL"]

@@ -53,6 +53,7 @@ class SiteSettings:
     out_dir: Path = Path("public")
     base_url: str = "http://127.0.0.1:8000/"
     title: str = "policytrack"
+    app_url: str = ""  # where `policytrack serve` is reachable; empty: the site has no app
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,21 @@ class DigestSettings:
     secret: str = ""
     send_empty: bool = False
     upcoming_weeks: int = 6
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """``policytrack serve``: limits and link lifetimes of the search and subscription app."""
+
+    root_path: str = ""  # the sub-path a reverse proxy serves the app under, e.g. "/app"
+    forwarded_allow_ips: str = "127.0.0.1"  # proxies whose X-Forwarded-For/-Proto are believed
+    search_connections: int = 4  # search backends opened side by side (threads searching at once)
+    search_per_minute: int = 120  # per client address; 0: no limit
+    subscribe_per_hour: int = 10  # subscription and link requests per client address; 0: no limit
+    confirm_hours: int = 48  # how long a confirmation link works
+    preferences_hours: int = 168  # how long a link to the preferences page works
+    max_query_chars: int = 1000
+    max_body_bytes: int = 16384
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class Settings:
     index: IndexSettings = field(default_factory=IndexSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    app: AppSettings = field(default_factory=AppSettings)
     topics: tuple[Topic, ...] = ()
     saved_searches: tuple[SavedSearch, ...] = ()
 
@@ -117,6 +134,7 @@ _SECTIONS = {
     "index": IndexSettings,
     "site": SiteSettings,
     "digest": DigestSettings,
+    "app": AppSettings,
 }
 _CHOICES = {
     ("index", "backend"): ("embedded", "elasticsearch"),

@@ -74,3 +74,38 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 def real_fixtures() -> Path:
     """The real recorded responses copied into tests/fixtures/real (see its SOURCES.md)."""
     return REAL_FIXTURES
+
+
+# ---------------------------------------------------------------- Debian's chromium, one per session
+# One fixture for every test folder: two live Playwright sync sessions in one process (one per
+# folder's fixture) refuse to start.
+
+CHROMIUM = os.environ.get("POLICYTRACK_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _missing_browser(reason: str) -> None:
+    if os.environ.get("POLICYTRACK_TEST_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason} (POLICYTRACK_TEST_REQUIRE_SERVICES=1: scripts/browser-setup installs it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _missing_browser(f"{CHROMIUM} is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_browser("playwright is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -45,9 +45,9 @@ def main(ctx: click.Context, config_file: Path | None, verbose: int) -> None:
 
 
 def _register() -> None:
-    from . import core, crawl, digest, search, site
+    from . import core, crawl, digest, search, serve, site
 
-    for module in (core, crawl, search, site, digest):
+    for module in (core, crawl, search, site, digest, serve):
         for command in module.COMMANDS:
             main.add_command(command)
 

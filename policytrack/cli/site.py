@@ -49,6 +49,7 @@ def build(app: AppContext, out_dir: Path | None, strict: bool, no_search: bool, 
         search=not no_search,
         force=force,
         unsubscribe_address=parseaddr(settings.digest.from_address)[1],
+        app_url=settings.site.app_url and settings.site.app_url.rstrip("/") + "/",
     )
     err = Console(stderr=True)
     with Progress(

@@ -19,3 +19,7 @@ class AddressError(SubscriberError):
 
 class TokenError(DigestError):
     """An unsubscribe token is malformed or its signature does not match."""
+
+
+class TokenExpired(TokenError):
+    """A genuine signed link that is older than it may be."""

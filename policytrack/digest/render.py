@@ -113,7 +113,11 @@ class Renderer:
         return make_token(self.digest.secret, subscriber.id, subscriber.email)
 
     def unsubscribe_url(self, token: str) -> str:
-        return absolute(self.settings.site.base_url, "unsubscribe/") + "?token=" + quote(token, safe="")
+        """The search app's one-click endpoint when ``[site] app_url`` is set (it answers the
+        RFC 8058 POST), else the static site's page that prepares an unsubscribe email."""
+        app = self.settings.site.app_url
+        page = absolute(app, "unsubscribe") if app else absolute(self.settings.site.base_url, "unsubscribe/")
+        return page + "?token=" + quote(token, safe="")
 
     def message_id(self, subscriber: Subscriber, period: Period) -> str:
         """Stable per (subscriber, period): a re-sent digest carries the same Message-ID, so

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,8 @@ from .errors import AddressError, SubscriberError
 from .i18n import LANGUAGES
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+MAX_QUERIES = 50  # own saved searches per subscriber: each one is a search per digest run
+MAX_QUERY_NAME = 100
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Subscribers:
         searches: Iterable[str] = (),
         queries: Iterable[str] = (),
         language: str = "en",
+        query_names: Mapping[str, str] | None = None,
     ) -> SubscriberFields:
         known_topics = [t.slug for t in self.settings.topics]
         topics = split_list(list(topics))
@@ -94,6 +97,17 @@ class Subscribers:
         for q in queries:
             if _CONTROL_RE.search(q) or len(q) > 1000:
                 raise SubscriberError(f"query {q[:60]!r} contains control characters or is too long")
+        if len(queries) > MAX_QUERIES:
+            raise SubscriberError(f"{len(queries)} own searches; at most {MAX_QUERIES} can be followed")
+        names = None
+        if query_names is not None:
+            names = {}
+            for q, label in query_names.items():
+                label = clean_name(label)
+                if len(label) > MAX_QUERY_NAME:
+                    raise SubscriberError(f"search name {label[:60]!r} is longer than {MAX_QUERY_NAME} characters")
+                if q in queries and label:
+                    names[q] = label
         language = (language or "en").strip().lower()
         if language not in LANGUAGES:
             raise SubscriberError(f"unknown language {language!r}; available: {', '.join(LANGUAGES)}")
@@ -104,6 +118,7 @@ class Subscribers:
             searches=searches,
             queries=queries,
             language=language,
+            query_names=names,
         )
 
     # -- writing

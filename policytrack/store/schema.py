@@ -73,6 +73,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX IF NOT EXISTS digest_ledger_state ON digest_ledger(state);
         """,
     ),
+    (
+        "names of a subscriber's own saved searches",
+        # A JSON object {query: name}: the names people give the searches they save in the app.
+        # The queries themselves stay in `queries`, which the digest reads.
+        """
+        ALTER TABLE subscribers ADD COLUMN query_names TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..timeutil import utc_text
@@ -27,10 +27,15 @@ class Subscriber:
     queries: tuple[str, ...] = ()  # the subscriber's own queries, in policytrack's query language
     language: str = "en"
     status: str = "active"
+    query_names: tuple[tuple[str, str], ...] = ()  # (query, name) for the own queries that have a name
 
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    def name_of(self, query: str) -> str:
+        """The name the subscriber gave one of their own queries ("" when none)."""
+        return dict(self.query_names).get(query, "")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class SubscriberFields:
     searches: Sequence[str] = ()
     queries: Sequence[str] = ()
     language: str = "en"
+    # {query: name}; None keeps the names already stored (callers that do not name queries)
+    query_names: Mapping[str, str] | None = None
 
     def values(self) -> tuple[str, str, str, str, str]:
         return (
@@ -53,8 +60,13 @@ class SubscriberFields:
             self.language,
         )
 
+    def names_json(self) -> str:
+        """The names of the queries still followed, as stored."""
+        names = self.query_names or {}
+        return json.dumps({q: names[q] for q in self.queries if names.get(q)}, ensure_ascii=False)
 
-_COLUMNS = "id, email, name, topics, searches, queries, language, status"
+
+_COLUMNS = "id, email, name, topics, searches, queries, language, status, query_names"
 
 
 class SubscriberRows:
@@ -83,18 +95,25 @@ class SubscriberRows:
         with self._conn:
             cur = self._conn.execute(
                 "INSERT INTO subscribers (email, name, topics, searches, queries, language, status,"
-                " created, updated) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-                (fields.email, *fields.values(), stamp, stamp),
+                " created, updated, query_names) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                (fields.email, *fields.values(), stamp, stamp, fields.names_json()),
             )
         return self._must(int(cur.lastrowid or 0))
 
     def update(self, subscriber_id: int, fields: SubscriberFields, now: datetime) -> Subscriber:
-        """Replace what the subscriber chose and make them active again (a deliberate act)."""
+        """Replace what the subscriber chose and make them active again (a deliberate act).
+
+        Without ``fields.query_names`` the stored names of the queries still followed are kept.
+        """
         with self._conn:
+            if fields.query_names is None:
+                old = self.by_id(subscriber_id)
+                kept = dict(old.query_names) if old else {}
+                fields = replace(fields, query_names=kept)
             self._conn.execute(
                 "UPDATE subscribers SET name = ?, topics = ?, searches = ?, queries = ?, language = ?,"
-                " status = 'active', updated = ? WHERE id = ?",
-                (*fields.values(), utc_text(now), subscriber_id),
+                " status = 'active', updated = ?, query_names = ? WHERE id = ?",
+                (*fields.values(), utc_text(now), fields.names_json(), subscriber_id),
             )
         return self._must(subscriber_id)
 
@@ -118,14 +137,17 @@ class SubscriberRows:
         return sub
 
 
-def _subscriber(row: tuple[int, str, str, str, str, str, str, str]) -> Subscriber:
+def _subscriber(row: tuple[int, str, str, str, str, str, str, str, str]) -> Subscriber:
+    names = json.loads(row[8])
+    queries = tuple(json.loads(row[5]))
     return Subscriber(
         row[0],
         row[1],
         row[2],
         tuple(json.loads(row[3])),
         tuple(json.loads(row[4])),
-        tuple(json.loads(row[5])),
+        queries,
         row[6],
         row[7],
+        tuple((q, str(names[q])) for q in queries if names.get(q)),
     )

@@ -43,6 +43,7 @@ class BuildOptions:
     base_url: str = "http://127.0.0.1:8000/"
     topics: tuple[Topic, ...] = ()
     unsubscribe_address: str = ""  # the digest's sender: unsubscribe requests go there
+    app_url: str = ""  # the search app (`policytrack serve`), when there is one
     search: bool = True  # run Pagefind
     force: bool = False  # ignore the manifest and render everything
     site_dir: Path = field(default_factory=default_site_dir)  # templates/ and static/
@@ -94,6 +95,7 @@ def _layout_hash(opts: BuildOptions) -> str:
             hash_tree(opts.site_dir / "static"),
             opts.title,
             opts.base_url,
+            opts.app_url,
             repr(opts.topics),
         )
     )
@@ -237,7 +239,7 @@ def _render_pages(
     progress: Progress | None,
 ) -> dict[str, str]:
     env = make_environment(opts.site_dir / "templates")
-    site = {"title": model.title, "base_url": model.base_url, "topics": model.topics}
+    site = {"title": model.title, "base_url": model.base_url, "topics": model.topics, "app_url": opts.app_url}
     pages = list(pages)
     total = len(pages)
     new_pages: dict[str, str] = {}

@@ -8,4 +8,7 @@
   link.href = "mailto:" + link.getAttribute("data-address") + "?subject=" + encodeURIComponent("unsubscribe " + token);
   document.getElementById("unsubscribe-ready").hidden = false;
   document.getElementById("unsubscribe-no-token").hidden = true;
+  // With the search app (`policytrack serve`), its page unsubscribes in one click.
+  var app = document.getElementById("unsubscribe-app");
+  if (app) app.href = app.getAttribute("data-app") + "unsubscribe?token=" + encodeURIComponent(token);
 })();

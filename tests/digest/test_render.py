@@ -82,6 +82,17 @@ def test_headers(settings, content):
     assert https in msg.get_body(("html",)).get_content()
 
 
+def test_with_the_search_app_the_link_is_its_one_click_endpoint(tmp_path, content):
+    settings = make_settings(tmp_path, **{})
+    settings = replace(settings, site=replace(settings.site, app_url="https://search.example.org/app/"))
+    msg = roundtrip(Renderer(settings).message(ANA, content, NOW))
+    https, mailto = re.findall(r"<([^>]+)>", msg["List-Unsubscribe"])
+    assert https.startswith("https://search.example.org/app/unsubscribe?token=")
+    assert verify_token(SECRET, parse_qs(urlparse(https).query)["token"][0], "ana@example.org") == 7
+    assert mailto.startswith("mailto:digest@example.org?subject=unsubscribe%20")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
 def test_message_id_is_stable_per_subscriber_and_period(settings, content):
     r = Renderer(settings)
     first = r.message(ANA, content, NOW)["Message-ID"]

@@ -257,6 +257,20 @@ def test_facets_follow_filters(backend):
     assert facets["year"] == {"2024": 1, "2023": 1, "2017": 1}
 
 
+def test_stage_filter_takes_the_stage_facet_values(backend):
+    stages = {f.name: dict(f.counts) for f in backend.search("", facets=True).facets}["stage"]
+    assert stages == {"Procedure completed": 1, "Awaiting Parliament's position in 1st reading": 1}
+    for stage in stages:
+        assert {h.id for h in backend.search(f'stage:"{stage}"').hits} == {
+            "Procedure completed": {"proc:2022/0051(COD)"},
+            "Awaiting Parliament's position in 1st reading": {"proc:2023/0079(CNS)"},
+        }[stage]
+    assert search_ids(backend, 'due -stage:"Procedure completed"') == search_ids(backend, "due") - {
+        "proc:2022/0051(COD)"
+    }
+    assert search_ids(backend, 'stage:"procedure completed"') == set()  # exact, as the facet shows it
+
+
 def test_sort_by_date_and_pagination(backend):
     newest = backend.search("", sort="date", per_page=3)
     assert [h.id for h in newest.hits] == ["note:downstream-briefing", "proc:2022/0051(COD)", "celex:32024L1760"]

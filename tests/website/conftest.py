@@ -1,14 +1,12 @@
 """Fixtures of the site tests: a store built from model objects, built sites, a local HTTP
-server on 127.0.0.1 and Debian's chromium driven by Playwright."""
+server on 127.0.0.1 and pages of Debian's chromium (the session's ``browser``: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from site_corpus import fill_store
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, options
+from site_helpers import options
 
 from policytrack.resources import site_dir
 from policytrack.website import build_site
@@ -58,26 +56,6 @@ def serve():
     for server in servers:
         server.shutdown()
         server.server_close()
-
-
-def _missing_browser(reason: str) -> None:
-    if os.environ.get("POLICYTRACK_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{reason} (POLICYTRACK_TEST_REQUIRE_SERVICES=1: scripts/browser-setup installs it)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        _missing_browser(f"{CHROMIUM} is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing_browser("playwright is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -1,0 +1,174 @@
+"""Issue 13's "done when", end to end on the replayed demo: crawl the shipped recording, index it,
+run `policytrack serve` as a real process on 127.0.0.1, build the digest with ``[site] app_url``
+pointing at it, then
+
+- ``/search?q="due diligence"`` lists 2022/0051(COD); ``/search.json`` and ``/search.atom`` work;
+- the RFC 8058 one-click POST to the List-Unsubscribe URL of a built .eml answers 200 and the
+  subscriber is unsubscribed;
+- the static site's unsubscribe page, opened from another digest's link in chromium, leads to
+  the app, whose button unsubscribes that subscriber too.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import feedparser
+import httpx2 as httpx
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "spiders"))
+
+from crawl_fixtures import project_fixture  # noqa: F401 (pytest fixture `project`)
+
+from policytrack.cli import main
+from policytrack.config import load_settings
+from policytrack.store import Store
+from spiders.replay import SHIPPED_RECORDING
+from spiders.summary import crawl
+
+REPO = Path(__file__).resolve().parents[2]
+SECRET = "acceptance-secret-not-for-production"
+
+
+def _cli(project: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(
+        main, ["-c", str(project / "policytrack.toml"), *args], env={"COLUMNS": "200", **(env or {})}
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def served(demo: Path):
+    """`policytrack serve --port 0` in a child process over the demo; yields its base URL."""
+    env = {**os.environ, "POLICYTRACK_DIGEST_SECRET": SECRET}
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from policytrack.cli import main; main()",
+            "-c",
+            "policytrack.toml",
+            "serve",
+            "--port",
+            "0",
+        ],
+        cwd=demo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = child.stdout.readline()
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert match, line + (child.stdout.read() if child.poll() is not None else "")
+        url = match.group(1)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(url + "healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and child.poll() is None, "the app did not start"
+            time.sleep(0.1)
+        yield url
+    finally:
+        child.terminate()
+        child.wait(15)
+
+
+def _built_digests(project: Path, app_url: str) -> dict[str, bytes]:
+    out = project / "digests"
+    _cli(project, "digest", "build", "--out", str(out), env={"POLICYTRACK_SITE_APP_URL": app_url})
+    return {p.name: p.read_bytes() for p in out.glob("*.eml")}
+
+
+@pytest.mark.requires_browser
+def test_replayed_demo_search_and_one_click_unsubscribe(demo, served, page_js):
+    project, base = demo, served
+    # search on the replayed demo
+    r = httpx.get(base + "search", params={"q": '"due diligence"'})
+    assert r.status_code == 200 and "2022/0051(COD)" in r.text
+    assert 'href="http://127.0.0.1:8000/dossiers/2022-0051-cod/"' in r.text  # the static site's page
+    data = httpx.get(base + "search.json", params={"q": '"due diligence"'}).json()
+    assert data["total"] >= 1 and data["facets"]["topic"]
+    assert any(h["procedure"] == "2022/0051(COD)" for h in data["results"])
+    feed = feedparser.parse(httpx.get(base + "search.atom", params={"q": '"due diligence"'}).content)
+    assert not feed.bozo and feed.entries
+
+    # the digest, built with app_url: its List-Unsubscribe points at the app
+    digests = _built_digests(project, base)
+    assert len(digests) == 3
+    messages = {name: message_from_bytes(raw, policy=policy.default) for name, raw in digests.items()}
+    first, second = sorted(messages.values(), key=lambda m: str(m["To"]))[:2]
+    header = str(first["List-Unsubscribe"])
+    url = re.search(r"<(http[^>]+)>", header).group(1)
+    assert url.startswith(base + "unsubscribe?token=") and "<mailto:" in header
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    who = first["To"].addresses[0].addr_spec
+
+    # what a mail provider does for the one-click button (RFC 8058)
+    r = httpx.post(url, data={"List-Unsubscribe": "One-Click"})
+    assert r.status_code == 200
+    settings = load_settings(project / "policytrack.toml", env={})
+    with Store(settings.store_path, readonly=True) as store:
+        assert store.subscribers.get(who).status == "unsubscribed"
+        other = second["To"].addresses[0].addr_spec
+        assert store.subscribers.get(other).active
+
+    # the static site, built with app_url: its unsubscribe page leads to the app
+    _cli(project, "site", "build", "--no-search", env={"POLICYTRACK_SITE_APP_URL": base})
+    token = re.search(r"token=([^>&]+)>", str(second["List-Unsubscribe"])).group(1)
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(project / "public"))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page_js.goto(f"http://127.0.0.1:{server.server_address[1]}/unsubscribe/?token={token}")
+        page_js.locator("#unsubscribe-app").click()
+        page_js.wait_for_url(re.compile(r"/unsubscribe\?token="))
+        assert page_js.url.startswith(base)
+        page_js.get_by_role("button", name="Unsubscribe").click()
+        assert page_js.locator("h1").inner_text() == "You are unsubscribed"
+    finally:
+        server.shutdown()
+        server.server_close()
+    with Store(settings.store_path, readonly=True) as store:
+        assert not store.subscribers.get(other).active
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def page_js(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(project: Path, monkeypatch) -> Path:
+    """The demo's steps before the app: the replayed crawl, the index, the example subscribers."""
+    monkeypatch.setenv("POLICYTRACK_DIGEST_SECRET", SECRET)
+    crawl(config_file=project / "policytrack.toml", replay=SHIPPED_RECORDING)
+    _cli(project, "index", "--rebuild")
+    _cli(project, "subscribers", "import", str(REPO / "examples" / "subscribers.csv"))
+    return project
