@@ -62,9 +62,10 @@ _CELEX_RE = re.compile(
     r"""^(?P<sector>[0-9CE])
         (?P<year>\d{4})
         (?P<descriptor>[A-Z]{1,2})
-        (?P<number>\d{1,6})
+        (?P<number>\d{1,6})?
         (?P<suffix>\(\d{1,3}\))?
         (?:R\((?P<corrigendum>\d{1,3})\))?
+        (?P<part>(?:/[A-Z]{2,4})+(?:/\d{1,3})?)?
         (?:-(?P<version>\d{8}))?$""",
     re.VERBOSE,
 )
@@ -142,6 +143,17 @@ def parse_celex(text: str) -> Celex:
     sector, year = m["sector"], int(m["year"])
     if not 1950 <= year <= 2100:
         raise IdentifierError(f"CELEX number {raw!r}: year {year} out of range")
+    if sector == "1":
+        # The treaties: a whole text (``12016M/TXT``), a protocol (``12016E/PRO/01``) or an
+        # article (``12016E114``), numbered as EUR-Lex writes them, not padded.
+        if not (m["number"] or m["part"]) or (m["number"] and m["part"]):
+            raise IdentifierError(f"CELEX number {raw!r}: a treaty needs an article number or a part (/TXT)")
+        if m["version"]:
+            raise IdentifierError(f"CELEX number {raw!r}: only sector 0 has consolidated versions")
+        suffix = f"({int(m['suffix'][1:-1]):02d})" if m["suffix"] else ""
+        return Celex(sector, year, m["descriptor"], (m["number"] or "") + (m["part"] or ""), suffix)
+    if not m["number"] or m["part"]:
+        raise IdentifierError(f"not a CELEX number: {raw[:80]!r}")
     number = m["number"].lstrip("0").rjust(4, "0")
     if len(number) > 4 and sector in "035":
         raise IdentifierError(f"CELEX number {raw!r}: number {m['number']} too long")
@@ -438,7 +450,8 @@ def find_celex(text: str) -> list[str]:
     """Every CELEX number written as ``CELEX:…`` or ``CELEX …`` in a text, normalised."""
     seen: dict[str, None] = {}
     for m in re.finditer(
-        r"CELEX(?::|%3A|\s)\s*([0-9CE]\d{4}[A-Z]{1,2}\d{1,6}(?:\(\d{1,3}\))?(?:R\(\d{1,3}\))?(?:-\d{8})?)",
+        r"CELEX(?::|%3A|\s)\s*([0-9CE]\d{4}[A-Z]{1,2}(?:\d{1,6}(?:\(\d{1,3}\))?(?:R\(\d{1,3}\))?(?:-\d{8})?"
+        r"|(?:/[A-Z]{2,4})+(?:/\d{1,3})?))",
         text or "",
         re.I,
     ):

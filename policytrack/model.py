@@ -243,6 +243,7 @@ class Document(Item):
     language: str = "en"  # of the title and text: a work without an English title keeps another
     # Every procedure the document is about, its own first (a press release can name several).
     procedures: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()  # the source's own subject headings ("Fisheries policy")
 
     def __post_init__(self) -> None:
         k = "document"
@@ -273,7 +274,7 @@ class Document(Item):
         object.__setattr__(
             self, "dates", {str(n): _as_date(k, f"dates.{n}", v) for n, v in sorted(self.dates.items()) if v}
         )
-        for name in ("authors", "eurovoc", "topics"):
+        for name in ("authors", "eurovoc", "topics", "subjects"):
             object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
         object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
         object.__setattr__(self, "text", _text(k, "text", self.text))
