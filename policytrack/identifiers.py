@@ -13,6 +13,7 @@ No library does this (see shared/LIBRARIES.md), so the grammar lives here and is
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import unquote
@@ -432,9 +433,17 @@ def parse_procedure(text: str, procedure_type: str | None = None) -> ProcedureRe
     return ProcedureRef(year, number, found or given)
 
 
+@lru_cache(maxsize=4096)  # every item of a procedure names it, and the model checks it again
+def _canonical_procedure(text: str, procedure_type: str | None) -> str:
+    return parse_procedure(text, procedure_type).canonical
+
+
 def normalise_procedure(text: str, procedure_type: str | None = None) -> str:
     """The canonical ``YYYY/NNNN(TYP)`` form; raises if no type can be found."""
-    return parse_procedure(text, procedure_type).canonical
+    if not isinstance(text, str) or not (procedure_type is None or isinstance(procedure_type, str)):
+        return parse_procedure(text, procedure_type).canonical  # (raises the same clear error)
+    # (as a plain str: an lxml "smart" string would keep its whole document alive in the cache)
+    return _canonical_procedure(str(text), procedure_type if procedure_type is None else str(procedure_type))
 
 
 def find_procedures(text: str) -> list[str]:

@@ -312,6 +312,7 @@ _LAPSED = re.compile(r"\blapse", re.I)
 _REJECTED = re.compile(r"\breject", re.I)
 
 
+@lru_cache(maxsize=4096)  # a few hundred event titles, met again in every procedure
 def completes(title: str) -> bool:
     """Whether an event with this title ends a procedure (the act signed or published)."""
     return bool(_DONE.search(title)) and not _NOT_DONE.search(title)

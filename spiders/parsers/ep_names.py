@@ -122,3 +122,12 @@ def committee_code(raw: str) -> str:
         return text
     bare = re.sub(r"^(?:the\s+)?committee\s+(?:on|for)\s+(?:the\s+)?", "", text, flags=re.I)
     return _COMMITTEES.get(_key(bare), "")
+
+
+def known_group(raw: str) -> str | None:
+    """The group's short name when ``raw`` names a political group, else None."""
+    name = group_name(raw)
+    return name if name in _GROUP_NAMES else None
+
+
+_GROUP_NAMES = frozenset(_GROUPS.values())
