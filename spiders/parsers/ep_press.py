@@ -116,11 +116,12 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
 _X_CANONICAL_ANY = lxml.etree.XPath('//link[@rel="canonical"]/@href')
 _X_TITLE_H1 = lxml.etree.XPath('//h1[contains(@class,"title")]')
 _X_MAIN = lxml.etree.XPath('id("website-body")')
-_BEHALF = re.compile(r"^on behalf of (?:the )?(.+?)(?: Group| group)?$", re.I)
+_BEHALF = re.compile(r"^on behalf of (?:the )?(.{1,200}?)(?: group)?$", re.I)
 _RAPPORTEUR = re.compile(r"^(?:co-)?rapporteurs?\s*(?:for the opinion)?\s*:\s*(.+)$", re.I)
 _SKIP_LINE = re.compile(r"^(?:pursuant to|replacing|to wind up|with request|further to|\(|[A-Z]{1,2}\d{1,2}[‑-]\d{4}/\d{4})", re.I)
-# Blocks of a doceo page that are not the document's text.
-_NOT_TEXT = ("doceo-ring", "es_links-list", "dropdown", "es_header", "breadcrumb")
+# Boxes of a doceo page that are not the document's text: the document's stages in plenary,
+# the lists of links and downloads, the page's header.
+_NOT_TEXT = ("doceo-ring", "links-list", "dropdown", "breadcrumb", "es_header")
 
 
 def _header_lines(h1) -> tuple[list, list[str]]:
@@ -169,7 +170,7 @@ def _authors(lines: list[str], meta_author: str) -> list[str]:
         return known.get(name.lower(), name)
 
     for line in lines:
-        behalf = _BEHALF.match(line)
+        behalf = _BEHALF.match(line) if line[:12].lower() == "on behalf of" else None
         rapporteur = _RAPPORTEUR.match(line)
         if behalf:
             group = behalf.group(1)
@@ -209,12 +210,13 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     main = _X_MAIN(root)
     scope = main[0] if main else root
     procs = find_procedures(header_text) or find_procedures(text_of(scope))
-    skip = {id(e) for e in header_elements}
+    boxes = set(header_elements)
+    boxes.update(
+        el for el in scope.iter("div", "ul", "header", "nav") if any(w in (el.get("class") or "") for w in _NOT_TEXT)
+    )
     paragraphs = []
     for p in scope.iter("p"):
-        if id(p) in skip or any(
-            id(a) in skip or any(word in (a.get("class") or "") for word in _NOT_TEXT) for a in p.iterancestors()
-        ):
+        if p in boxes or any(a in boxes for a in p.iterancestors()):
             continue
         words = text_of(p)
         if words:

@@ -50,6 +50,8 @@ _SUMMARY_ID = re.compile(r"(?:document-summary\?id=|summary\.do\?id=)(\d+)")
 _NUMDOC = re.compile(r"numdoc=([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})")
 _REFERENCE = re.compile(r"^\d{4}/\d{4}\([A-Z]{3}\)$")
 _TITLE_REFERENCE = re.compile(r"\b(\d{4}/\d{4}\([A-Z]{3}\))")
+# A link of the final act: to EUR-Lex (the act, its Official Journal) or to the act's summary.
+_ACT_LINK = re.compile(r"eur-lex|celex|numdoc=|document-summary|summary\.do", re.I)
 
 SECTIONS = (
     "basic information",
@@ -74,15 +76,32 @@ def summary_url(summary_id: str) -> str:
     return f"{OEIL}/document-summary?id={summary_id}"
 
 
-_TEXT_TAGS = frozenset("h1 h2 h3 h4 h5 h6 span p div strong b em dt th td li abbr".split())
+# The elements the walk looks at (lxml picks them out in C): rows, links, and what can hold a
+# heading, a label or a title.
+_WALKED = tuple("tr div a h1 h2 h3 h4 h5 h6 span p strong b em dt th td li abbr".split())
 
 
 def _own_text(element) -> str:
-    """The element's own words: its text and its children's tails, not its children's text."""
+    """The element's own words: its text and its children's tails, not its children's text.
+    (A wrapper of many children is never a heading, a label or a title: its tails, white space
+    between tags, are not read.)"""
     text = element.text or ""
-    if len(element):
-        text += "".join(child.tail or "" for child in element)
-    return " ".join(text.split()) if text else ""
+    if 0 < len(element) <= 4:
+        text += "".join([child.tail or "" for child in element])
+    return " ".join(text.split()) if text and not text.isspace() else ""
+
+
+_X_WEBSITE_BODY = lxml.etree.XPath('id("website-body")')
+
+
+def _main(root):
+    """The page's main content (``<main>``, or the element the page marks as its body): the
+    walk skips the site's header, menus and footer."""
+    main = next(root.iterdescendants("main"), None)
+    if main is None:
+        found = _X_WEBSITE_BODY(root)
+        main = found[0] if found else root
+    return main
 
 
 def _is_content(element, *, outside_rows: bool = False) -> bool:
@@ -107,9 +126,10 @@ def _is_row(element) -> bool:
         return True
     if element.tag != "div":
         return False
-    return element.get("role") == "row" or any(
-        token.endswith("table-row") for token in (element.get("class") or "").split()
-    )
+    cls = element.get("class")
+    if cls and "table-row" in cls:
+        return any(token.endswith("table-row") for token in cls.split())
+    return element.get("role") == "row"
 
 
 @lru_cache(maxsize=4096)
@@ -270,20 +290,17 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     technical: dict[str, str] = {}
     final_links: list[str] = []
     final_words: list[str] = []
-    for el in root.iter():
+    for el in _main(root).iter(*_WALKED):
         tag = el.tag
-        if not isinstance(tag, str):
-            continue
-        if tag in ("tr", "div") and _is_row(el):
+        if (tag == "tr" or tag == "div") and _is_row(el):
             cells = _row_cells(el)
             if cells:
                 _row(section, cells, rows, documents, players, technical)
             continue
-        if section == "final act" and tag == "a":
-            final_links.append(el.get("href") or "")
-            final_words.append(text_of(el))
-            continue
-        if tag not in _TEXT_TAGS:
+        if tag == "a":
+            if section == "final act" and _ACT_LINK.search(el.get("href") or ""):
+                final_links.append(el.get("href"))
+                final_words.append(text_of(el))
             continue
         own = _own_text(el)
         if not own or len(own) > 1000:
@@ -358,18 +375,25 @@ def _linked_href(href: str) -> list[str]:
 def _reference(root, ref_element, technical: dict[str, str], url: str) -> str | None:
     """The procedure reference: the page's heading, else its technical information, else its
     <title>, else the URL's ``reference=``."""
-    head = root.find("head")
-    candidates = [
-        text_of(ref_element) if ref_element is not None else "",
-        technical.get("procedure reference", ""),
-        next(iter(_TITLE_REFERENCE.findall(text_of(head.find("title")) if head is not None else "")), ""),
-        url if "reference=" in url else "",
-    ]
+
+
+    def page_title() -> str:
+        head = root.find("head")
+        found = _TITLE_REFERENCE.search(text_of(head.find("title")) if head is not None else "")
+        return found.group(1) if found else ""
+
+    candidates = (
+        lambda: text_of(ref_element) if ref_element is not None else "",
+        lambda: technical.get("procedure reference", ""),
+        page_title,
+        lambda: url if "reference=" in url else "",
+    )
     for candidate in candidates:
-        if not candidate:
+        text = candidate()
+        if not text:
             continue
         try:
-            return normalise_procedure(candidate)
+            return normalise_procedure(text)
         except IdentifierError:
             continue
     return None
