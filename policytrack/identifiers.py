@@ -13,9 +13,9 @@ No library does this (see shared/LIBRARIES.md), so the grammar lives here and is
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import unquote
 
 from .errors import IdentifierError

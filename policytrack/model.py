@@ -16,8 +16,8 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
-from operator import attrgetter
 from datetime import date
+from operator import attrgetter
 from typing import Any, ClassVar, NoReturn, Self
 
 from .errors import IdentifierError, ValidationError

@@ -163,7 +163,9 @@ def _work(root, work, url: str) -> Document:
         doc_type = doc_type_from_words(act_type)
     authors = [clean(a.findtext("PREFLABEL")) for a in work.findall("WORK_CREATED_BY_AGENT")]
     eurovoc = [clean(c.findtext(".//PREFLABEL")) for c in work.findall("WORK_IS_ABOUT_CONCEPT_EUROVOC")]
-    subjects = [clean(p.text) for c in work.findall("RESOURCE_LEGAL_IS_ABOUT_SUBJECT-MATTER") for p in c.iter("PREFLABEL")]
+    subjects = [
+        clean(p.text) for c in work.findall("RESOURCE_LEGAL_IS_ABOUT_SUBJECT-MATTER") for p in c.iter("PREFLABEL")
+    ]
     return Document(
         id=f"celex:{celex}",
         title=title,
@@ -213,8 +215,9 @@ def _dossier_reference(root, dossier) -> str:
         m = re.fullmatch(r"procedure:(\d{4}_\d{1,4})", clean(ident.findtext("VALUE")))
         if m and not number:
             number = m.group(1)
-    year, num = _value(dossier, "PROCEDURE_CODE_INTERINSTITUTIONAL_YEAR_PROCEDURE"), _value(
-        dossier, "PROCEDURE_CODE_INTERINSTITUTIONAL_NUMBER_PROCEDURE"
+    year, num = (
+        _value(dossier, "PROCEDURE_CODE_INTERINSTITUTIONAL_YEAR_PROCEDURE"),
+        _value(dossier, "PROCEDURE_CODE_INTERINSTITUTIONAL_NUMBER_PROCEDURE"),
     )
     if not number and year and num:
         number = f"{year}_{num}"

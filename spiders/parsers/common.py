@@ -391,7 +391,32 @@ def act_celex(text: str) -> str | None:
 
 
 _BLOCKS = frozenset(
-    "p div li ul ol dl dt dd tr td th table h1 h2 h3 h4 h5 h6 section article header footer br blockquote".split()
+    [
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "br",
+        "blockquote",
+    ]
 )
 
 

@@ -148,9 +148,7 @@ def _linked(value: str) -> tuple[str, ...]:
 
 
 # A final act named in a record: a CELEX number, a Cellar celex URI or an Official Journal ELI.
-_ACT = re.compile(
-    r"(?:CELEX:|/celex/)(3\d{4}[A-Z]\d{4})|eli/(reg|dir|dec)(?:_impl|_del)?/(\d{4})/(\d{1,5})/oj", re.I
-)
+_ACT = re.compile(r"(?:CELEX:|/celex/)(3\d{4}[A-Z]\d{4})|eli/(reg|dir|dec)(?:_impl|_del)?/(\d{4})/(\d{1,5})/oj", re.I)
 _ELI_LETTER = {"reg": "R", "dir": "L", "dec": "D"}
 
 
@@ -176,7 +174,7 @@ class _Participation(msgspec.Struct):
     had_participant_organization: list[str] | None = None
     participation_role: str | None = None
     participation_in_name_of: str | None = None
-    politicalGroup: str | None = None  # noqa: N815 (the API's own name)
+    politicalGroup: str | None = None
 
 
 class _Titles(msgspec.Struct):
@@ -222,7 +220,9 @@ def _lenient(value: Any, into: type) -> Any:
             continue
         nested = next((t for t in (_Activity, _Participation, _Titles) if t.__name__ in str(hint)), None)
         if nested is not None and "list" in str(hint):
-            kept[name] = [v for v in (_lenient(i, nested) for i in item) if v is not None] if isinstance(item, list) else None
+            kept[name] = (
+                [v for v in (_lenient(i, nested) for i in item) if v is not None] if isinstance(item, list) else None
+            )
         elif nested is not None:
             kept[name] = _lenient(item, nested)
         elif "list" in str(hint):
@@ -330,9 +330,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             if isinstance(label, str) and label:
                 reference = normalise_procedure(label)
             else:
-                reference = normalise_procedure(
-                    str(record.process_id), _humanise(record.process_type).upper() or None
-                )
+                reference = normalise_procedure(str(record.process_id), _humanise(record.process_type).upper() or None)
         except IdentifierError as e:
             raise fail(url, kind, f"bad procedure reference: {e}") from None
         title = _label(record.process_title.en) if record.process_title is not None else ""

@@ -118,7 +118,9 @@ _X_TITLE_H1 = lxml.etree.XPath('//h1[contains(@class,"title")]')
 _X_MAIN = lxml.etree.XPath('id("website-body")')
 _BEHALF = re.compile(r"^on behalf of (?:the )?(.{1,200}?)(?: group)?$", re.I)
 _RAPPORTEUR = re.compile(r"^(?:co-)?rapporteurs?\s*(?:for the opinion)?\s*:\s*(.+)$", re.I)
-_SKIP_LINE = re.compile(r"^(?:pursuant to|replacing|to wind up|with request|further to|\(|[A-Z]{1,2}\d{1,2}[‑-]\d{4}/\d{4})", re.I)
+_SKIP_LINE = re.compile(
+    r"^(?:pursuant to|replacing|to wind up|with request|further to|\(|[A-Z]{1,2}\d{1,2}[‑-]\d{4}/\d{4})", re.I
+)
 # Boxes of a doceo page that are not the document's text: the document's stages in plenary,
 # the lists of links and downloads, the page's header.
 _NOT_TEXT = ("doceo-ring", "links-list", "dropdown", "breadcrumb", "es_header")

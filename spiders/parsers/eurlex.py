@@ -183,9 +183,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             dates["deadline" if deadlines == 1 else f"deadline_{deadlines}"] = parse_date(value)
         elif low == "date of signature":
             dates["signature"] = parse_date(value)
-        elif low == "author":
-            authors += _names(dd)
-        elif low == "rapporteur":
+        elif low == "author" or low == "rapporteur":
             authors += _names(dd)
         elif low == "subject matter":
             subjects += _names(dd)
@@ -378,7 +376,9 @@ def _publication(root, base: str) -> tuple[Event | None, str | None]:
         values = {label.lower(): dd for label, dd in _definitions(heading)}
         when = parse_date(text_of(values.get("date of publication")))
         main = values.get("celex number of the main document")
-        celex = next((d[6:] for d in _linked_documents(main) if d.startswith("celex:")), None) if main is not None else None
+        celex = (
+            next((d[6:] for d in _linked_documents(main) if d.startswith("celex:")), None) if main is not None else None
+        )
         if celex is None and main is not None and is_celex(text_of(main)):
             celex = normalise_celex(text_of(main))
         if when is None:

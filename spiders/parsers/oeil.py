@@ -65,7 +65,23 @@ SECTIONS = (
 )
 _LABELS = ("subject", "subjects", "geographical area", "geographical areas", "status", "legislative priorities")
 # Text inside these is navigation, a link or a control, never a heading or a label.
-_NOT_CONTENT = frozenset("a option select button nav script style title svg head label noscript template".split())
+_NOT_CONTENT = frozenset(
+    [
+        "a",
+        "option",
+        "select",
+        "button",
+        "nav",
+        "script",
+        "style",
+        "title",
+        "svg",
+        "head",
+        "label",
+        "noscript",
+        "template",
+    ]
+)
 
 
 def procedure_url(reference: str) -> str:
@@ -78,7 +94,29 @@ def summary_url(summary_id: str) -> str:
 
 # The elements the walk looks at (lxml picks them out in C): rows, links, and what can hold a
 # heading, a label or a title.
-_WALKED = tuple("tr div a h1 h2 h3 h4 h5 h6 span p strong b em dt th td li abbr".split())
+_WALKED = tuple(
+    [
+        "tr",
+        "div",
+        "a",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "span",
+        "p",
+        "strong",
+        "b",
+        "em",
+        "dt",
+        "th",
+        "td",
+        "li",
+        "abbr",
+    ]
+)
 
 
 def _own_text(element) -> str:
@@ -118,7 +156,14 @@ def _is_content(element, *, outside_rows: bool = False) -> bool:
 def _row_cells(row) -> list:
     if row.tag == "tr":
         return [c for c in row if c.tag in ("td", "th")]
-    return [c for c in row if isinstance(c.tag, str) and ("table-cell" in (c.get("class") or "") or c.get("role") in ("cell", "gridcell", "rowheader", "columnheader"))]
+    return [
+        c
+        for c in row
+        if isinstance(c.tag, str)
+        and (
+            "table-cell" in (c.get("class") or "") or c.get("role") in ("cell", "gridcell", "rowheader", "columnheader")
+        )
+    ]
 
 
 def _is_row(element) -> bool:
@@ -376,7 +421,6 @@ def _reference(root, ref_element, technical: dict[str, str], url: str) -> str | 
     """The procedure reference: the page's heading, else its technical information, else its
     <title>, else the URL's ``reference=``."""
 
-
     def page_title() -> str:
         head = root.find("head")
         found = _TITLE_REFERENCE.search(text_of(head.find("title")) if head is not None else "")
@@ -399,7 +443,9 @@ def _reference(root, ref_element, technical: dict[str, str], url: str) -> str | 
     return None
 
 
-def _row(section: str, cells: list, rows: list, documents: list[str], players: _Players, technical: dict[str, str]) -> None:
+def _row(
+    section: str, cells: list, rows: list, documents: list[str], players: _Players, technical: dict[str, str]
+) -> None:
     if section == "key players":
         players.row(cells)
     elif section in ("key events", "forecasts") and len(cells) >= 2:
