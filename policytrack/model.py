@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any, ClassVar, NoReturn, Self
 
@@ -69,6 +70,19 @@ def _as_date(kind: str, name: str, value: Any) -> date | None:
     _fail(kind, name, f"must be an ISO date (YYYY-MM-DD), got {value!r}")
 
 
+def _words(text: str) -> str:
+    """``text`` with its runs of white space made one space, and none at either end."""
+    if len(text) <= 200:  # ids, names, titles: the same ones recur item after item
+        return _short_words(text if type(text) is str else str(text))
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=16384)
+def _short_words(text: str) -> str:
+    # (keys are plain str: an lxml "smart" string would keep its whole document alive here)
+    return " ".join(text.split())
+
+
 def _as_strings(kind: str, name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -80,7 +94,7 @@ def _as_strings(kind: str, name: str, value: Any) -> tuple[str, ...]:
     for v in value:
         if not isinstance(v, str):
             _fail(kind, name, f"must contain only strings, got {v!r}")
-        v = " ".join(v.split())
+        v = _words(v)
         if v:
             out[v] = None
     return tuple(out)
@@ -101,6 +115,8 @@ def _text(kind: str, name: str, value: Any, *, required: bool = False, limit: in
 
 
 def _url(kind: str, name: str, value: Any) -> str:
+    if value == "" and type(value) is str:
+        return value
     text = _text(kind, name, value)
     if text and not _URL_RE.match(text):
         _fail(kind, name, f"must be an http(s) URL, got {text[:80]!r}")
@@ -205,7 +221,7 @@ class Event:
         # (one update of the instance's dict: what frozen dataclasses do field by field, at once)
         self.__dict__.update(
             date=when,
-            title=" ".join(_text(k, "title", title, required=True, limit=2000).split()),
+            title=_words(_text(k, "title", title, required=True, limit=2000)),
             actor=_text(k, "actor", actor, limit=500).strip(),
             documents=_as_strings(k, "documents", documents),
             url=_url(k, "url", url),
@@ -340,9 +356,9 @@ class KeyPlayer:
             _fail(k, "role", f"must be one of {', '.join(KEY_PLAYER_ROLES)}; got {role!r}")
         self.__dict__.update(
             role=normalised,
-            name=" ".join(_text(k, "name", name, required=True, limit=500).split()),
-            committee=" ".join(_text(k, "committee", committee, limit=200).split()),
-            group=" ".join(_text(k, "group", group, limit=200).split()),
+            name=_words(_text(k, "name", name, required=True, limit=500)),
+            committee=_words(_text(k, "committee", committee, limit=200)),
+            group=_words(_text(k, "group", group, limit=200)),
         )
 
     def __str__(self) -> str:
