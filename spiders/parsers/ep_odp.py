@@ -7,15 +7,12 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import msgspec
-
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_procedures, normalise_procedure
 from policytrack.model import Document, Event, KeyPlayer, Procedure
 
 from .common import (
     Body,
-    as_bytes,
     clean,
     completes,
     doc_type_from_words,
@@ -23,9 +20,9 @@ from .common import (
     load_json,
     parse_date,
     procedure_status,
-    warn,
 )
 from .ep_names import group_name, known_group
+from .ep_odp_records import Activity, Participation, processes
 
 ODP = "https://data.europarl.europa.eu"
 API = f"{ODP}/api/v2"
@@ -158,97 +155,10 @@ def _acts(value: str) -> list[str]:
     ]
 
 
-class _Activity(msgspec.Struct):
-    type: str | None = None
-    activity_date: str | None = None
-    activity_id: str | None = None
-    had_activity_type: str | None = None
-    based_on_a_realization_of: list[str] | None = None
-    decided_on_a_realization_of: list[str] | None = None
-    recorded_in_a_realization_of: list[str] | None = None
-    documented_by_a_realization_of: list[str] | None = None
-
-
-class _Participation(msgspec.Struct):
-    had_participant_person: list[str] | None = None
-    had_participant_organization: list[str] | None = None
-    participation_role: str | None = None
-    participation_in_name_of: str | None = None
-    politicalGroup: str | None = None
-
-
-class _Titles(msgspec.Struct):
-    en: str | None = None
-
-
-class _Process(msgspec.Struct):
-    type: str | None = None
-    label: str | None = None
-    process_id: str | None = None
-    process_type: str | None = None
-    process_title: _Titles | None = None
-    current_stage: str | None = None
-    consists_of: list[_Activity] | None = None
-    was_scheduled_in: list[_Activity] | None = None
-    created_a_realization_of: list[str] | None = None
-    had_participation: list[_Participation] | None = None
-
-
-class _Processes(msgspec.Struct):
-    data: list[_Process]
-
-
-# Decoding into these types reads only the fields the parser uses and skips the rest (two dozen
-# translated titles, ids, stages of every activity) without building them: what keeps the
-# extraction of a procedure near the cost of a bare json.loads of it.
-_PROCESSES = msgspec.json.Decoder(_Processes)
-
-
-def _lenient(value: Any, into: type) -> Any:
-    """``value`` as ``into`` (a struct), its fields of another shape than expected left out, its
-    lists kept to the items of the right shape; None when it is not an object at all."""
-    if not isinstance(value, dict):
-        return None
-    try:
-        return msgspec.convert(value, into)
-    except msgspec.ValidationError:
-        pass
-    kept: dict[str, Any] = {}
-    for name, hint in into.__annotations__.items():
-        item = value.get(name)
-        if item is None:
-            continue
-        nested = next((t for t in (_Activity, _Participation, _Titles) if t.__name__ in str(hint)), None)
-        if nested is not None and "list" in str(hint):
-            kept[name] = (
-                [v for v in (_lenient(i, nested) for i in item) if v is not None] if isinstance(item, list) else None
-            )
-        elif nested is not None:
-            kept[name] = _lenient(item, nested)
-        elif "list" in str(hint):
-            kept[name] = [i for i in item if isinstance(i, str)] if isinstance(item, list) else None
-        else:
-            kept[name] = item if isinstance(item, str) else None
-    return into(**kept)
-
-
-def _processes(body: Body, url: str, kind: str) -> list[_Process]:
-    raw = as_bytes(body)
-    if not raw or raw.isspace():
-        raise fail(url, kind, "empty response")
-    try:
-        return _PROCESSES.decode(raw).data
-    except msgspec.ValidationError as e:
-        warn(url, kind, f"fields of an unexpected shape left out ({e})")
-    except (msgspec.DecodeError, RecursionError) as e:
-        raise fail(url, kind, f"not JSON ({e})") from None
-    return [p for p in (_lenient(r, _Process) for r in _records(raw, url, kind)) if p is not None]
-
-
 _EP = "European Parliament"
 
 
-def _events(activities: list[_Activity] | None, forecast: bool) -> list[Event]:
+def _events(activities: list[Activity] | None, forecast: bool) -> list[Event]:
     """The events of a record's activities, in one tight loop: a procedure has dozens."""
     out = []
     for activity in activities or ():
@@ -291,7 +201,7 @@ def _last_segment(value: str) -> str:
     return value.rsplit("/", 1)[-1]
 
 
-def _key_players(parts: list[_Participation]) -> list[KeyPlayer]:
+def _key_players(parts: list[Participation]) -> list[KeyPlayer]:
     roles = [(_ROLES.get(_code(part.participation_role)), part) for part in parts]
     lead = next(
         (_code(o) for role, p in roles if role == "committee responsible"
@@ -322,7 +232,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     stage and status that signature and Official Journal publication give."""
     kind = "EP Open Data procedure"
     out = []
-    for record in _processes(body, url, kind):
+    for record in processes(body, url, kind):
         if record.type != "Process":
             continue
         label = record.label

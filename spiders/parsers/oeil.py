@@ -18,7 +18,6 @@ words throughout. So a procedure file is read by what it says, in one walk over 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from urllib.parse import parse_qs, urlparse
 
@@ -26,7 +25,7 @@ import lxml.etree
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_celex, normalise_procedure
-from policytrack.model import Document, Event, KeyPlayer, Procedure
+from policytrack.model import Document, Event, Procedure
 
 from .common import (
     Body,
@@ -42,7 +41,7 @@ from .common import (
     text_of,
     warn,
 )
-from .ep_names import committee_code, group_name
+from .oeil_players import KeyPlayers
 
 OEIL = "https://oeil.secure.europarl.europa.eu/oeil/en"
 _DOCEO = re.compile(r"/doceo/document/([A-Z]{1,4})-(\d{1,2})-(\d{4})-(\d{4})_")
@@ -205,86 +204,6 @@ def _linked(element) -> list[str]:
     return out
 
 
-def _person_and_group(text: str) -> tuple[str, str]:
-    """``MIKSER Sven (S&D)`` → (``MIKSER Sven``, ``S&D``)."""
-    m = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", text.strip())
-    return (m.group(1), group_name(m.group(2))) if m else (text.strip(), "")
-
-
-def _people(cell) -> Iterator[tuple[str, str, bool]]:
-    """(name, group, shadow) of every MEP a key-players cell links to. The group is in the link
-    ("MIKSER Sven (S&D)") or, in the 2024 layout, in the tooltip of the group logo before it; a
-    shadow rapporteur sits in a block whose id or class says "shadow", or after a "Shadow
-    rapporteur" button."""
-    group_hint, after_shadow_button = "", False
-    for el in cell.iter():
-        if not isinstance(el.tag, str):
-            continue
-        href = el.get("href") or ""
-        if el.tag == "a" and "/meps/" in href:
-            name, group = _person_and_group(text_of(el))
-            if not name:
-                continue
-            shadow = after_shadow_button or any(
-                "shadow" in f"{a.get('id') or ''} {a.get('class') or ''}".lower()
-                for a in el.iterancestors()
-                if a is not cell
-            )
-            yield name, group or group_hint, shadow
-            group_hint = ""
-            continue
-        title = el.get("title")
-        if title and "tiptip" in (el.get("class") or ""):
-            group_hint = group_name(title)
-        elif el.tag in ("a", "button") and clean(text_of(el)).lower() == "shadow rapporteur":
-            after_shadow_button = True
-
-
-_PLAYER_HEADERS = {
-    "committee responsible": ("committee responsible", "rapporteur"),
-    "joint committee responsible": ("committee responsible", "rapporteur"),
-    "committee for opinion": ("committee for opinion", "rapporteur for opinion"),
-    "committee for opinion on the legal basis": ("committee for opinion", "rapporteur for opinion"),
-    "commission dg": ("commission", "commission"),
-    "council configuration": ("council", "council"),
-}
-
-
-class _Players:
-    """Key players, read row by row under the column heading that says what the rows are."""
-
-    def __init__(self) -> None:
-        self.header = ""
-        self.players: list[KeyPlayer] = []
-        self.committee = ""  # the code of the committee the latest row named
-
-    def row(self, cells: list) -> None:
-        first = clean(" ".join(cells[0].itertext()))
-        if first.lower() in _PLAYER_HEADERS or first.lower() in ("commissioner", "meetings"):
-            self.header = first.lower()
-            return
-        roles = _PLAYER_HEADERS.get(self.header)
-        if roles is None:
-            return
-        own_role, person_role = roles
-        if own_role in ("commission", "council"):
-            for cell in cells[: 2 if own_role == "commission" else 1]:
-                name = clean(" ".join(cell.itertext()))
-                if name:
-                    self.players.append(KeyPlayer(own_role, name))
-            return
-        if first:
-            name = re.sub(r"\s*\((?:associated committee|joint committee)[^)]*\)\s*", " ", first, flags=re.I).strip()
-            words = name.split()
-            code = words[0] if re.fullmatch(r"[A-Z][A-Z0-9]{3}", words[0]) else committee_code(name)
-            self.committee = code
-            self.players.append(KeyPlayer(own_role, name, committee=code))
-        for cell in cells[1:2]:
-            for person, group, shadow in _people(cell):
-                role = "shadow rapporteur" if shadow else person_role
-                self.players.append(KeyPlayer(role, person, committee=self.committee, group=group))
-
-
 def _lines_after(label) -> list[str]:
     """The values written after a label, up to the next label: in the label's own block after it
     (``<strong>Subject</strong><br/>3.70 Climate<br/>…``) or in the blocks that follow it
@@ -330,7 +249,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     ref_element = title = None
     rows: list[tuple] = []
     documents: list[str] = []
-    players = _Players()
+    players = KeyPlayers()
     labels: dict[str, list[str]] = {}
     technical: dict[str, str] = {}
     final_links: list[str] = []
@@ -444,7 +363,7 @@ def _reference(root, ref_element, technical: dict[str, str], url: str) -> str | 
 
 
 def _row(
-    section: str, cells: list, rows: list, documents: list[str], players: _Players, technical: dict[str, str]
+    section: str, cells: list, rows: list, documents: list[str], players: KeyPlayers, technical: dict[str, str]
 ) -> None:
     if section == "key players":
         players.row(cells)
