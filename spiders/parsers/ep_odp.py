@@ -201,28 +201,35 @@ def _last_segment(value: str) -> str:
     return value.rsplit("/", 1)[-1]
 
 
+@lru_cache(maxsize=256)
+def _role(participation_role: str) -> str | None:
+    return _ROLES.get(participation_role.rsplit("/", 1)[-1])
+
+
 def _key_players(parts: list[Participation]) -> list[KeyPlayer]:
-    roles = [(_ROLES.get(_code(part.participation_role)), part) for part in parts]
+    """The committees (responsible, for opinion) and rapporteurs (with the committee they act
+    for and their group) of a record's participations; the types leave strings and lists only."""
+    chosen = [(role, part) for part in parts if part.participation_role and (role := _role(part.participation_role))]
     lead = next(
-        (_code(o) for role, p in roles if role == "committee responsible"
-         for o in (p.had_participant_organization or ()) if isinstance(o, str)),
+        (
+            _code(o)
+            for role, p in chosen
+            if role == "committee responsible"
+            for o in p.had_participant_organization or ()
+        ),
         "",
-    )  # fmt: skip
+    )
     out = []
-    for role, part in roles:
-        if role is None:
-            continue
-        orgs = part.had_participant_organization
-        people = part.had_participant_person
+    for role, part in chosen:
         committee = _code(part.participation_in_name_of)
         group = group_name(_code(part.politicalGroup)) if part.politicalGroup else ""
-        for org in orgs if isinstance(orgs, list) else [orgs] if isinstance(orgs, str) else []:
-            if isinstance(org, str) and _code(org):
-                out.append(KeyPlayer(role, _code(org), committee=_code(org)))
-        for person in people if isinstance(people, list) else [people] if isinstance(people, str) else []:
-            if isinstance(person, str) and person.strip():
-                in_name_of = committee or (lead if role in ("rapporteur", "shadow rapporteur") else "")
-                out.append(KeyPlayer(role, person.strip(), committee=in_name_of, group=group))
+        for org in part.had_participant_organization or ():
+            if _code(org):
+                out.append(KeyPlayer(role, _code(org), _code(org)))
+        for person in part.had_participant_person or ():
+            if person.strip():
+                in_name_of = committee or (lead if role == "rapporteur" else "")
+                out.append(KeyPlayer(role, person.strip(), in_name_of, group))
     return out
 
 

@@ -266,6 +266,8 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
                 final_links.append(el.get("href"))
                 final_words.append(text_of(el))
             continue
+        if not len(el) and (el.text is None or el.text.isspace()):
+            continue  # (most elements: wrappers and spacers; decided without a call)
         own = _own_text(el)
         if not own or len(own) > 1000:
             continue
