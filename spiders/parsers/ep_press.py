@@ -161,6 +161,12 @@ def _header_lines(h1) -> tuple[list, list[str]]:
     return elements, lines
 
 
+def _named(name: str, line: str, known: dict[str, str]) -> bool:
+    """Whether a name without a group after it is an author: one of a list of names, or one the
+    page's author metadata gives (not a stray short line such as "Interim report")."""
+    return "," in line or name.lower() in known
+
+
 def _authors(lines: list[str], meta_author: str) -> list[str]:
     """One "Name (GROUP)" per person: the rapporteur(s), or each name of a motion followed by
     the group it is tabled on behalf of."""
@@ -186,9 +192,9 @@ def _authors(lines: list[str], meta_author: str) -> list[str]:
         elif _SKIP_LINE.match(line) or line.lower().startswith(("committee on", "committee for")):
             continue
         elif "," in line or (line and line[0].isupper() and len(line.split()) <= 6):
-            out += [spelled(n) for n in pending]
+            out += [spelled(n) for n in pending if _named(n, line, known)]
             pending = [clean(n) for n in line.split(",") if clean(n)]
-    out += [spelled(n) for n in pending]
+    out += [spelled(n) for n in pending if _named(n, ",".join(pending), known)]
     if not out and meta_author:
         out = [n for n in known.values()]
     return list(dict.fromkeys(out))

@@ -81,7 +81,8 @@ def test_plenary_report_authors_are_people(real_fixtures):
 
 
 _MOTION_HEADER = """
-    pursuant to Rules 150(5) and 136(4) of the Rules of Procedure
+    Joint text
+    <br />pursuant to Rules 150(5) and 136(4) of the Rules of Procedure
     <br />replacing the following motions:
     <br /><a href="/doceo/document/B-10-2025-0249_EN.html">B10‑0249/2025</a> (Verts/ALE)
     <br /><a href="/doceo/document/B-10-2025-0250_EN.html">B10‑0250/2025</a> (S&amp;D)
