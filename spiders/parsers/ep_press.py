@@ -172,6 +172,7 @@ def _authors(lines: list[str], meta_author: str) -> list[str]:
     the group it is tabled on behalf of."""
     out: list[str] = []
     pending: list[str] = []
+    pending_line = ""
     known = {n.lower(): n for n in (clean(p) for p in meta_author.split(",")) if n}
 
     def spelled(name: str) -> str:
@@ -192,9 +193,9 @@ def _authors(lines: list[str], meta_author: str) -> list[str]:
         elif _SKIP_LINE.match(line) or line.lower().startswith(("committee on", "committee for")):
             continue
         elif "," in line or (line and line[0].isupper() and len(line.split()) <= 6):
-            out += [spelled(n) for n in pending if _named(n, line, known)]
-            pending = [clean(n) for n in line.split(",") if clean(n)]
-    out += [spelled(n) for n in pending if _named(n, ",".join(pending), known)]
+            out += [spelled(n) for n in pending if _named(n, pending_line, known)]
+            pending, pending_line = [clean(n) for n in line.split(",") if clean(n)], line
+    out += [spelled(n) for n in pending if _named(n, pending_line, known)]
     if not out and meta_author:
         out = [n for n in known.values()]
     return list(dict.fromkeys(out))
