@@ -7,7 +7,9 @@ shipped recording's hand-made feeds where no real one exists) are parsed repeate
 
 * raw: the bare parse a parser cannot avoid — ``lxml.etree.fromstring`` with lxml's HTML parser
   for HTML (the cheapest lxml parse of a page; ``lxml.html.document_fromstring`` is slower),
-  ``lxml.etree.fromstring`` for XML and feeds, ``json.loads`` for JSON;
+  ``lxml.etree.fromstring`` for XML and feeds, ``json.loads`` for JSON (the stdlib's, even where
+  the parser decodes otherwise: ``ep-odp-procedure`` decodes with msgspec into the fields it
+  reads, and the target is stated against ``json.loads``);
 * extract: ``spiders.parsers.parse(kind, body, url)``, i.e. the raw parse plus extraction and
   validation of the items.
 
@@ -59,7 +61,12 @@ CASES = {
         ("cellar/branch-notice_32017R2403.xml", ""),
         ("cellar/tree-notice_procedure-2013-0449-COD.xml", ""),
     ],
-    "oeil-procedure": [("oeil/procedure-file_2024-0258-COD.html", ""), ("oeil/procedure-file_2022-0377-NLE.html", "")],
+    "oeil-procedure": [
+        ("oeil/procedure-file_2024-0258-COD.html", ""),
+        ("oeil/procedure-file_2022-0377-NLE.html", ""),
+        ("oeil/procedure-file_2023-2019-INI_layout-2024-ep.html", ""),
+        ("oeil/procedure-file_2022-2201-INI_layout-2024-25-erpl.html", ""),
+    ],
     "oeil-summary": [
         (
             "oeil/document-summary_1864147.html",

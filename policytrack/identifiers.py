@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import unquote
 
 from .errors import IdentifierError
@@ -62,9 +63,10 @@ _CELEX_RE = re.compile(
     r"""^(?P<sector>[0-9CE])
         (?P<year>\d{4})
         (?P<descriptor>[A-Z]{1,2})
-        (?P<number>\d{1,6})
+        (?P<number>\d{1,6})?
         (?P<suffix>\(\d{1,3}\))?
         (?:R\((?P<corrigendum>\d{1,3})\))?
+        (?P<part>(?:/[A-Z]{2,4})+(?:/\d{1,3})?)?
         (?:-(?P<version>\d{8}))?$""",
     re.VERBOSE,
 )
@@ -142,6 +144,17 @@ def parse_celex(text: str) -> Celex:
     sector, year = m["sector"], int(m["year"])
     if not 1950 <= year <= 2100:
         raise IdentifierError(f"CELEX number {raw!r}: year {year} out of range")
+    if sector == "1":
+        # The treaties: a whole text (``12016M/TXT``), a protocol (``12016E/PRO/01``) or an
+        # article (``12016E114``), numbered as EUR-Lex writes them, not padded.
+        if not (m["number"] or m["part"]) or (m["number"] and m["part"]):
+            raise IdentifierError(f"CELEX number {raw!r}: a treaty needs an article number or a part (/TXT)")
+        if m["version"]:
+            raise IdentifierError(f"CELEX number {raw!r}: only sector 0 has consolidated versions")
+        suffix = f"({int(m['suffix'][1:-1]):02d})" if m["suffix"] else ""
+        return Celex(sector, year, m["descriptor"], (m["number"] or "") + (m["part"] or ""), suffix)
+    if not m["number"] or m["part"]:
+        raise IdentifierError(f"not a CELEX number: {raw[:80]!r}")
     number = m["number"].lstrip("0").rjust(4, "0")
     if len(number) > 4 and sector in "035":
         raise IdentifierError(f"CELEX number {raw!r}: number {m['number']} too long")
@@ -420,9 +433,17 @@ def parse_procedure(text: str, procedure_type: str | None = None) -> ProcedureRe
     return ProcedureRef(year, number, found or given)
 
 
+@lru_cache(maxsize=4096)  # every item of a procedure names it, and the model checks it again
+def _canonical_procedure(text: str, procedure_type: str | None) -> str:
+    return parse_procedure(text, procedure_type).canonical
+
+
 def normalise_procedure(text: str, procedure_type: str | None = None) -> str:
     """The canonical ``YYYY/NNNN(TYP)`` form; raises if no type can be found."""
-    return parse_procedure(text, procedure_type).canonical
+    if not isinstance(text, str) or not (procedure_type is None or isinstance(procedure_type, str)):
+        return parse_procedure(text, procedure_type).canonical  # (raises the same clear error)
+    # (as a plain str: an lxml "smart" string would keep its whole document alive in the cache)
+    return _canonical_procedure(str(text), procedure_type if procedure_type is None else str(procedure_type))
 
 
 def find_procedures(text: str) -> list[str]:
@@ -438,7 +459,8 @@ def find_celex(text: str) -> list[str]:
     """Every CELEX number written as ``CELEX:…`` or ``CELEX …`` in a text, normalised."""
     seen: dict[str, None] = {}
     for m in re.finditer(
-        r"CELEX(?::|%3A|\s)\s*([0-9CE]\d{4}[A-Z]{1,2}\d{1,6}(?:\(\d{1,3}\))?(?:R\(\d{1,3}\))?(?:-\d{8})?)",
+        r"CELEX(?::|%3A|\s)\s*([0-9CE]\d{4}[A-Z]{1,2}(?:\d{1,6}(?:\(\d{1,3}\))?(?:R\(\d{1,3}\))?(?:-\d{8})?"
+        r"|(?:/[A-Z]{2,4})+(?:/\d{1,3})?))",
         text or "",
         re.I,
     ):

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, ClassVar, NoReturn, Self
 
 from .errors import IdentifierError, ValidationError
@@ -68,6 +70,19 @@ def _as_date(kind: str, name: str, value: Any) -> date | None:
     _fail(kind, name, f"must be an ISO date (YYYY-MM-DD), got {value!r}")
 
 
+def _words(text: str) -> str:
+    """``text`` with its runs of white space made one space, and none at either end."""
+    if len(text) <= 200:  # ids, names, titles: the same ones recur item after item
+        return _short_words(text if type(text) is str else str(text))
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=16384)
+def _short_words(text: str) -> str:
+    # (keys are plain str: an lxml "smart" string would keep its whole document alive here)
+    return " ".join(text.split())
+
+
 def _as_strings(kind: str, name: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -75,13 +90,13 @@ def _as_strings(kind: str, name: str, value: Any) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, (list, tuple)):
         _fail(kind, name, f"must be a list of strings, got {type(value).__name__}")
-    out = []
+    out: dict[str, None] = {}  # (an ordered set: the first of equal strings wins)
     for v in value:
         if not isinstance(v, str):
             _fail(kind, name, f"must contain only strings, got {v!r}")
-        v = " ".join(v.split())
-        if v and v not in out:
-            out.append(v)
+        v = _words(v)
+        if v:
+            out[v] = None
     return tuple(out)
 
 
@@ -100,6 +115,8 @@ def _text(kind: str, name: str, value: Any, *, required: bool = False, limit: in
 
 
 def _url(kind: str, name: str, value: Any) -> str:
+    if value == "" and type(value) is str:
+        return value
     text = _text(kind, name, value)
     if text and not _URL_RE.match(text):
         _fail(kind, name, f"must be an http(s) URL, got {text[:80]!r}")
@@ -169,7 +186,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Event:
     """One step of a procedure: a proposal, a committee vote, a plenary vote, a publication…
 
@@ -183,17 +200,33 @@ class Event:
     url: str = ""
     forecast: bool = False
 
-    def __post_init__(self) -> None:
+    # Written out rather than generated with a __post_init__: each field is set once, already
+    # validated, instead of twice. A procedure carries dozens of events, and building them was
+    # most of the cost of parsing an EP Open Data procedure (benchmarks/bench_parse.py).
+    def __init__(
+        self,
+        date: Any,
+        title: Any,
+        actor: Any = "",
+        documents: Any = (),
+        url: Any = "",
+        forecast: Any = False,
+    ) -> None:
         k = "event"
-        object.__setattr__(self, "date", _as_date(k, "date", self.date))
-        if self.date is None:
+        when = _as_date(k, "date", date)
+        if when is None:
             _fail(k, "date", "is required")
-        object.__setattr__(self, "title", " ".join(_text(k, "title", self.title, required=True, limit=2000).split()))
-        object.__setattr__(self, "actor", _text(k, "actor", self.actor, limit=500).strip())
-        object.__setattr__(self, "documents", _as_strings(k, "documents", self.documents))
-        object.__setattr__(self, "url", _url(k, "url", self.url))
-        if not isinstance(self.forecast, bool):
+        if not isinstance(forecast, bool):
             _fail(k, "forecast", "must be true or false")
+        # (one update of the instance's dict: what frozen dataclasses do field by field, at once)
+        self.__dict__.update(
+            date=when,
+            title=_words(_text(k, "title", title, required=True, limit=2000)),
+            actor=_text(k, "actor", actor, limit=500).strip(),
+            documents=_as_strings(k, "documents", documents),
+            url=_url(k, "url", url),
+            forecast=forecast,
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
@@ -216,7 +249,10 @@ def _events(kind: str, value: Any) -> tuple[Event, ...]:
     if not isinstance(value, (list, tuple)):
         _fail(kind, "events", "must be a list")
     out = [e if isinstance(e, Event) else Event.from_dict(e) for e in value]
-    return tuple(sorted(out, key=lambda e: (e.date, e.title)))
+    return tuple(sorted(out, key=_BY_DATE_AND_TITLE))
+
+
+_BY_DATE_AND_TITLE = attrgetter("date", "title")
 
 
 @dataclass(frozen=True)
@@ -243,6 +279,7 @@ class Document(Item):
     language: str = "en"  # of the title and text: a work without an English title keeps another
     # Every procedure the document is about, its own first (a press release can name several).
     procedures: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()  # the source's own subject headings ("Fisheries policy")
 
     def __post_init__(self) -> None:
         k = "document"
@@ -273,7 +310,7 @@ class Document(Item):
         object.__setattr__(
             self, "dates", {str(n): _as_date(k, f"dates.{n}", v) for n, v in sorted(self.dates.items()) if v}
         )
-        for name in ("authors", "eurovoc", "topics"):
+        for name in ("authors", "eurovoc", "topics", "subjects"):
             object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
         object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
         object.__setattr__(self, "text", _text(k, "text", self.text))
@@ -297,7 +334,7 @@ KEY_PLAYER_ROLES = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class KeyPlayer:
     """Who carries a dossier: a committee, a (shadow) rapporteur with their group, a DG…
 
@@ -311,15 +348,18 @@ class KeyPlayer:
     committee: str = ""
     group: str = ""
 
-    def __post_init__(self) -> None:
+    # Written out, as Event's: each field set once, already validated.
+    def __init__(self, role: Any, name: Any, committee: Any = "", group: Any = "") -> None:
         k = "key player"
-        role = " ".join(_text(k, "role", self.role, limit=100).split()).lower() or "other"
-        if role not in KEY_PLAYER_ROLES:
-            _fail(k, "role", f"must be one of {', '.join(KEY_PLAYER_ROLES)}; got {self.role!r}")
-        object.__setattr__(self, "role", role)
-        object.__setattr__(self, "name", " ".join(_text(k, "name", self.name, required=True, limit=500).split()))
-        object.__setattr__(self, "committee", " ".join(_text(k, "committee", self.committee, limit=200).split()))
-        object.__setattr__(self, "group", " ".join(_text(k, "group", self.group, limit=200).split()))
+        normalised = " ".join(_text(k, "role", role, limit=100).split()).lower() or "other"
+        if normalised not in KEY_PLAYER_ROLES:
+            _fail(k, "role", f"must be one of {', '.join(KEY_PLAYER_ROLES)}; got {role!r}")
+        self.__dict__.update(
+            role=normalised,
+            name=_words(_text(k, "name", name, required=True, limit=500)),
+            committee=_words(_text(k, "committee", committee, limit=200)),
+            group=_words(_text(k, "group", group, limit=200)),
+        )
 
     def __str__(self) -> str:
         """``Lara WOLTERS (S&D), rapporteur, JURI``: how pages, digests and the index show it."""
@@ -377,7 +417,7 @@ class Procedure(Item):
     def __post_init__(self) -> None:
         k = "procedure"
         ref = _procedure(k, "reference", self.reference, required=True)
-        object.__setattr__(self, "reference", ref)
+        checked: dict[str, Any] = {"reference": ref}
         if self.id != f"proc:{ref}":
             if isinstance(self.id, str) and self.id.startswith("proc:"):
                 try:
@@ -385,23 +425,24 @@ class Procedure(Item):
                 except IdentifierError:
                     same = False
                 if same:
-                    object.__setattr__(self, "id", f"proc:{ref}")
+                    checked["id"] = f"proc:{ref}"
                 else:
                     _fail(k, "id", f"must be 'proc:{ref}', got {self.id!r}")
             else:
                 _fail(k, "id", f"must be 'proc:{ref}', got {self.id!r}")
-        object.__setattr__(self, "title", " ".join(_text(k, "title", self.title, required=True, limit=5000).split()))
-        object.__setattr__(self, "source", _text(k, "source", self.source, required=True, limit=50))
-        object.__setattr__(self, "url", _url(k, "url", self.url))
-        object.__setattr__(self, "stage", " ".join(_text(k, "stage", self.stage, limit=500).split()))
+        checked["title"] = " ".join(_text(k, "title", self.title, required=True, limit=5000).split())
+        checked["source"] = _text(k, "source", self.source, required=True, limit=50)
+        checked["url"] = _url(k, "url", self.url)
+        checked["stage"] = " ".join(_text(k, "stage", self.stage, limit=500).split())
         if self.status not in PROCEDURE_STATUSES:
             _fail(k, "status", f"must be one of {', '.join(PROCEDURE_STATUSES)}; got {self.status!r}")
-        object.__setattr__(self, "events", _events(k, self.events))
-        object.__setattr__(self, "final_act", _celex(k, "final_act", self.final_act))
+        checked["events"] = _events(k, self.events)
+        checked["final_act"] = _celex(k, "final_act", self.final_act)
         for name in ("documents", "eurovoc", "topics", "subjects", "geo_areas"):
-            object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
-        object.__setattr__(self, "key_players", _key_players(k, self.key_players))
-        object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
+            checked[name] = _as_strings(k, name, getattr(self, name))
+        checked["key_players"] = _key_players(k, self.key_players)
+        checked["summary"] = _text(k, "summary", self.summary, limit=200_000)
+        self.__dict__.update(checked)  # at once, as Event does
 
     @property
     def type(self) -> str:

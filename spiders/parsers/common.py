@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import json
+import logging
 import re
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -11,7 +14,7 @@ from typing import Any
 import lxml.etree
 
 from policytrack.identifiers import PREPARATORY_TYPES, parse_celex
-from policytrack.model import DOCUMENT_TYPES
+from policytrack.model import DOCUMENT_TYPES, Event
 
 from ..errors import ParseError
 
@@ -33,7 +36,13 @@ _CHALLENGE_MARKERS = (
     "access denied",
 )
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-_HTML_PARSER = lxml.etree.HTMLParser(no_network=True, huge_tree=True)
+log = logging.getLogger("spiders.parsers")
+
+
+def warn(url: str, kind: str, what: str) -> None:
+    """Say (once, in the log) that an optional part of a page is missing: the field stays empty,
+    the page is not rejected."""
+    log.warning("%s: %s: %s", url or "(no url)", kind, what)
 
 
 def fail(url: str, kind: str, reason: str) -> ParseError:
@@ -60,6 +69,45 @@ def check_challenge(head: bytes, url: str, kind: str) -> None:
             raise fail(url, kind, f"bot-challenge page ({marker!r})")
 
 
+# A declared character set: <meta charset="…">, or the http-equiv Content-Type meta.
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]{2,40})""", re.I)
+_HEAD_END = re.compile(rb"</head\s*>|<body[\s>]", re.I)
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def html_encoding(raw: bytes) -> str:
+    """The character set of an HTML page: its byte-order mark, else the charset its head declares
+    (wherever in the head it sits: libxml2 only looks while it has met no other non-ASCII byte, so
+    a curly apostrophe in a title before the declaration turns the whole page into Latin-1), else
+    UTF-8 when the bytes are valid UTF-8, else Windows-1252 (what browsers assume)."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    end = _HEAD_END.search(raw, 0, 262_144)
+    m = _DECLARED_CHARSET.search(raw, 0, end.start() if end else 262_144)
+    declared = ""
+    if m:
+        try:
+            declared = codecs.lookup(m.group(1).decode("ascii")).name
+        except (LookupError, UnicodeDecodeError):
+            declared = ""
+    if declared in ("utf-8", "ascii") or (not declared and raw.isascii()):
+        return "utf-8"
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Not UTF-8 at all: the declaration, or what browsers take for an undeclared page.
+        return declared if declared and not declared.startswith("utf-16") else "cp1252"
+    # Valid UTF-8 with a declaration of a single-byte set: the declaration is stale (a page
+    # re-encoded by a proxy or an editor); text that happens to be valid UTF-8 is rare.
+    return "utf-8"
+
+
+@lru_cache(maxsize=16)
+def _html_parser(encoding: str) -> lxml.etree.HTMLParser:
+    return lxml.etree.HTMLParser(no_network=True, huge_tree=True, encoding=encoding)
+
+
 def load_html(body: Body, url: str, kind: str) -> lxml.etree._Element:
     raw = as_bytes(body)
     if not raw or raw.isspace():
@@ -68,7 +116,11 @@ def load_html(body: Body, url: str, kind: str) -> lxml.etree._Element:
     try:
         # Plain etree elements: lxml.html's per-element Python class lookup would cost more than
         # the extraction itself on pages of 50 000 elements.
-        root = lxml.etree.fromstring(raw, _HTML_PARSER)
+        encoding = html_encoding(raw)
+        if encoding == "utf-8":
+            root = lxml.etree.fromstring(raw, _html_parser(encoding))
+        else:  # decoded here: libxml2's own tables lack some of Python's codecs
+            root = lxml.etree.fromstring(raw.decode(encoding, "replace"), _html_parser("utf-8"))
     except (lxml.etree.ParserError, ValueError) as e:
         raise fail(url, kind, f"not HTML ({e})") from None
     if root is None:
@@ -246,3 +298,154 @@ _SPLIT_ONLY_WS = re.compile(
     )
     + "]"
 )
+
+
+# --------------------------------------------------------------------------- shared rules
+
+# An act is done when it is signed or published in the Official Journal: every source says so
+# in its own words ("Final act signed", "Signature by the President of the EP and by the
+# President of the Council", SIGNATURE, "Publication in the Official Journal", PUB_OJ…).
+_DONE = re.compile(r"official journal|\bsign(?:ed|ature)\b", re.I)
+_NOT_DONE = re.compile(r"agreement|convention|protocol", re.I)  # signing a treaty is a step, not the end
+_WITHDRAWN = re.compile(r"withdraw", re.I)
+_LAPSED = re.compile(r"\blapse", re.I)
+_REJECTED = re.compile(r"\breject", re.I)
+
+
+@lru_cache(maxsize=4096)  # a few hundred event titles, met again in every procedure
+def completes(title: str) -> bool:
+    """Whether an event with this title ends a procedure (the act signed or published)."""
+    return bool(_DONE.search(title)) and not _NOT_DONE.search(title)
+
+
+def procedure_status(events: Sequence[Event], *, final_act: str | None = None, stated: str = "") -> str:
+    """The one status rule of every parser: completed once the act is signed or published in the
+    Official Journal (or the source names the final act); otherwise what the source states
+    ("Procedure completed", "Procedure lapsed or withdrawn"…); otherwise what its latest event
+    says (a withdrawal, a rejection); otherwise ongoing."""
+    past = [e for e in events if not e.forecast]
+    if final_act or any(completes(e.title) for e in past):
+        return "completed"
+    words = stated.lower()
+    if _WITHDRAWN.search(words) and _LAPSED.search(words):  # OEIL: "Procedure lapsed or withdrawn"
+        return "withdrawn" if any(_WITHDRAWN.search(e.title) for e in past) else "lapsed"
+    for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed"), (_REJECTED, "rejected")):
+        if rule.search(words):
+            return status
+    if "completed" in words or "concluded" in words:
+        return "completed"
+    if past:
+        latest = max(past, key=lambda e: e.date).title
+        for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed")):
+            if rule.search(latest):
+                return status
+    return "ongoing"
+
+
+_ACTORS = (
+    ("official journal", "Publications Office of the European Union"),
+    ("economic and social committee", "European Economic and Social Committee"),
+    ("committee of the regions", "European Committee of the Regions"),
+    ("central bank", "European Central Bank"),
+    ("council", "Council of the European Union"),
+    ("commission", "European Commission"),
+    ("legislative proposal", "European Commission"),
+    ("parliament", "European Parliament"),
+    ("ep ", "European Parliament"),
+    ("committee", "European Parliament"),
+    ("plenary", "European Parliament"),
+)
+
+
+@lru_cache(maxsize=1024)
+def actor_from_title(title: str) -> str:
+    """The institution an event's wording names, for sources whose events do not say who acted."""
+    low = f"{title.lower()} "
+    return next((actor for word, actor in _ACTORS if word in low), "")
+
+
+_COM = re.compile(r"\bCOM\s*[(/]\s*(\d{4})\s*[)/]\s*(\d{1,4})\b")
+
+
+def com_proposal_celex(text: str) -> list[str]:
+    """The CELEX numbers of the Commission proposals a text names: ``COM(2024)0469`` and
+    ``COM/2024/469/FINAL`` are ``52024PC0469``."""
+    return list(dict.fromkeys(f"5{m[1]}PC{int(m[2]):04d}" for m in _COM.finditer(text or "") if int(m[2])))
+
+
+_ACT = re.compile(r"\b(Regulation|Directive|Decision)\b[^0-9]{0,40}?(\d{1,4})/(\d{1,4})\b")
+_ACT_LETTER = {"regulation": "R", "directive": "L", "decision": "D"}
+
+
+def act_celex(text: str) -> str | None:
+    """The CELEX number of an act cited by name: ``Regulation 2025/0535`` (year first since
+    2015) or ``Regulation (EU) No 1303/2013`` (number first before)."""
+    m = _ACT.search(text or "")
+    if not m:
+        return None
+    a, b = int(m[2]), int(m[3])
+    year, number = (a, b) if 2015 <= a <= 2100 or not 1950 <= b <= 2100 else (b, a)
+    if not 1950 <= year <= 2100 or not number:
+        return None
+    return f"3{year}{_ACT_LETTER[m[1].lower()]}{number:04d}"
+
+
+_BLOCKS = frozenset(
+    [
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "tr",
+        "td",
+        "th",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "br",
+        "blockquote",
+    ]
+)
+
+
+def text_lines(element: Any) -> list[str]:
+    """The text of an element cut into lines where its layout breaks them (``<br>``, blocks)."""
+    out: list[str] = []
+    parts: list[str] = []
+
+    def flush() -> None:
+        line = clean("".join(parts))
+        if line:
+            out.append(line)
+        parts.clear()
+
+    def walk(el: Any) -> None:
+        if not isinstance(el.tag, str) or el.tag in ("script", "style"):
+            parts.append(el.tail or "") if el is not element else None
+            return
+        block = el.tag in _BLOCKS
+        if block:
+            flush()
+        parts.append(el.text or "")
+        for child in el:
+            walk(child)
+        if block:
+            flush()
+        if el is not element:
+            parts.append(el.tail or "")
+
+    walk(element)
+    flush()
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from typing import Any
@@ -10,7 +11,18 @@ from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_procedures, normalise_procedure
 from policytrack.model import Document, Event, KeyPlayer, Procedure
 
-from .common import Body, clean, doc_type_from_words, fail, load_json, parse_date
+from .common import (
+    Body,
+    clean,
+    completes,
+    doc_type_from_words,
+    fail,
+    load_json,
+    parse_date,
+    procedure_status,
+)
+from .ep_names import group_name, known_group
+from .ep_odp_records import Activity, Participation, processes
 
 ODP = "https://data.europarl.europa.eu"
 API = f"{ODP}/api/v2"
@@ -41,10 +53,22 @@ def _records(body: Body, url: str, kind: str) -> list[dict[str, Any]]:
     return [r for r in data["data"] if isinstance(r, dict)]
 
 
+_TAG = re.compile(r"<[^>]{0,500}>")
+
+
+def _plain(text: str) -> str:
+    """Text without the HTML markup some records carry (``<p>…</p>``), entities decoded."""
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    return clean(text)
+
+
 def _label(values: Any) -> str:
     if isinstance(values, dict):
-        return clean(values.get("en") or "")
-    return clean(values) if isinstance(values, str) else ""
+        return _plain(values.get("en") or "") if isinstance(values.get("en"), str) else ""
+    if isinstance(values, str):
+        return _plain(values)
+    return ""
 
 
 def _humanise(code: Any) -> str:
@@ -54,100 +78,235 @@ def _humanise(code: Any) -> str:
     return _humanise_code(code)
 
 
+# Activity types whose code reads badly once humanised.
+_ACTIVITY_TITLES = {
+    "PUBLICATION_OFFICIAL_JOURNAL": "Publication in the Official Journal",
+    "SIGNATURE": "Signature of the act",
+    "REFERRAL": "Referral",
+}
+
+
 @lru_cache(maxsize=1024)  # a few dozen activity and work types, met again in every record
 def _humanise_code(code: str) -> str:
-    words = code.rstrip("/").rsplit("/", 1)[-1].replace("_", " ").strip().lower()
+    last = code.rstrip("/").rsplit("/", 1)[-1]
+    if last in _ACTIVITY_TITLES:
+        return _ACTIVITY_TITLES[last]
+    words = last.replace("_", " ").strip().lower()
     return words[:1].upper() + words[1:]
 
 
+# What the parts of an activity id stand for, for activities the record gives no type.
+_ID_CODES = {
+    "DCPL": "Decision by Parliament",
+    "PLEIN1": "Plenary endorsement of the committee's decision to negotiate",
+    "ADCP": "Committee decision",
+    "VOAGT": "Committee vote on the provisional agreement",
+    "REFBAK": "Referral back to committee",
+    "ANPRO": "Referral announced in plenary",
+    "DEPOT": "Tabling",
+    "PUB": "Publication in the Official Journal",
+    "SIGN": "Signature of the act",
+    "TRI1": "Interinstitutional negotiation",
+}
+
+
+@lru_cache(maxsize=1024)
+def _title_from_id(activity_id: str, record_type: str) -> str:
+    """A readable title for an activity without a type: what its id's codes say
+    (``2024-2006-DEC-DCPL-2024-04-24`` is a decision by Parliament), else its kind ("Decision")."""
+    for part in activity_id.split("-"):
+        if part in _ID_CODES:
+            return _ID_CODES[part]
+    return _humanise_code(record_type) if record_type else "Activity"
+
+
 def _doc_ids(values: Any) -> list[str]:
+    """The EP documents (``eli/dl/doc/A-9-2024-0163`` → ``ep:A-9-2024-0163``) and the final acts
+    (a CELEX number, a Cellar celex URI, an Official Journal ELI → ``celex:32024R1689``) a list
+    of a record's links names."""
     if isinstance(values, str):
         values = [values]
     elif not isinstance(values, list):
         return []
-    out = []
+    out: list[str] = []
     for value in values:
-        m = _DOC_ID.match(value) if isinstance(value, str) else None
-        if m:
-            out.append(f"ep:{m.group(1)}")
+        if isinstance(value, str):
+            out += _linked(value)
     return out
 
 
-_EVENT_DOC_KEYS = (
-    "based_on_a_realization_of",
-    "decided_on_a_realization_of",
-    "recorded_in_a_realization_of",
-    "documented_by_a_realization_of",
-)
+@lru_cache(maxsize=8192)  # a procedure names the same documents activity after activity
+def _linked(value: str) -> tuple[str, ...]:
+    if value.startswith("eli/dl/doc/"):
+        return (f"ep:{value[11:]}",) if _DOC_ID.match(value) else ()
+    if "celex" in value.lower() or "/oj" in value:
+        return tuple(f"celex:{act}" for act in _acts(value))
+    return ()
 
 
-def _event(record: dict[str, Any], forecast: bool) -> Event | None:
-    when = parse_date(record.get("activity_date"))
-    title = _humanise(record.get("had_activity_type")) or clean(record.get("activity_id"))
-    if when is None or not title:
-        return None
-    docs = []
-    for key in _EVENT_DOC_KEYS:
-        values = record.get(key)
-        if values is not None:  # most activities link none of the four
-            docs += _doc_ids(values)
-    return Event(date=when, title=title, actor="European Parliament", documents=tuple(docs), forecast=forecast)
+# A final act named in a record: a CELEX number, a Cellar celex URI or an Official Journal ELI.
+_ACT = re.compile(r"(?:CELEX:|/celex/)(3\d{4}[A-Z]\d{4})|eli/(reg|dir|dec)(?:_impl|_del)?/(\d{4})/(\d{1,5})/oj", re.I)
+_ELI_LETTER = {"reg": "R", "dir": "L", "dec": "D"}
+
+
+def _acts(value: str) -> list[str]:
+    return [
+        m[1].upper() if m[1] else f"3{m[3]}{_ELI_LETTER[m[2].lower()]}{int(m[4]):04d}" for m in _ACT.finditer(value)
+    ]
+
+
+_EP = "European Parliament"
+
+
+def _events(activities: list[Activity] | None, forecast: bool) -> list[Event]:
+    """The events of a record's activities, in one tight loop: a procedure has dozens."""
+    out = []
+    for activity in activities or ():
+        when = parse_date(activity.activity_date)
+        if when is None:
+            continue
+        kind = activity.had_activity_type
+        title = _humanise_code(kind) if kind else _title_from_id(activity.activity_id or "", activity.type or "")
+        docs: list[str] = []
+        for values in (
+            activity.based_on_a_realization_of,
+            activity.decided_on_a_realization_of,
+            activity.recorded_in_a_realization_of,
+            activity.documented_by_a_realization_of,
+        ):
+            if values:  # most activities link none of the four
+                for value in values:
+                    docs += _linked(value)
+        out.append(Event(when, title, _ACTORS.get(title, _EP), docs, "", forecast))
+    return out
+
+
+_ACTORS = {"Publication in the Official Journal": "Publications Office of the European Union"}
+# Participation roles: what the participant is, and what a person in that role is.
+_ROLES = {
+    "COMMITTEE_LEAD": "committee responsible",
+    "COMMITTEE_OPINION": "committee for opinion",
+    "RAPPORTEUR": "rapporteur",
+    "RAPPORTEUR_CO": "rapporteur",
+    "RAPPORTEUR_OPINION": "rapporteur for opinion",
+}  # (shadow rapporteurs: the record names them by number only, with no committee)
+
+
+def _code(value: Any) -> str:
+    return _last_segment(value) if isinstance(value, str) else ""
+
+
+@lru_cache(maxsize=1024)  # roles, groups and committees: a few dozen codes
+def _last_segment(value: str) -> str:
+    return value.rsplit("/", 1)[-1]
+
+
+@lru_cache(maxsize=256)
+def _role(participation_role: str) -> str | None:
+    return _ROLES.get(participation_role.rsplit("/", 1)[-1])
+
+
+def _key_players(parts: list[Participation]) -> list[KeyPlayer]:
+    """The committees (responsible, for opinion) and rapporteurs (with the committee they act
+    for and their group) of a record's participations; the types leave strings and lists only."""
+    chosen = [(role, part) for part in parts if part.participation_role and (role := _role(part.participation_role))]
+    lead = next(
+        (
+            _code(o)
+            for role, p in chosen
+            if role == "committee responsible"
+            for o in p.had_participant_organization or ()
+        ),
+        "",
+    )
+    out = []
+    for role, part in chosen:
+        committee = _code(part.participation_in_name_of)
+        group = group_name(_code(part.politicalGroup)) if part.politicalGroup else ""
+        for org in part.had_participant_organization or ():
+            if _code(org):
+                out.append(KeyPlayer(role, _code(org), _code(org)))
+        for person in part.had_participant_person or ():
+            if person.strip():
+                in_name_of = committee or (lead if role == "rapporteur" else "")
+                out.append(KeyPlayer(role, person.strip(), in_name_of, group))
+    return out
 
 
 def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
-    """``/api/v2/procedures/2025-0260`` → one Procedure per ``Process`` record."""
+    """``/api/v2/procedures/2025-0260`` → one Procedure per ``Process`` record: its activities and
+    foreseen activities, the committees and (shadow) rapporteurs with their groups, and the
+    stage and status that signature and Official Journal publication give."""
     kind = "EP Open Data procedure"
     out = []
-    for record in _records(body, url, kind):
-        if record.get("type") != "Process":
+    for record in processes(body, url, kind):
+        if record.type != "Process":
             continue
-        label = record.get("label")
-        process_type = record.get("process_type")
+        label = record.label
         try:
             if isinstance(label, str) and label:
                 reference = normalise_procedure(label)
             else:
-                reference = normalise_procedure(str(record.get("process_id")), _humanise(process_type).upper() or None)
+                reference = normalise_procedure(str(record.process_id), _humanise(record.process_type).upper() or None)
         except IdentifierError as e:
             raise fail(url, kind, f"bad procedure reference: {e}") from None
-        title = _label(record.get("process_title")) or f"Procedure {reference}"
-        events = [e for e in (_event(r, False) for r in record.get("consists_of") or [] if isinstance(r, dict)) if e]
-        events += [
-            e for e in (_event(r, True) for r in record.get("was_scheduled_in") or [] if isinstance(r, dict)) if e
-        ]
-        stage_code = record.get("current_stage")
-        stage = _PHASES.get(stage_code.rsplit("/", 1)[-1], "") if isinstance(stage_code, str) else ""
-        documents = _doc_ids(record.get("created_a_realization_of"))
-        key_players = []
-        for part in record.get("had_participation") or []:
-            if (
-                isinstance(part, dict)
-                and isinstance(part.get("participation_role"), str)
-                and "COMMITTEE_LEAD" in part["participation_role"]
-            ):
-                orgs = part.get("had_participant_organization") or []
-                key_players += [
-                    KeyPlayer(role="committee responsible", name=o.rsplit("/", 1)[-1])
-                    for o in orgs
-                    if isinstance(o, str)
-                ]
+        title = _label(record.process_title.en) if record.process_title is not None else ""
+        events = _events(record.consists_of, False) + _events(record.was_scheduled_in, True)
+        documents = _doc_ids(record.created_a_realization_of)
+        done = [e for e in events if not e.forecast and completes(e.title)]
+        acts = [d[6:] for d in documents if d.startswith("celex:3")]
+        acts += [d[6:] for e in done for d in e.documents if d.startswith("celex:3")]
+        final_act = acts[0] if acts else None
+        status = procedure_status(events, final_act=final_act)
+        if status == "completed":
+            stage = max(done, key=lambda e: e.date).title if done else "Procedure completed"
+        else:
+            stage_code = record.current_stage
+            stage = _PHASES.get(stage_code.rsplit("/", 1)[-1], "") if isinstance(stage_code, str) else ""
         out.append(
             Procedure(
                 id=f"proc:{reference}",
                 reference=reference,
-                title=title,
+                title=title or f"Procedure {reference}",
                 source="ep-odp",
                 url=url or procedure_url(reference.replace("/", "-")[:9]),
                 stage=stage,
-                status="ongoing",
+                status=status,
                 events=tuple(events),
                 documents=tuple(documents),
-                key_players=tuple(key_players),
+                final_act=final_act,
+                key_players=tuple(_key_players(record.had_participation or [])),
             )
         )
     if not out:
         raise fail(url, kind, "no 'Process' record")
     return out
+
+
+# Publications Office corporate bodies that are not groups or committees.
+_BODIES = {
+    "EP": "European Parliament",
+    "EU_PARLIAMENT": "European Parliament",
+    "COM": "European Commission",
+    "CONSIL": "Council of the European Union",
+}
+
+
+def _author(creator: Any) -> str:
+    """A document's creator as a name: a committee code (``org/AFCO``), a political group
+    (``org/S-D``, ``…/corporate-body/EP_GROUP_PPE``), an institution; people are left out
+    (the record names them by number only)."""
+    if not isinstance(creator, str) or creator.startswith("person/"):
+        return ""
+    code = creator.rstrip("/").rsplit("/", 1)[-1]
+    group = known_group(code)
+    if group:
+        return group
+    if code in _BODIES:
+        return _BODIES[code]
+    if "corporate-body/" in creator and code.startswith("EP_") and len(code) > 3:
+        return code[3:]  # a committee: EP_AGRI
+    return clean(code)
 
 
 def parse_document(body: Body, url: str = "") -> list[Document]:
@@ -170,12 +329,9 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
                 alternative = _label(expression.get("title_alternative"))
         if not title:
             continue
-        procs = find_procedures(alternative)
-        authors = [
-            clean(c.rsplit("/", 1)[-1])
-            for c in record.get("creator") or []
-            if isinstance(c, str) and c.startswith("org/")
-        ]
+        procs = find_procedures(alternative) or find_procedures(title)
+        creators = record.get("creator")
+        authors = [_author(c) for c in (creators if isinstance(creators, list) else [creators])]
         out.append(
             Document(
                 id=f"ep:{identifier}",
@@ -184,8 +340,9 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
                 url=url or document_url(identifier),
                 doc_type=doc_type_from_words(_humanise(record.get("work_type"))),
                 procedure=procs[0] if procs else None,
+                procedures=tuple(procs),
                 date=parse_date(record.get("document_date")),
-                authors=tuple(authors),
+                authors=tuple(dict.fromkeys(a for a in authors if a)),
                 summary=alternative,
             )
         )

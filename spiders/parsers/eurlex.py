@@ -23,16 +23,20 @@ from policytrack.model import Document, Event, KeyPlayer, Procedure
 
 from .common import (
     Body,
+    actor_from_title,
     block_text,
     clean,
+    completes,
     doc_type_from_celex,
     doc_type_from_words,
     fail,
     head_meta,
     load_html,
     parse_date,
+    procedure_status,
     text_of,
 )
+from .ep_names import committee_code
 
 EURLEX = "https://eur-lex.europa.eu"
 _EP_PUBLIC_REGISTER = re.compile(r"^P(\d{1,2})_([A-Z]{1,3})\((\d{4})\)(\d{4})$")
@@ -60,7 +64,6 @@ def _meta(root, name: str) -> str:
     return head_meta(root, (name,)).get(name, "")
 
 
-_X_DTS = lxml.etree.XPath("//dl/dt")
 _X_H1 = lxml.etree.XPath("/descendant::h1[1]")
 _X_LIS = lxml.etree.XPath(".//li")
 
@@ -80,10 +83,41 @@ def _document_head(root) -> tuple[dict[str, str], list[str | None]]:
     return meta, abouts
 
 
+# Words that start the name of an author (an institution, a body, a committee): a comma before
+# one of them separates two authors; any other comma is inside a name ("Committee on Civil
+# Liberties, Justice and Home Affairs").
+_AUTHOR_START = re.compile(
+    r"^(?:European|Council|Commission|Committee|Court|Directorate|Parliament|Economic|Joint|Member|"
+    r"Publications|Secretariat|Office|Agency|EFTA|Eurojust|Europol|Presidency|High|Representatives|"
+    r"Special|Governments|Government|Conference)\b"
+)
+
+
+def _names(dd) -> list[str]:
+    """The names a metadata value lists: one per element when the page marks each up (a span,
+    a list item), else separated by ";" or by a comma before a new name."""
+    marked = [text_of(el) for el in dd if isinstance(el.tag, str) and el.tag in ("span", "li", "a", "p", "div")]
+    marked = [m for m in marked if m]
+    if len(marked) > 1 or (marked and clean(" ".join(marked)) == text_of(dd)):
+        return marked
+    text = text_of(dd)
+    if ";" in text:
+        return _split_names(text)
+    out: list[str] = []
+    for part in (clean(p) for p in text.split(",")):
+        if not part:
+            continue
+        if out and not _AUTHOR_START.match(part):
+            out[-1] += f", {part}"
+        else:
+            out.append(part)
+    return out
+
+
 def _definitions(root) -> list[tuple[str, object]]:
     """(label, dd element) pairs of the page's metadata lists, in order."""
     out = []
-    for dt in _X_DTS(root):
+    for dt in root.iter("dt"):
         dd = dt.getnext()
         if dd is not None and dd.tag == "dd":
             out.append((text_of(dt).rstrip(":").strip(), dd))
@@ -121,7 +155,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             break
         except IdentifierError:
             continue
-    date_doc, authors, eurovoc = None, [], []
+    date_doc, authors, eurovoc, subjects = None, [], [], []
     # None marks a label seen with an unreadable date: setdefault keeps later labels from filling it.
     dates: dict[str, date | None] = {}
     doc_type = doc_type_from_celex(celex) if celex else "other"
@@ -149,8 +183,10 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             dates["deadline" if deadlines == 1 else f"deadline_{deadlines}"] = parse_date(value)
         elif low == "date of signature":
             dates["signature"] = parse_date(value)
-        elif low == "author":
-            authors = [a.strip() for a in value.split(",")]
+        elif low == "author" or low == "rapporteur":
+            authors += _names(dd)
+        elif low == "subject matter":
+            subjects += _names(dd)
         elif low == "form":
             if not celex or doc_type == "other":
                 doc_type = doc_type_from_words(value)
@@ -181,12 +217,9 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             authors=tuple(authors),
             eurovoc=tuple(eurovoc),
             text=text,
+            subjects=tuple(subjects),
         )
     ]
-
-
-_COMPLETED = re.compile(r"publication in the official journal|signature by the president|final act", re.I)
-_WITHDRAWN = re.compile(r"withdraw", re.I)
 
 
 _LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}_[A-Z]{1,3}\(\d{4}\)\d{4}))", re.I)
@@ -196,14 +229,14 @@ _X_HREFS = lxml.etree.XPath("descendant::a/@href")
 _X_MAIN = lxml.etree.XPath('id("MainContent")')
 _X_ACTOR = lxml.etree.XPath('descendant::h3[not(contains(@class,"pdfOnly"))][1]')
 _X_DATE_CELL = lxml.etree.XPath('div[contains(@class,"eventDate")][1]')
-# The first VMIMore element inside the row's first eventTitle cell.
-_X_ROW_TITLE = lxml.etree.XPath('div[contains(@class,"eventTitle")][1]/descendant::*[contains(@class,"VMIMore")][1]')
+_X_TITLE_CELL = lxml.etree.XPath('div[contains(@class,"eventTitle")][1]')
+_X_MORE = lxml.etree.XPath('descendant::*[contains(@class,"VMIMore")][1]')
 _X_REF = lxml.etree.XPath('id("MainContent")/descendant::p[contains(@class,"DocumentTitle")][1]')
-_X_PLAYERS = lxml.etree.XPath(
-    'descendant::dt[normalize-space()="Parliamentary committee responsible" or normalize-space()="Leading service:"'
-    ' or normalize-space()="Leading person:"]/following-sibling::dd[1]'
-)
+_X_HEADING = lxml.etree.XPath('id("procedureHeading")')
+_X_PUB_OJ = lxml.etree.XPath('id("pubOjHeading")')
+_X_DETAILS_DL = lxml.etree.XPath("descendant::dl")
 _X_EUROVOC = lxml.etree.XPath('id("eurovocProc")/descendant::a')
+_X_SCRIPTS = lxml.etree.XPath('/descendant::script[contains(.,"startYear")]/text()')
 
 
 @lru_cache(maxsize=4096)
@@ -218,89 +251,215 @@ def _linked_id(celex: str | None, ep: str | None) -> str | None:
 
 def _linked_documents(element) -> list[str]:
     hrefs = _X_HREFS(element)
-    if not hrefs:
-        return []
+    return _linked_in(" ".join(hrefs)) if hrefs else []
+
+
+def _linked_in(text: str) -> list[str]:
     out = []
-    for m in _LINKED.finditer(unquote(" ".join(hrefs))):
+    for m in _LINKED.finditer(unquote(text)):
         linked = _linked_id(m.group(1), m.group(2))
         if linked:
             out.append(linked)
     return out
 
 
-def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
-    """A ``procedure/EN/2021_106`` page → one Procedure with its timeline."""
-    kind = "EUR-Lex procedure page"
-    root = load_html(body, url, kind)
-    ref_text = text_of(_X_REF(root))
-    # The timeline's blocks and rows: lxml picks out the divs in C and the class test is a
-    # Python substring test, cheaper than an XPath predicate on every node.
+def _split_names(text: str) -> list[str]:
+    return [clean(part) for part in text.split(";") if clean(part)]
+
+
+# What a details list says about who carries the file: label → (role of the named, role of the
+# rapporteurs listed after it).
+_PLAYER_LABELS = {
+    "parliamentary committee responsible": ("committee responsible", "rapporteur"),
+    "parliamentary committee for opinion": ("committee for opinion", "rapporteur for opinion"),
+    "leading person": ("commission", ""),
+    "leading service": ("commission", ""),
+    "council configuration": ("council", ""),
+}
+
+
+def _key_players(details) -> list[KeyPlayer]:
+    """Committees, rapporteurs, the Commission's DG and commissioner, the Council configuration
+    named in an event's details (``<dt>`` label, ``<dd>`` values separated by ";")."""
+    out: list[KeyPlayer] = []
+    rapporteur_role, committees = "", [""]
+    for dl in _X_DETAILS_DL(details):
+        for label, dd in _definitions(dl):
+            low = label.lower()
+            if low in _PLAYER_LABELS:
+                role, rapporteur_role = _PLAYER_LABELS[low]
+                names = _split_names(text_of(dd))
+                committees = [committee_code(n) for n in names] or [""]
+                out += [KeyPlayer(role, n, committee=committee_code(n)) for n in names]
+            elif low == "rapporteur" and rapporteur_role:
+                names = _split_names(text_of(dd))
+                paired = committees if len(committees) == len(names) else [committees[0]] * len(names)
+                out += [KeyPlayer(rapporteur_role, n, committee=c) for n, c in zip(names, paired)]
+    return out
+
+
+_JS_FIELD = {
+    name: re.compile(rf"""['"]{name}['"]\s*:\s*(['"])((?:(?!\1).|\\.)*)\1""", re.S)
+    for name in ("startYear", "startMonth", "startDay", "title", "actor", "description", "link")
+}
+
+
+def _script_events(root) -> list[tuple[date, str, str, list[str], str]]:
+    """The timeline as the page's script hands it to its chart (date, title, actor, description,
+    anchor): what a page whose HTML timeline has another layout still says."""
+    out = []
+    for script in _X_SCRIPTS(root):
+        for chunk in re.split(r"\{\s*['\"]eid['\"]", script)[1:]:
+            found = {name: (m.group(2) if (m := rx.search(chunk)) else "") for name, rx in _JS_FIELD.items()}
+            try:
+                when = date(int(found["startYear"]), int(found["startMonth"]), int(found["startDay"]))
+            except ValueError:
+                continue
+            title = clean(found["title"].replace("\\'", "'").replace('\\"', '"'))
+            if title:
+                out.append((when, title, clean(found["actor"]), _linked_in(found["description"]), found["link"]))
+    return out
+
+
+def _timeline(root, base: str) -> tuple[list[Event], list[KeyPlayer]]:
+    events: list[Event] = []
+    players: list[KeyPlayer] = []
     blocks = [
         div
         for main in _X_MAIN(root)
         for div in main.iterdescendants("div")
         if "cd-timeline__content" in (div.get("class") or "")
     ]
-    if not ref_text or not blocks:
-        raise fail(url, kind, "no procedure reference or timeline (DocumentTitle / cd-timeline)")
-    try:
-        reference = normalise_procedure(ref_text)
-    except IdentifierError as e:
-        raise fail(url, kind, str(e)) from None
-    title = _meta(root, "WT.z_docTitle") or f"Procedure {reference}"
-    events: list[Event] = []
-    documents: list[str] = []
-    key_players: list[KeyPlayer] = []
-    final_act = None
-    base = procedure_url(reference)
     for block in blocks:
         actor = text_of(_X_ACTOR(block))
         for row in [div for div in block.iterdescendants("div") if " eventRow " in f" {div.get('class') or ''} "]:
             when = parse_date(text_of(_X_DATE_CELL(row)))
-            what = text_of(_X_ROW_TITLE(row))
+            cell = _X_TITLE_CELL(row)
+            # The title: the first of the expand button's two copies, or the cell itself when the
+            # event has no details to expand ("Adoption of the legislative act").
+            what = text_of(_X_MORE(cell[0]) or cell) if cell else ""
             if when is None or not what:
                 continue
             details = row.getnext()
             linked = _linked_documents(row)
             if details is not None and "eventRow" not in (details.get("class") or ""):
                 linked += _linked_documents(details)
-                key_players += [KeyPlayer(role="other", name=text_of(dd)) for dd in _X_PLAYERS(details) if text_of(dd)]
-            for doc in linked:
-                if doc.startswith("celex:3") and _COMPLETED.search(what):
-                    final_act = doc[6:]
+                players += _key_players(details)
+            anchor = row.get("id")
             events.append(
                 Event(
                     date=when,
                     title=what,
-                    actor=actor,
-                    documents=tuple(linked),
-                    url=f"{base}#{row.get('id')}" if row.get("id") else base,
+                    actor=actor or actor_from_title(what),
+                    documents=tuple(dict.fromkeys(linked)),
+                    url=f"{base}#{anchor}" if anchor else base,
                 )
             )
-            documents += linked
+    if not events:  # another layout of the timeline: read what the page's chart script is given
+        for when, what, actor, linked, anchor in _script_events(root):
+            url = f"{base}#{anchor}" if re.fullmatch(r"[\w\-]+", anchor) else base
+            events.append(
+                Event(
+                    date=when,
+                    title=what,
+                    actor=actor or actor_from_title(what),
+                    documents=tuple(linked),
+                    url=url,
+                )
+            )
+    return events, players
+
+
+def _publication(root, base: str) -> tuple[Event | None, str | None]:
+    """The Official Journal publication, which the page shows above the timeline, not in it."""
+    for heading in _X_PUB_OJ(root):
+        values = {label.lower(): dd for label, dd in _definitions(heading)}
+        when = parse_date(text_of(values.get("date of publication")))
+        main = values.get("celex number of the main document")
+        celex = (
+            next((d[6:] for d in _linked_documents(main) if d.startswith("celex:")), None) if main is not None else None
+        )
+        if celex is None and main is not None and is_celex(text_of(main)):
+            celex = normalise_celex(text_of(main))
+        if when is None:
+            continue
+        anchor = next((el.get("id") for el in heading.iter() if (el.get("id") or "").endswith("PUB_OJ")), None)
+        title = next((text_of(el) for el in heading.iter() if (el.get("id") or "").endswith("PUB_OJ")), "")
+        event = Event(
+            date=when,
+            title=title or "Publication in the Official Journal",
+            actor=actor_from_title("official journal"),
+            documents=(f"celex:{celex}",) if celex else (),
+            url=f"{base}#{anchor}" if anchor else base,
+        )
+        return event, celex
+    return None, None
+
+
+def _heading(root) -> tuple[str, str, str, str | None]:
+    """The procedure heading above the timeline: (reference, title, status words, adopted act)."""
+    for heading in _X_HEADING(root):
+        bold = heading.find("b")
+        reference = text_of(bold).replace("Procedure", "").strip() if bold is not None else ""
+        para = heading.find("p")
+        title = re.sub(r"^[A-Z]{2,5}\s*\(\d{4}\)\s*\d+\s*:\s*", "", text_of(para)) if para is not None else ""
+        status, adopted = "", None
+        for span in heading.iter("span"):
+            if "procStatus" in (span.get("class") or ""):
+                box = span.getparent()
+                status = text_of(box)
+                acts = [d[6:] for d in _linked_documents(box) if d.startswith("celex:3")]
+                adopted = acts[0] if acts else None
+                break
+        return reference, title, status, adopted
+    return "", "", "", None
+
+
+def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
+    """A ``procedure/EN/2021_106`` page → one Procedure with its timeline: every event of every
+    institution, the Official Journal publication, the key players, the status the page states."""
+    kind = "EUR-Lex procedure page"
+    root = load_html(body, url, kind)
+    heading_ref, heading_title, stated, adopted = _heading(root)
+    reference = None
+    for candidate in (text_of(_X_REF(root)), heading_ref, url if "/procedure/" in url else ""):
+        try:
+            reference = normalise_procedure(candidate) if candidate else None
+        except IdentifierError:
+            reference = None
+        if reference and reference.endswith(")"):
+            break
+    if reference is None or not reference.endswith(")"):
+        raise fail(url, kind, "no procedure reference (DocumentTitle / procedure heading)")
+    base = procedure_url(reference)
+    events, key_players = _timeline(root, base)
+    published, oj_celex = _publication(root, base)
+    if published is not None and not any(e.date == published.date and completes(e.title) for e in events):
+        events.append(published)
     if not events:
         raise fail(url, kind, "timeline has no dated events")
-    eurovoc = [text_of(a) for a in _X_EUROVOC(root)]
-    latest = max(events, key=lambda e: e.date)
-    if final_act or any(_COMPLETED.search(e.title) for e in events):
-        status = "completed"
-    elif _WITHDRAWN.search(latest.title):
-        status = "withdrawn"
-    else:
-        status = "ongoing"
+    final_act = oj_celex if oj_celex and oj_celex.startswith("3") else adopted
+    if final_act is None:
+        for event in events:
+            acts = [d[6:] for d in event.documents if d.startswith("celex:3")]
+            if acts and completes(event.title):
+                final_act = acts[0]
+    title = _meta(root, "WT.z_docTitle") or heading_title or f"Procedure {reference}"
+    past = [e for e in events if not e.forecast]
+    latest = max(past or events, key=lambda e: e.date)
     return [
         Procedure(
             id=f"proc:{reference}",
             reference=reference,
             title=title,
             source="eurlex",
-            url=url or procedure_url(reference),
+            url=url or base,
             stage=latest.title,
-            status=status,
+            status=procedure_status(events, final_act=final_act, stated=stated),
             events=tuple(events),
-            documents=tuple(documents),
+            documents=tuple(d for e in events for d in e.documents),
             final_act=final_act,
             key_players=tuple(key_players),
-            eurovoc=tuple(eurovoc),
+            eurovoc=tuple(text_of(a) for a in _X_EUROVOC(root)),
         )
     ]

@@ -2,7 +2,7 @@
 whatever a parser returns from such input is a list of validated items.
 
 Cases: every fixture × every kind (wrong kinds), seeded truncations and byte manglings of every
-fixture, and hypothesis-generated inputs — well over 1 000 in all.
+fixture, hypothesis-generated inputs and records — well over 2 000 in all.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ RIGHT_KIND = {
     "cellar/tree-notice_procedure-2013-0449-COD.xml": "cellar-notice",
     "oeil/procedure-file_2024-0258-COD.html": "oeil-procedure",
     "oeil/procedure-file_2022-0377-NLE.html": "oeil-procedure",
+    "oeil/procedure-file_2023-2019-INI_layout-2024-ep.html": "oeil-procedure",
+    "oeil/procedure-file_2022-2201-INI_layout-2024-25-erpl.html": "oeil-procedure",
     "oeil/document-summary_1864147.html": "oeil-summary",
     "ep-odp/procedure_2025-0260.json": "ep-odp-procedure",
     "ep-odp/procedure_2024-2006.json": "ep-odp-procedure",
@@ -159,3 +161,49 @@ def test_index_parsers_on_random_json(data):
     for index_parser in (parse_sparql, parse_feed):
         with contextlib.suppress(ParseError):
             index_parser(body, URL)
+
+
+_RECORD = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30) | st.sampled_from(
+        [
+            "Process",
+            "Work",
+            "2022/0051(COD)",
+            "2024-13-45",
+            "2024-04-24",
+            "eli/dl/doc/A-9-2024-0163",
+            "def/ep-activities/SIGNATURE",
+            "def/ep-roles/RAPPORTEUR",
+            "org/S-D",
+            "http://data.europa.eu/eli/reg/2024/1689/oj",
+            "<p>x</p>",
+        ]
+    ),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type", "label", "process_id", "process_type", "process_title", "current_stage", "en",
+                    "consists_of", "was_scheduled_in", "had_participation", "activity_date", "activity_id",
+                    "had_activity_type", "based_on_a_realization_of", "documented_by_a_realization_of",
+                    "participation_role", "had_participant_person", "had_participant_organization", "politicalGroup",
+                    "identifier", "title_dcterms", "creator", "is_realized_by", "id", "title_alternative",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
+    max_leaves=30,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(_RECORD, max_size=3), kind=st.sampled_from(["ep-odp-procedure", "ep-odp-document"]))
+def test_odp_parsers_on_random_records(records, kind):
+    """Records of every shape: the typed fast path and its lenient fallback only give items or
+    a ParseError."""
+    import json
+
+    check(kind, json.dumps({"data": records}).encode())

@@ -19,7 +19,10 @@ def test_odp_procedure_2025_0260(real_fixtures):
     assert len(past) == 23 and len(forecast) == 4
     assert (proc.events[0].date, proc.events[0].title) == (date(2025, 10, 20), "Referral")
     assert "ep:A-10-2026-0070" in proc.documents
-    assert proc.key_players == (KeyPlayer("committee responsible", "INTA"),)
+    assert KeyPlayer("committee responsible", "INTA", committee="INTA") in proc.key_players
+    assert KeyPlayer("rapporteur", "person/1909", committee="INTA", group="S&D") in proc.key_players
+    assert KeyPlayer("rapporteur for opinion", "person/256997", committee="BUDG", group="S&D") in proc.key_players
+    assert KeyPlayer("committee for opinion", "PECH", committee="PECH") in proc.key_players
 
 
 def test_odp_procedure_2024_2006(real_fixtures):

@@ -1,0 +1,93 @@
+"""OEIL key players: committees, (shadow) rapporteurs with their groups, the Commission's DG
+and commissioner, the Council configuration, read row by row under the column heading that says
+what the rows are ("Committee responsible", "Committee for opinion", "Commission DG"…)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from policytrack.model import KeyPlayer
+
+from .common import clean, text_of
+from .ep_names import committee_code, group_name
+
+
+def person_and_group(text: str) -> tuple[str, str]:
+    """``MIKSER Sven (S&D)`` → (``MIKSER Sven``, ``S&D``)."""
+    m = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", text.strip())
+    return (m.group(1), group_name(m.group(2))) if m else (text.strip(), "")
+
+
+def _people(cell) -> Iterator[tuple[str, str, bool]]:
+    """(name, group, shadow) of every MEP a key-players cell links to. The group is in the link
+    ("MIKSER Sven (S&D)") or, in the 2024 layout, in the tooltip of the group logo before it; a
+    shadow rapporteur sits in a block whose id or class says "shadow", or after a "Shadow
+    rapporteur" button."""
+    group_hint, after_shadow_button = "", False
+    for el in cell.iter():
+        if not isinstance(el.tag, str):
+            continue
+        href = el.get("href") or ""
+        if el.tag == "a" and "/meps/" in href:
+            name, group = person_and_group(text_of(el))
+            if not name:
+                continue
+            shadow = after_shadow_button or any(
+                "shadow" in f"{a.get('id') or ''} {a.get('class') or ''}".lower()
+                for a in el.iterancestors()
+                if a is not cell
+            )
+            yield name, group or group_hint, shadow
+            group_hint = ""
+            continue
+        title = el.get("title")
+        if title and "tiptip" in (el.get("class") or ""):
+            group_hint = group_name(title)
+        elif el.tag in ("a", "button") and clean(text_of(el)).lower() == "shadow rapporteur":
+            after_shadow_button = True
+
+
+_PLAYER_HEADERS = {
+    "committee responsible": ("committee responsible", "rapporteur"),
+    "joint committee responsible": ("committee responsible", "rapporteur"),
+    "committee for opinion": ("committee for opinion", "rapporteur for opinion"),
+    "committee for opinion on the legal basis": ("committee for opinion", "rapporteur for opinion"),
+    "commission dg": ("commission", "commission"),
+    "council configuration": ("council", "council"),
+}
+
+
+class KeyPlayers:
+    """Key players, read row by row under the column heading that says what the rows are."""
+
+    def __init__(self) -> None:
+        self.header = ""
+        self.players: list[KeyPlayer] = []
+        self.committee = ""  # the code of the committee the latest row named
+
+    def row(self, cells: list) -> None:
+        first = clean(" ".join(cells[0].itertext()))
+        if first.lower() in _PLAYER_HEADERS or first.lower() in ("commissioner", "meetings"):
+            self.header = first.lower()
+            return
+        roles = _PLAYER_HEADERS.get(self.header)
+        if roles is None:
+            return
+        own_role, person_role = roles
+        if own_role in ("commission", "council"):
+            for cell in cells[: 2 if own_role == "commission" else 1]:
+                name = clean(" ".join(cell.itertext()))
+                if name:
+                    self.players.append(KeyPlayer(own_role, name))
+            return
+        if first:
+            name = re.sub(r"\s*\((?:associated committee|joint committee)[^)]*\)\s*", " ", first, flags=re.I).strip()
+            words = name.split()
+            code = words[0] if re.fullmatch(r"[A-Z][A-Z0-9]{3}", words[0]) else committee_code(name)
+            self.committee = code
+            self.players.append(KeyPlayer(own_role, name, committee=code))
+        for cell in cells[1:2]:
+            for person, group, shadow in _people(cell):
+                role = "shadow rapporteur" if shadow else person_role
+                self.players.append(KeyPlayer(role, person, committee=self.committee, group=group))
