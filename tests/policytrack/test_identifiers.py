@@ -324,3 +324,14 @@ def test_celex_and_base():
     assert celex_and_base("02024L1760-20250417") == ("02024L1760-20250417", "32024L1760")
     assert celex_and_base("32024L1760R(01)") == ("32024L1760R(01)", "32024L1760")
     assert celex_and_base("garbage") == ("garbage",)
+
+
+def test_eurovoc_ids_and_uris():
+    from policytrack.identifiers import eurovoc_uri, is_eurovoc, normalise_eurovoc
+
+    assert normalise_eurovoc("http://eurovoc.europa.eu/7942") == "7942"
+    assert normalise_eurovoc(" c_b18ab65c ") == "c_b18ab65c"
+    assert eurovoc_uri("08133") == "http://eurovoc.europa.eu/08133"
+    assert not is_eurovoc("supply chain") and not is_eurovoc("http://eurovoc.europa.eu/")
+    with pytest.raises(IdentifierError, match="not a EuroVoc concept"):
+        normalise_eurovoc("c_xyz")
