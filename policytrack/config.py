@@ -44,7 +44,7 @@ class CrawlSettings:
 
 
 EURLEX_TOKEN_HELP = (
-    "To follow a My EUR-Lex saved search: sign in at eur-lex.europa.eu (EU Login), run the search "
+    "To follow a My EUR-Lex saved search: sign in to EUR-Lex (EU Login), run the search "
     "(e.g. documents citing or amending the watched acts), save it under My EUR-Lex > My searches, "
     'choose "Create RSS feed" and copy the myRssId=… value of its address into [crawl] '
     "eurlex_rss_token (or POLICYTRACK_CRAWL_EURLEX_RSS_TOKEN)."
