@@ -99,11 +99,12 @@ def spider_summary(
     hosts = {host: {"blocked": what, "skipped": 0} for host, what in blocked.items()}
     for host, n in skipped.items():
         hosts.setdefault(host, {"blocked": "", "skipped": 0})["skipped"] = n
-    # Outright: the spider did not finish, or not one of its indexes (feeds, queries, watch
-    # lists) answered — even a request dropped before it was sent (a URL too long) counts:
+    # Outright: the spider did not finish, or not one of the indexes it asked (feeds, queries,
+    # watch lists) answered — even a request dropped before it was sent (a URL too long) counts:
     # nothing was crawled — unless a bot challenge kept them from answering: then the host is
-    # named as blocked instead.
-    outright = reason != "finished" or (get("indexes_answered") == 0 and not hosts)
+    # named as blocked instead. A spider with nothing to ask (an empty watch list) did not fail.
+    asked = get("indexes_asked")
+    outright = reason != "finished" or (asked > 0 and get("indexes_answered") == 0 and not hosts)
     if outright and not failures:
         failures = [*failures, f"no feed or index answered (finish reason: {reason})"]
         failed = max(failed, 1)

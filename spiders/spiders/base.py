@@ -52,6 +52,7 @@ class PolicySpider(scrapy.Spider):
         self.state = CrawlState(Path("."))
         self.pending: dict[str, list[str]] = {}  # page URL → the feed entries waiting for it
         self.started = datetime.now(UTC)
+        self.asked: set[str] = set()  # indexes asked this run (queries, feeds, watch lists)
         self.answered: set[str] = set()  # indexes that answered in full this run
         self.incomplete: set[str] = set()  # indexes with a failure (their own or a page's)
 
@@ -81,6 +82,7 @@ class PolicySpider(scrapy.Spider):
     def index_request(self, url: str, callback, *, index: str, slow: float = 0, **kwargs: Any) -> scrapy.Request:
         """A request for an index named ``index`` (its watermark's key). ``slow``: a timeout in
         seconds for a slow endpoint, and no retry after a timeout."""
+        self._asked(index)
         meta: dict[str, Any] = {"role": "index", "index": index, **kwargs.pop("meta", {})}
         if slow:
             meta.update(download_timeout=slow, retry_timeouts=False)
@@ -116,11 +118,18 @@ class PolicySpider(scrapy.Spider):
             "index": index,
             **kwargs.pop("meta", {}),
         }
-        if not watched:
+        if watched:
+            self._asked(index)
+        else:
             self.crawler.stats.inc_value("policytrack/page_requests")
         callback = kwargs.pop("callback", self.parse_page)
         errback = kwargs.pop("errback", self.on_error)
         return scrapy.Request(url, callback=callback, errback=errback, meta=meta, dont_filter=True, **kwargs)
+
+    def _asked(self, index: str) -> None:
+        if index and index not in self.asked:
+            self.asked.add(index)
+            self.crawler.stats.inc_value("policytrack/indexes_asked")
 
     # ------------------------------------------------------------------ responses
     def fetched(self, response) -> None:
@@ -156,6 +165,8 @@ class PolicySpider(scrapy.Spider):
     def parse_page(self, response):
         self.fetched(response)
         meta = response.meta
+        if meta.get("role") == "watched":
+            self.index_answered(meta["index"])  # a watch list answers with its pages
         if self.state.unchanged(response.url, response.body):
             self.crawler.stats.inc_value("policytrack/not_modified")
             self._done(meta)
@@ -185,12 +196,15 @@ class PolicySpider(scrapy.Spider):
         if failure.check(NotModified):
             if is_index:
                 self.crawler.stats.inc_value("policytrack/index_not_modified")
+            if is_index or meta.get("role") == "watched":
                 self.index_answered(index)
             self._done(meta)
             return
         if failure.check(NotRecorded):
             # A gap of a replayed recording: nothing to fetch, nothing failed.
             self.crawler.stats.inc_value("policytrack/not_recorded")
+            if meta.get("role") == "watched":
+                self.index_answered(index)
             self._done(meta)
             return
         if failure.check(BotChallenge, HostBlocked):

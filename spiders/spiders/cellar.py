@@ -34,6 +34,9 @@ SPARQL_JSON = "application/sparql-results+json"
 MAX_PAGES = 200  # a runaway answer (the same full page again and again) stops here
 _NOTICE = {"celex": "application/xml;notice=branch", "procedure": "application/xml;notice=tree"}
 XHTML = "application/xhtml+xml"
+# One address answers a notice or a text as the Accept header asks; Scrapy's HTTP cache keys on
+# the address alone, so these answers are not cached (the SPARQL row stamps say what changed).
+NEGOTIATED = {"dont_cache": True}
 
 
 class CellarSpider(PolicySpider):
@@ -104,7 +107,13 @@ class CellarSpider(PolicySpider):
         headers = {"Accept": _NOTICE[row.kind], "Accept-Language": "eng"}
         if not with_text:
             return self.page_request(
-                url, "cellar-notice", parent=SPARQL_ENDPOINT, entry_key=row.key, index=query.index, headers=headers
+                url,
+                "cellar-notice",
+                parent=SPARQL_ENDPOINT,
+                entry_key=row.key,
+                index=query.index,
+                headers=headers,
+                meta=NEGOTIATED,
             )
         return self.page_request(
             url,
@@ -114,7 +123,7 @@ class CellarSpider(PolicySpider):
             headers=headers,
             callback=self.parse_notice,
             errback=self.notice_failed,
-            meta={"conditional": False},  # notice and text share the address: no validators
+            meta={**NEGOTIATED, "conditional": False},  # notice and text share the address: no validators
         )
 
     def parse_notice(self, response):
@@ -148,7 +157,7 @@ class CellarSpider(PolicySpider):
             callback=self.parse_text,
             errback=self.text_failed,
             cb_kwargs={"notice": notice, "complete": complete},
-            meta={**meta, "role": "page", "conditional": False},
+            meta={**meta, **NEGOTIATED, "role": "page", "conditional": False},
             dont_filter=True,
         )
 

@@ -73,7 +73,6 @@ class EurlexSpider(PolicySpider):
             )
             if request is not None:
                 yield request
-        self.index_answered("eurlex:watched-acts")
 
     def follow(self, entry, feed_url):
         target = page_of(entry.link)

@@ -44,6 +44,8 @@ class OeilSpider(PolicySpider):
     def index_requests(self):
         references = list(dict.fromkeys(self.crawler.settings.getlist("POLICYTRACK_WATCHED_PROCEDURES")))
         references += [r for r in self._changed_in_store() if r not in references]
+        if not references:
+            self.note("nothing to ask: no watched procedures, none changed in the store under a topic")
         for reference in references:
             request = self.page_request(
                 procedure_file(reference),
@@ -54,7 +56,6 @@ class OeilSpider(PolicySpider):
             )
             if request is not None:
                 yield request
-        self.index_answered("oeil:procedures")
 
     def _changed_in_store(self) -> list[str]:
         """Procedures under a topic that changed in the store since OEIL's last successful run."""

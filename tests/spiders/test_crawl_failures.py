@@ -70,6 +70,21 @@ def test_spiders_whose_indexes_all_fail_fail_outright_exit_1(project: Path):
     assert "https://data.europarl.europa.eu/api/v2/plenary-documents/feed: HTTP 404" in done.stdout
 
 
+def test_a_watch_list_whose_pages_all_fail_fails_outright_an_empty_one_does_not(project: Path):
+    cfg = config(project, '\n[[topics]]\nslug = "x"\ntitle = "X"\nprocedures = ["2022/0051(COD)"]\n')
+    [failed] = crawl(config_file=cfg, replay=recording(project / "rec"), spiders=["oeil"])
+    assert failed["outright"] and failed["failures"] == [
+        "https://oeil.europarl.europa.eu/oeil/en/procedure-file?reference=2022/0051(COD): HTTP 404"
+    ]
+    cfg.write_text(cfg.read_text("utf-8").replace('procedures = ["2022/0051(COD)"]', 'keywords = ["repair"]'), "utf-8")
+    [idle] = crawl(config_file=cfg, replay=recording(project / "rec"), spiders=["oeil"])
+    assert (
+        not idle["outright"]
+        and idle["failed"] == 0
+        and idle["notes"] == ["nothing to ask: no watched procedures, none changed in the store under a topic"]
+    )
+
+
 def test_not_a_recording_is_a_one_line_error(project: Path):
     done = cli(project, "crawl", "--replay", str(project))
     assert done.returncode == 1
