@@ -45,6 +45,12 @@ class Row:
 
 def parse_sparql(body: Body, url: str = "") -> list[Row]:
     """SPARQL JSON results → rows with a ``?celex`` or a ``?procedure`` (others are skipped)."""
+    return parse_answer(body, url)[0]
+
+
+def parse_answer(body: Body, url: str = "") -> tuple[list[Row], int]:
+    """The rows of an answer, and how many bindings it held: a page holding ``LIMIT`` bindings
+    (even if some were not rows of ours) means another page follows."""
     data = load_json(body, url, KIND)
     results = data.get("results") if isinstance(data, dict) else None
     bindings = results.get("bindings") if isinstance(results, dict) else None
@@ -64,15 +70,7 @@ def parse_sparql(body: Body, url: str = "") -> list[Row]:
                 out.append(Row("procedure", parse_procedure(procedure).canonical, stamp))
             except IdentifierError:
                 continue
-    return out
-
-
-def page_is_full(body: Body, limit: int) -> bool:
-    """Whether an answer holds ``limit`` bindings: then the next page (``OFFSET``) is asked."""
-    data = load_json(body, "", KIND)
-    results = data.get("results") if isinstance(data, dict) else None
-    bindings = results.get("bindings") if isinstance(results, dict) else None
-    return isinstance(bindings, list) and len(bindings) >= limit
+    return out, len(bindings)
 
 
 def _value(binding: dict[str, Any], name: str) -> str:
@@ -113,7 +111,7 @@ __all__ = [
     "Row",
     "celex_of_work",
     "dossier_url",
-    "page_is_full",
+    "parse_answer",
     "parse_sparql",
     "procedure_code",
     "work_url",

@@ -26,7 +26,7 @@ from ..cellar_queries import PAGE, Query, queries
 from ..errors import ParseError
 from ..middlewares import BotChallenge, HostBlocked
 from ..parsers import parse
-from ..parsers.sparql import SPARQL_ENDPOINT, Row, dossier_url, parse_sparql, work_url
+from ..parsers.sparql import SPARQL_ENDPOINT, Row, dossier_url, parse_answer, work_url
 from ..replay.handler import NotRecorded
 from .base import PolicySpider
 
@@ -78,16 +78,16 @@ class CellarSpider(PolicySpider):
 
     def parse_results(self, response, query: Query, offset: int):
         self.fetched(response)
+        rows: list[Row] | None = None
         try:
-            rows = parse_sparql(response.body, response.url)
+            rows, held = parse_answer(response.body, response.url)
         except ParseError as e:
             self.fail(response.url, f"{query.name}: {e}", index=query.index, is_index=True)
-            rows = None
         for row in rows or ():
             request = self._follow(row, query)
             if request is not None:
                 yield request
-        if rows is not None and len(rows) >= PAGE and offset // PAGE < MAX_PAGES:
+        if rows is not None and held >= PAGE and offset // PAGE < MAX_PAGES:
             yield self._query(query, offset + PAGE)
             return
         if rows is not None:

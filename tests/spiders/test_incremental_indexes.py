@@ -128,3 +128,61 @@ def test_a_slow_query_that_timed_out_is_not_asked_again():
     page = Request("https://data.europarl.europa.eu/api/v2/procedures/2025-0260")
     again = retry.process_exception(page, timeout)
     assert isinstance(again, Request) and again.meta["retry_times"] == 1  # a page is still asked again
+
+
+def test_a_full_page_is_followed_by_the_next_one(project: Path):
+    """A page of LIMIT bindings (here none of them rows of ours) means another page: asked with
+    OFFSET, until a short one."""
+    cfg = config(project, '\n[[topics]]\nslug = "x"\ntitle = "X"\nprocedures = ["2013/0449(COD)"]\n')
+    stamp = {
+        "type": "typed-literal",
+        "datatype": "http://www.w3.org/2001/XMLSchema#dateTime",
+        "value": "2018-10-05T19:40:13.362+02:00",
+    }
+    full = {
+        "head": {"link": [], "vars": ["procedure", "modified"]},
+        "results": {"bindings": [{"modified": stamp}] * 1000},
+    }
+    last = {
+        "head": {"link": [], "vars": ["procedure", "modified"]},
+        "results": {
+            "bindings": [
+                {
+                    "procedure": {
+                        "type": "typed-literal",
+                        "datatype": "http://www.w3.org/2001/XMLSchema#string",
+                        "value": "2013/0449/COD",
+                    },
+                    "modified": stamp,
+                }
+            ]
+        },
+    }
+    rec = recording(
+        project / "rec",
+        {
+            "url": SPARQL,
+            "match": "# policytrack: watched-procedures (offset 0)",
+            "content_type": "application/sparql-results+json",
+            "body": json.dumps(full).encode(),
+        },
+        {
+            "url": SPARQL,
+            "match": "# policytrack: watched-procedures (offset 1000)",
+            "content_type": "application/sparql-results+json",
+            "body": json.dumps(last).encode(),
+        },
+        {
+            "url": "https://publications.europa.eu/resource/procedure/2013_449",
+            "notice": "tree",
+            "content_type": "application/xml",
+            "body": (SHIPPED / "real" / "cellar" / "tree-notice_procedure-2013-0449-COD.xml").read_bytes(),
+        },
+    )
+    log = project / "log.json"
+    [row] = crawl(config_file=cfg, replay=rec, spiders=["cellar"], request_log=log)
+    assert (row["new"], row["failed"]) == (1, 0)
+    assert list(queries_asked(log)) == [
+        "# policytrack: watched-procedures (offset 0)",
+        "# policytrack: watched-procedures (offset 1000)",
+    ]
