@@ -35,6 +35,20 @@ class CrawlSettings:
     download_delay: float = 1.0
     autothrottle: bool = True
     http_cache: bool = True
+    # The myRssId of a My EUR-Lex saved-search feed (or the feed's whole address); empty: the
+    # feed is skipped. Tokens are issued to an account: see EURLEX_TOKEN_HELP.
+    eurlex_rss_token: str = ""
+    page_timeout: int = 60  # seconds, pages and notices
+    feed_timeout: int = 240  # EP Open Data feeds answer in 25-120 s
+    sparql_timeout: int = 240  # one Cellar SPARQL query (a page of at most 1000 rows)
+
+
+EURLEX_TOKEN_HELP = (
+    "To follow a My EUR-Lex saved search: sign in to EUR-Lex (EU Login), run the search "
+    "(e.g. documents citing or amending the watched acts), save it under My EUR-Lex > My searches, "
+    'choose "Create RSS feed" and copy the myRssId=… value of its address into [crawl] '
+    "eurlex_rss_token (or POLICYTRACK_CRAWL_EURLEX_RSS_TOKEN)."
+)
 
 
 @dataclass(frozen=True)
@@ -140,6 +154,12 @@ _CHOICES = {
     ("index", "backend"): ("embedded", "elasticsearch"),
     ("digest", "smtp_security"): ("none", "starttls", "ssl"),
 }
+# Lower bounds, with the reason a smaller value would break the crawl.
+_MINIMUMS = {
+    ("crawl", "page_timeout"): (5, "pages take seconds"),
+    ("crawl", "feed_timeout"): (180, "EP Open Data feeds take up to 120 s to answer"),
+    ("crawl", "sparql_timeout"): (30, "Cellar's SPARQL endpoint is slow"),
+}
 
 
 def find_config(start: Path) -> Path | None:
@@ -155,33 +175,36 @@ def find_config(start: Path) -> Path | None:
 def _coerce(section: str, key: str, target: Any, value: Any, where: str) -> Any:
     """Turn a TOML or environment value into the type of the default, or say where it is wrong."""
     name = f"{section}.{key}"
+    out = _typed(target, value)
+    if out is None:
+        raise ConfigError(f"{where}: {name} must be {type(target).__name__}, got {value!r}")
+    choices = _CHOICES.get((section, key))
+    if choices and out not in choices:
+        raise ConfigError(f"{where}: {name} must be one of {', '.join(choices)}, got {value!r}")
+    minimum = _MINIMUMS.get((section, key))
+    if minimum and out < minimum[0]:
+        raise ConfigError(f"{where}: {name} must be at least {minimum[0]} ({minimum[1]}), got {value!r}")
+    return out
+
+
+def _typed(target: Any, value: Any) -> Any:
+    """``value`` as the type of ``target``, or None when it cannot be."""
     try:
         if isinstance(target, bool):
             if isinstance(value, bool):
                 return value
             if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
                 return value.lower() in ("1", "true", "yes", "on")
-            raise ValueError
-        if isinstance(target, int):
+            return None
+        if isinstance(target, (int, float)):
             if isinstance(value, bool):
-                raise ValueError
-            return int(value)
-        if isinstance(target, float):
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
+                return None
+            return type(target)(value)
         if isinstance(target, Path):
-            if not isinstance(value, (str, Path)):
-                raise ValueError
-            return Path(value)
-        if not isinstance(value, str):
-            raise ValueError
+            return Path(value) if isinstance(value, (str, Path)) else None
+        return value if isinstance(value, str) else None
     except (TypeError, ValueError):
-        raise ConfigError(f"{where}: {name} must be {type(target).__name__}, got {value!r}") from None
-    choices = _CHOICES.get((section, key))
-    if choices and value not in choices:
-        raise ConfigError(f"{where}: {name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
+        return None
 
 
 def _merge_section(current: Any, section: str, values: Mapping[str, Any], where: str) -> Any:

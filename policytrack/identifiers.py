@@ -6,6 +6,7 @@
   ``eli/dl/proc/2022-0051``.
 * Official Journal references: ``OJ L 130, 19.5.2017, p. 1`` and ``OJ L, 2024/1760, 5.7.2024``.
 * Procedure references in every spelling the sources use, to one canonical ``2022/0051(COD)``.
+* EuroVoc concept ids: ``7942``, ``c_b18ab65c`` and their URIs ``http://eurovoc.europa.eu/7942``.
 
 No library does this (see shared/LIBRARIES.md), so the grammar lives here and is fuzzed in tests.
 """
@@ -469,3 +470,34 @@ def find_celex(text: str) -> list[str]:
         except IdentifierError:
             continue
     return list(seen)
+
+
+# --------------------------------------------------------------------------- EuroVoc
+
+EUROVOC_BASE = "http://eurovoc.europa.eu/"
+# Concepts are numbered (``7942``, some with a leading zero: ``08133``) or, since 2016, ``c_`` and
+# eight hex digits (``c_b18ab65c``).
+_EUROVOC_ID_RE = re.compile(r"^(?:\d{1,6}|c_[0-9a-f]{8})$")
+
+
+def normalise_eurovoc(text: str) -> str:
+    """A EuroVoc concept id from an id or a concept URI: ``http://eurovoc.europa.eu/7942`` → ``7942``."""
+    raw = (text or "").strip()
+    value = raw[len(EUROVOC_BASE) :] if raw.startswith(EUROVOC_BASE) else raw
+    value = value.removeprefix("https://eurovoc.europa.eu/")
+    if not _EUROVOC_ID_RE.match(value):
+        raise IdentifierError(f"not a EuroVoc concept id or URI: {raw[:100]!r}")
+    return value
+
+
+def is_eurovoc(text: str) -> bool:
+    try:
+        normalise_eurovoc(text)
+    except IdentifierError:
+        return False
+    return True
+
+
+def eurovoc_uri(concept: str) -> str:
+    """The concept's URI, as Cellar and the EP Open Data API name it."""
+    return EUROVOC_BASE + normalise_eurovoc(concept)

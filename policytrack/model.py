@@ -22,7 +22,15 @@ from operator import attrgetter
 from typing import Any, ClassVar, NoReturn, Self
 
 from .errors import IdentifierError, ValidationError
-from .identifiers import PROCEDURE_TYPES, normalise_celex, normalise_procedure, parse_eli
+from .identifiers import (
+    PROCEDURE_TYPES,
+    eurovoc_uri,
+    is_eurovoc,
+    normalise_celex,
+    normalise_eurovoc,
+    normalise_procedure,
+    parse_eli,
+)
 
 DOCUMENT_TYPES = (
     "regulation",
@@ -47,6 +55,9 @@ DOCUMENT_TYPES = (
 )
 PROCEDURE_STATUSES = ("ongoing", "completed", "withdrawn", "lapsed", "rejected")
 NOTE_KINDS = ("briefing", "recommendation", "research")
+# The parts of an act's text, as the Official Journal prints them: the citations before the
+# recitals ("preamble"), recitals, articles, the concluding formula ("final") and annexes.
+SECTION_KINDS = ("preamble", "recital", "article", "final", "annex")
 ASK_STATUSES = ("open", "partly met", "met", "rejected", "dropped")
 _ID_RE = re.compile(r"^[a-z][a-z0-9\-]*:\S+$")
 _URL_RE = re.compile(r"^https?://\S+$")
@@ -256,6 +267,57 @@ _BY_DATE_AND_TITLE = attrgetter("date", "title")
 
 
 @dataclass(frozen=True)
+class Section:
+    """One part of an act's full text: a recital, an article, an annex…
+
+    ``number`` is what the act prints ("3", "I"; "" for a lone "ANNEX"); ``anchor`` is the id of
+    the part in the official XHTML (``art_3``, ``rct_12``; some annex ids hold a no-break space),
+    so a link ``#anchor`` on the official text lands on it exactly.
+    """
+
+    kind: str
+    number: str
+    anchor: str
+    heading: str = ""
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        k = "section"
+        if self.kind not in SECTION_KINDS:
+            _fail(k, "kind", f"must be one of {', '.join(SECTION_KINDS)}; got {self.kind!r}")
+        object.__setattr__(self, "number", _text(k, "number", self.number, limit=50).strip())
+        anchor = _text(k, "anchor", self.anchor, required=True, limit=200)
+        if anchor != anchor.strip() or any(c in anchor for c in '\n\t\r"<>#'):
+            _fail(k, "anchor", f"must be an element id, got {anchor[:80]!r}")
+        object.__setattr__(self, "anchor", anchor)
+        object.__setattr__(self, "heading", " ".join(_text(k, "heading", self.heading, limit=2000).split()))
+        object.__setattr__(self, "text", _text(k, "text", self.text))
+
+    def label(self) -> str:
+        """How people cite it: ``Article 3``, ``Recital 12``, ``Annex I``, ``Annex``."""
+        name = {"preamble": "Preamble", "final": "Final part"}.get(self.kind, self.kind.capitalize())
+        return f"{name} {self.number}".strip()
+
+    @classmethod
+    def from_value(cls, value: Any) -> Section:
+        if isinstance(value, Section):
+            return value
+        return cls(**_known(cls, "section", value))
+
+
+def _sections(kind: str, value: Any) -> tuple[Section, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        _fail(kind, "sections", "must be a list")
+    out = tuple(Section.from_value(v) for v in value)
+    anchors = [s.anchor for s in out]
+    if len(set(anchors)) != len(anchors):
+        _fail(kind, "sections", "anchors must be unique")
+    return out
+
+
+@dataclass(frozen=True)
 class Document(Item):
     """A document: an act, a proposal, an EP report, a press release, a summary…"""
 
@@ -280,6 +342,9 @@ class Document(Item):
     # Every procedure the document is about, its own first (a press release can name several).
     procedures: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # the source's own subject headings ("Fisheries policy")
+    # The structure of ``text`` when the source gives it (recitals, articles, annexes of an act
+    # from Cellar); ``text`` stays the whole plain text. Stores written before it read as ().
+    sections: tuple[Section, ...] = ()
 
     def __post_init__(self) -> None:
         k = "document"
@@ -316,6 +381,7 @@ class Document(Item):
         object.__setattr__(self, "text", _text(k, "text", self.text))
         if not re.match(r"^[a-z]{2}$", self.language or ""):
             _fail(k, "language", f"must be a two-letter code, got {self.language!r}")
+        object.__setattr__(self, "sections", _sections(k, self.sections))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
@@ -543,7 +609,14 @@ class Note(Item):
 
 @dataclass(frozen=True)
 class Topic:
-    """A watched topic: matched by keywords, EuroVoc concepts and explicit procedures/acts."""
+    """A watched topic: matched by keywords, EuroVoc concepts and explicit procedures/acts.
+
+    EuroVoc concepts are watched by id (``eurovoc_ids``: what Cellar is queried with); their
+    preferred labels (``eurovoc``) are for people, and match items whose sources give labels.
+    In the configuration each concept is ``{ id = "7942", label = "corporate social
+    responsibility" }``; a bare id or concept URI is accepted too, and a bare label (the
+    first release's form) still tags items but is not queried.
+    """
 
     slug: str
     title: str
@@ -552,6 +625,7 @@ class Topic:
     eurovoc: tuple[str, ...] = ()
     procedures: tuple[str, ...] = ()
     celex: tuple[str, ...] = ()
+    eurovoc_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         k = "topic"
@@ -559,12 +633,19 @@ class Topic:
             _fail(k, "slug", f"must be lower-case letters, digits and dashes, got {self.slug!r}")
         _text(k, "title", self.title, required=True, limit=200)
         object.__setattr__(self, "description", _text(k, "description", self.description, limit=5000))
-        for name in ("keywords", "eurovoc"):
-            object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
+        object.__setattr__(self, "keywords", _as_strings(k, "keywords", self.keywords))
+        labels, ids = _eurovoc_entries(k, self.eurovoc)
+        ids += [_eurovoc_id(k, "eurovoc_ids", i) for i in _as_strings(k, "eurovoc_ids", self.eurovoc_ids)]
+        object.__setattr__(self, "eurovoc", tuple(dict.fromkeys(labels)))
+        object.__setattr__(self, "eurovoc_ids", tuple(dict.fromkeys(ids)))
         procs = _as_strings(k, "procedures", self.procedures)
         object.__setattr__(self, "procedures", tuple(_procedure(k, "procedures", p) for p in procs))
         acts = _as_strings(k, "celex", self.celex)
         object.__setattr__(self, "celex", tuple(_celex(k, "celex", c) for c in acts))
+
+    @property
+    def eurovoc_uris(self) -> tuple[str, ...]:
+        return tuple(eurovoc_uri(i) for i in self.eurovoc_ids)
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable_dict(asdict(self))
@@ -572,6 +653,37 @@ class Topic:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Topic:
         return cls(**_known(cls, "topic", data))
+
+
+def _eurovoc_id(kind: str, name: str, value: str) -> str:
+    try:
+        return normalise_eurovoc(value)
+    except IdentifierError as e:
+        _fail(kind, name, str(e))
+
+
+def _eurovoc_entries(kind: str, value: Any) -> tuple[list[str], list[str]]:
+    """Labels and ids of ``eurovoc``: tables ``{id, label}``, ids or URIs, or bare labels."""
+    if value is None:
+        return [], []
+    if isinstance(value, (str, dict)):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        _fail(kind, "eurovoc", f"must be a list, got {type(value).__name__}")
+    labels: list[str] = []
+    ids: list[str] = []
+    for entry in value:
+        if isinstance(entry, dict):
+            unknown = set(entry) - {"id", "label"}
+            if unknown or not isinstance(entry.get("id"), str):
+                _fail(kind, "eurovoc", f'a concept is {{ id = "…", label = "…" }}, got {entry!r}')
+            ids.append(_eurovoc_id(kind, "eurovoc", entry["id"]))
+            labels += _as_strings(kind, "eurovoc", entry.get("label"))
+        elif isinstance(entry, str) and is_eurovoc(entry):
+            ids.append(normalise_eurovoc(entry))
+        else:
+            labels += _as_strings(kind, "eurovoc", [entry])
+    return labels, ids
 
 
 ITEM_TYPES: dict[str, type[Document] | type[Procedure] | type[Note]] = {

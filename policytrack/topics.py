@@ -45,6 +45,7 @@ def matching_topics(item: Document | Procedure | Note, topics: Iterable[Topic]) 
             procs & set(topic.procedures)
             or acts & set(topic.celex)
             or any(c.lower() in eurovoc for c in topic.eurovoc)
+            or any(uri in eurovoc for uri in topic.eurovoc_uris)
             or (rx is not None and rx.search(text))
         ):
             out.append(topic.slug)

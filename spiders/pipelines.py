@@ -9,6 +9,16 @@ from policytrack.store import Store
 from policytrack.topics import tag
 
 
+def keep_full_text(new: Document | Procedure, stored: object) -> Document | Procedure:
+    """An act's structured official text (from Cellar: ``sections``) is not lost when another
+    source later in the run — a EUR-Lex page, a feed — describes the same act without it.
+    (Merging sources field by field is the store's; this keeps the one thing a later page can
+    never bring back.)"""
+    if isinstance(new, Document) and isinstance(stored, Document) and stored.sections and not new.sections:
+        return new.replace(text=stored.text, sections=stored.sections)
+    return new
+
+
 class TopicPipeline:
     def __init__(self, topics) -> None:
         self.topics = topics
@@ -56,7 +66,7 @@ class StorePipeline:
         if not self.batch or self.store is None:
             return
         # One run may meet the same item twice (a feed lists it twice): keep the last version.
-        unique = list({item.id: item for item in self.batch}.values())
+        unique = [keep_full_text(item, self.store.get(item.id)) for item in {i.id: i for i in self.batch}.values()]
         stats = self.store.upsert(unique, datetime.now(UTC))
         self.batch = []
         for name in ("new", "changed", "unchanged"):

@@ -18,6 +18,7 @@ from typing import Any
 from policytrack.config import load_settings
 
 from . import SPIDER_NAMES
+from .challenge import BlockedHosts
 
 log = logging.getLogger("spiders.run")
 
@@ -33,6 +34,13 @@ def scrapy_settings(job: dict[str, Any], replay_base: str = ""):
     settings.set("USER_AGENT", crawl.user_agent.replace("{contact_email}", cfg.project.contact_email), "cmdline")
     settings.set("DOWNLOAD_DELAY", crawl.download_delay, "cmdline")
     settings.set("AUTOTHROTTLE_ENABLED", crawl.autothrottle, "cmdline")
+    settings.set("DOWNLOAD_TIMEOUT", crawl.page_timeout, "cmdline")
+    settings.set("POLICYTRACK_FEED_TIMEOUT", crawl.feed_timeout, "cmdline")
+    settings.set("POLICYTRACK_SPARQL_TIMEOUT", crawl.sparql_timeout, "cmdline")
+    settings.set("POLICYTRACK_EURLEX_RSS_TOKEN", crawl.eurlex_rss_token, "cmdline")
+    settings.set("POLICYTRACK_CRAWL_DELAY_SCALE", float(job.get("crawl_delay_scale", 1.0)), "cmdline")
+    # One list for the whole run: a host that challenged one spider is not asked by the next.
+    settings.set("POLICYTRACK_BLOCKED_HOSTS", BlockedHosts(), "cmdline")
     crawl_dir = cfg.data_dir / "crawl"
     if replay_base:
         # The replay server is local and the recording fixed: no delays, no cache in between.
@@ -64,12 +72,14 @@ def scrapy_settings(job: dict[str, Any], replay_base: str = ""):
     settings.set("POLICYTRACK_TOPICS", cfg.topics, "cmdline")
     settings.set("POLICYTRACK_WATCHED_CELEX", sorted({c for t in cfg.topics for c in t.celex}), "cmdline")
     settings.set("POLICYTRACK_WATCHED_PROCEDURES", sorted({p for t in cfg.topics for p in t.procedures}), "cmdline")
-    settings.set("POLICYTRACK_WATCHED_EUROVOC", sorted({e for t in cfg.topics for e in t.eurovoc}), "cmdline")
+    settings.set("POLICYTRACK_WATCHED_EUROVOC", sorted({e for t in cfg.topics for e in t.eurovoc_ids}), "cmdline")
     settings.set("LOG_LEVEL", job.get("log_level", "WARNING"), "cmdline")
     return settings
 
 
-def spider_summary(name: str, stats: dict[str, Any], failures: list[str]) -> dict[str, Any]:
+def spider_summary(
+    name: str, stats: dict[str, Any], failures: list[str], notes: list[str] | None = None
+) -> dict[str, Any]:
     def get(key: str) -> int:
         return int(stats.get(f"policytrack/{key}", 0))
 
@@ -78,9 +88,23 @@ def spider_summary(name: str, stats: dict[str, Any], failures: list[str]) -> dic
     if exceptions:
         failures = [*failures, f"{exceptions} unexpected error(s) in the spider (see the log)"]
     reason = stats.get("finish_reason", "not run")
-    # Outright: the spider did not finish, or not one of its feeds / indexes answered (even a
-    # request dropped before it was sent — e.g. a URL too long — counts: nothing was crawled).
-    outright = reason != "finished" or get("fetched_index") + get("index_not_modified") == 0
+    blocked = {
+        k.removeprefix("policytrack/blocked/"): v for k, v in stats.items() if k.startswith("policytrack/blocked/")
+    }
+    skipped = {
+        k.removeprefix("policytrack/skipped_blocked/"): int(v)
+        for k, v in stats.items()
+        if k.startswith("policytrack/skipped_blocked/")
+    }
+    hosts = {host: {"blocked": what, "skipped": 0} for host, what in blocked.items()}
+    for host, n in skipped.items():
+        hosts.setdefault(host, {"blocked": "", "skipped": 0})["skipped"] = n
+    # Outright: the spider did not finish, or not one of the indexes it asked (feeds, queries,
+    # watch lists) answered — even a request dropped before it was sent (a URL too long) counts:
+    # nothing was crawled — unless a bot challenge kept them from answering: then the host is
+    # named as blocked instead. A spider with nothing to ask (an empty watch list) did not fail.
+    asked = get("indexes_asked")
+    outright = reason != "finished" or (asked > 0 and get("indexes_answered") == 0 and not hosts)
     if outright and not failures:
         failures = [*failures, f"no feed or index answered (finish reason: {reason})"]
         failed = max(failed, 1)
@@ -89,12 +113,15 @@ def spider_summary(name: str, stats: dict[str, Any], failures: list[str]) -> dic
         "fetched": get("fetched"),
         "index": get("fetched_index"),
         "pages": get("page_requests"),
-        "not_modified": get("not_modified") + get("skipped_seen"),
+        "not_modified": get("not_modified") + get("skipped_seen") + get("index_not_modified"),
         "new": get("new"),
         "changed": get("changed"),
         "unchanged": get("unchanged"),
         "failed": failed,
         "failures": failures,
+        "notes": list(notes or []),
+        "not_recorded": get("not_recorded"),
+        "blocked_hosts": hosts,
         "outright": outright,
         "finish_reason": reason,
     }
@@ -104,6 +131,7 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
     from scrapy.utils.log import configure_logging
     from scrapy.utils.reactor import install_reactor
 
+    from .logs import one_line_failures
     from .replay.server import ReplayServer
 
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
@@ -115,6 +143,7 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         settings = scrapy_settings(job, server.base_url if server else "")
         configure_logging(settings)
+        one_line_failures(settings.get("LOG_LEVEL"))
         loader = SpiderLoader.from_settings(settings)
         names = [n for n in SPIDER_NAMES if n in (job.get("spiders") or SPIDER_NAMES)]
         runner = CrawlerRunner(settings)
@@ -130,10 +159,15 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
                     try:
                         yield runner.crawl(crawler)
                     except Exception as e:  # noqa: BLE001  # a spider that cannot start failed outright; the rest run
-                        log.error("%s: could not run: %s", name, e)
+                        log.error("%s: could not run: %s: %s", name, type(e).__name__, e)
                     spider = crawler.spider
                     results.append(
-                        spider_summary(name, crawler.stats.get_stats() or {}, list(getattr(spider, "failures", [])))
+                        spider_summary(
+                            name,
+                            crawler.stats.get_stats() or {},
+                            list(getattr(spider, "failures", [])),
+                            list(getattr(spider, "notes", [])),
+                        )
                     )
             finally:
                 progress.stop()
@@ -145,6 +179,8 @@ def run(job: dict[str, Any]) -> list[dict[str, Any]]:
     finally:
         if server:
             server.stop()
+            if job.get("request_log"):  # the tests read what a replayed crawl asked for
+                Path(job["request_log"]).write_text(json.dumps([vars(r) for r in server.requests]), "utf-8")
 
 
 class _Progress:

@@ -20,13 +20,24 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
 RETRY_TIMES = 3  # Scrapy backs off between retries through the scheduler and AutoThrottle
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
-DOWNLOAD_TIMEOUT = 60
+# The spider's errback reports a request that failed for good, in one line: not Scrapy too.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
+DOWNLOAD_TIMEOUT = 60  # pages; feeds and SPARQL queries set their own (download_timeout)
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# Order matters for responses, which pass from the highest number to the lowest:
+# challenge check (990, next to the download handler: before the HTTP cache at 900 can keep a
+# challenge) → decompression (590) → conditional requests (580) → recorder (560, decoded bodies).
+# Requests pass the other way: robots.txt (100) then the crawl delay (110), then a blocked host
+# is refused (990) before anything is sent.
 DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.CrawlDelayMiddleware": 110,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.RetryMiddleware": 550,
+    "spiders.replay.record.RecordMiddleware": 560,
     "spiders.middlewares.ConditionalRequestMiddleware": 580,
-    "spiders.replay.record.RecordMiddleware": 950,
+    "spiders.middlewares.BotChallengeMiddleware": 990,
 }
 ITEM_PIPELINES = {
     "spiders.pipelines.TopicPipeline": 100,

@@ -1,14 +1,19 @@
 """What a spider remembers between runs, kept in the data dir: HTTP validators (ETag /
-Last-Modified) per URL, the content hash of every page parsed, and the feed entries already
-followed. This is what makes a re-run fetch only what changed."""
+Last-Modified) per URL, the content hash of every page parsed, the feed entries already
+followed, and per query or feed the start of its last successful run (its watermark: the next
+run asks only for what changed since). This is what makes a re-run fetch only what changed."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from policytrack.errors import TimestampError
+from policytrack.timeutil import parse_utc, utc_text
 
 
 def body_hash(body: bytes) -> str:
@@ -27,6 +32,7 @@ class CrawlState:
         self.validators: dict[str, dict[str, str]] = dict(data.get("validators") or {})
         self.hashes: dict[str, str] = dict(data.get("hashes") or {})
         self.entries: set[str] = set(data.get("entries") or [])
+        self.watermarks: dict[str, str] = dict(data.get("last_success") or {})
 
     # -- conditional requests
     def validators_for(self, url: str) -> dict[str, str]:
@@ -56,12 +62,30 @@ class CrawlState:
     def mark_seen(self, key: str) -> None:
         self.entries.add(key)
 
+    # -- last successful run per query / feed
+    def last_success(self, name: str) -> datetime | None:
+        """When the last run that completed ``name`` (a query or feed: it answered, and every page
+        it led to was handled) started; None before the first such run."""
+        raw = self.watermarks.get(name)
+        try:
+            return parse_utc(raw) if raw else None
+        except (ValueError, TimestampError):
+            return None  # a damaged stamp only costs a full query
+
+    def succeeded(self, name: str, started: datetime) -> None:
+        self.watermarks[name] = utc_text(started)
+
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(
             json.dumps(
-                {"validators": self.validators, "hashes": self.hashes, "entries": sorted(self.entries)},
+                {
+                    "validators": self.validators,
+                    "hashes": self.hashes,
+                    "entries": sorted(self.entries),
+                    "last_success": self.watermarks,
+                },
                 indent=1,
                 sort_keys=True,
             ),

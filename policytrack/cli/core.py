@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..config import CONFIG_NAME
+from ..config import CONFIG_NAME, EURLEX_TOKEN_HELP
 from ..content import load_content
 from ..errors import PolicytrackError
 from ..resources import default_config_text, site_dir
@@ -49,6 +49,8 @@ def status(app: AppContext) -> None:
     console.print(f"config: {settings.config_file or '(defaults)'}")
     console.print(f"store:  {settings.store_path}")
     console.print(f"index:  {settings.index.backend}")
+    if not settings.crawl.eurlex_rss_token:
+        console.print(f"My EUR-Lex saved-search feed: not followed (no token). {EURLEX_TOKEN_HELP}", highlight=False)
     if not settings.store_path.exists():
         console.print("The store is empty: run `policytrack crawl` first.")
         return

@@ -16,7 +16,7 @@ from policytrack.errors import PolicytrackError
 from policytrack.model import Document, Procedure
 
 from ..errors import ParseError
-from . import cellar, ep_odp, ep_press, eurlex, feeds, oeil
+from . import cellar, cellar_text, ep_odp, ep_press, eurlex, feeds, oeil
 from .common import Body
 
 Item = Document | Procedure
@@ -27,6 +27,7 @@ PARSERS: dict[str, Callable[[Body, str], Sequence[Item]]] = {
     "eurlex-document": eurlex.parse_document,
     "eurlex-procedure": eurlex.parse_procedure,
     "cellar-notice": cellar.parse_notice,
+    "cellar-text": cellar_text.parse_text,
     "oeil-procedure": oeil.parse_procedure,
     "oeil-summary": oeil.parse_summary,
     "ep-odp-procedure": ep_odp.parse_procedure,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import is_celex, normalise_celex, normalise_procedure, parse_eli
@@ -287,48 +286,3 @@ def _dossier(root, url: str) -> Procedure:
         documents=tuple(dict.fromkeys(documents)),
         final_act=final_act,
     )
-
-
-SPARQL_ENDPOINT = "https://publications.europa.eu/webapi/rdf/sparql"
-
-
-def _binding(row: dict[str, Any], name: str) -> str:
-    """The value of one SPARQL JSON binding of a result row ("" when the row lacks it)."""
-    cell = row.get(name)
-    return clean(cell.get("value")) if isinstance(cell, dict) else ""
-
-
-def parse_sparql(body: Body, url: str = "") -> list[tuple[str, str, str]]:
-    """SPARQL JSON results → ("celex" | "procedure", canonical id, change stamp) rows."""
-    from .common import load_json
-
-    kind = "Cellar SPARQL result"
-    data = load_json(body, url, kind)
-    bindings = (
-        data.get("results", {}).get("bindings")
-        if isinstance(data, dict) and isinstance(data.get("results"), dict)
-        else None
-    )
-    if not isinstance(bindings, list):
-        raise fail(url, kind, "not SPARQL JSON results (results.bindings)")
-    out = []
-    for row in bindings:
-        if not isinstance(row, dict):
-            continue
-        stamp = _binding(row, "modified")
-        if is_celex(_binding(row, "celex")):
-            out.append(("celex", normalise_celex(_binding(row, "celex")), stamp))
-        elif _binding(row, "procedure"):
-            try:
-                out.append(("procedure", normalise_procedure(_binding(row, "procedure")), stamp))
-            except IdentifierError:
-                continue
-    return out
-
-
-def notice_url(kind: str, identifier: str) -> str:
-    """Cellar's URL of a work by CELEX, or of a dossier by procedure reference."""
-    if kind == "celex":
-        return f"https://publications.europa.eu/resource/celex/{identifier}"
-    year, rest = identifier.split("/", 1)
-    return f"https://publications.europa.eu/resource/procedure/{year}_{int(rest[:4])}"

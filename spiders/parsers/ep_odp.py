@@ -1,4 +1,6 @@
-"""European Parliament Open Data Portal, API v2 (JSON-LD): procedures, documents, feeds."""
+"""European Parliament Open Data Portal, API v2 (JSON-LD): procedures, documents, meetings.
+
+The feeds (Atom) are read by ``ep_odp_feed``."""
 
 from __future__ import annotations
 
@@ -348,28 +350,6 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
         )
     if not out:
         raise fail(url, kind, "no 'Work' record with an identifier and an English title")
-    return out
-
-
-def parse_feed(body: Body, url: str = "") -> list[tuple[str, str]]:
-    """An API ``…/feed`` response → (EP id, change stamp) pairs: ``("2022-0051", "2024-07-05T…")``.
-
-    The stamp is the record's own timestamp when it has one, else a hash of the record, so that a
-    record listed again with different content counts as a new entry."""
-    import hashlib
-    import json
-
-    kind = "EP Open Data feed"
-    out = []
-    for record in _records(body, url, kind):
-        m = re.match(r"^eli/dl/(?:proc|doc|event)/([A-Za-z0-9\-]+)$", str(record.get("id", "")))
-        if m:
-            stamp = (
-                record.get("timestamp")
-                or record.get("modified")
-                or hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
-            )
-            out.append((m.group(1), str(stamp)))
     return out
 
 

@@ -1,28 +1,49 @@
-"""The manifest of a recording: which file answers which request."""
+"""The manifest of a recording: which file answers which request.
+
+An entry answers a URL (or, with ``any_query``, its address whatever the query string), and
+optionally only a variant of it: the Cellar notice type asked for (``Accept:
+application/xml;notice=branch``), another media type (``Accept: application/xhtml+xml`` for the
+text of the same work), or — for POSTed SPARQL queries, which all go to one address — a text the
+query must contain (``match``). Entries may also record a status without a body (204: an EP feed
+with nothing new), extra headers, a ``gap``: a request a live crawl makes whose answer was not
+recorded (the replay says so instead of pretending the page does not exist), or a ``drop``: a
+connection closed without an answer.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from ..errors import CrawlError
 
 MANIFEST = "manifest.json"
+_BODILESS = (204, 304)
 
 
 @dataclass(frozen=True)
 class Entry:
     url: str
-    file: str
+    file: str = ""
     content_type: str = "text/html; charset=utf-8"
     notice: str = ""  # Cellar: the notice type asked for in the Accept header (branch, tree)
+    accept: str = ""  # another media type the request must ask for (application/xhtml+xml)
+    match: str = ""  # POST: a text the query (form field "query") must contain
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
     handmade: bool = False
-    any_query: bool = False  # answer this URL whatever its query string (e.g. a SPARQL query)
+    gap: bool = False  # asked by a live crawl, not recorded
+    drop: bool = False  # the connection was closed without an answer (a recorded network failure)
+    any_query: bool = False  # answer this URL whatever its query string
     note: str = ""
 
-    def key(self) -> tuple[str, str]:
-        return (self.url.split("?", 1)[0] if self.any_query else self.url, self.notice)
+    def address(self) -> str:
+        return self.url.split("?", 1)[0] if self.any_query else self.url
+
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.address(), self.notice, self.accept, self.match)
 
 
 def notice_of(accept: str) -> str:
@@ -34,7 +55,41 @@ def notice_of(accept: str) -> str:
     return ""
 
 
-def load(folder: Path) -> dict[tuple[str, str], Entry]:
+def media_type_of(accept: str) -> str:
+    """The first media type an Accept header names: ``application/xhtml+xml`` (lower case)."""
+    return (accept or "").split(",", 1)[0].split(";", 1)[0].strip().lower()
+
+
+def query_of(body: bytes) -> str:
+    """The SPARQL query of a form-encoded POST body ("" for anything else)."""
+    try:
+        return (parse_qs(body.decode("utf-8")).get("query") or [""])[0]
+    except UnicodeDecodeError:
+        return ""
+
+
+def find(entries: list[Entry], url: str, accept: str = "", body: bytes = b"") -> Entry | None:
+    """The entry that answers a request: same URL (or address, for ``any_query``), same notice
+    type, same media type when the entry names one, and its ``match`` in the POSTed query."""
+    notice, media, query = notice_of(accept), media_type_of(accept), query_of(body)
+    address = url.split("?", 1)[0]
+    best: tuple[int, Entry] | None = None
+    for entry in entries:
+        if entry.url != url and not (entry.any_query and entry.address() == address):
+            continue
+        if (
+            entry.notice != notice
+            or (entry.accept and entry.accept != media)
+            or (entry.match and entry.match not in query)
+        ):
+            continue
+        score = (entry.url == url) * 4 + bool(entry.accept) * 2 + bool(entry.match)
+        if best is None or score > best[0]:
+            best = (score, entry)
+    return best[1] if best else None
+
+
+def load(folder: Path) -> list[Entry]:
     path = Path(folder) / MANIFEST
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -42,20 +97,27 @@ def load(folder: Path) -> dict[tuple[str, str], Entry]:
         raise CrawlError(f"{folder}: not a recording (no {MANIFEST})") from None
     except (OSError, ValueError) as e:
         raise CrawlError(f"{path}: unreadable manifest: {e}") from None
-    entries = {}
+    entries: dict[tuple[str, str, str, str], Entry] = {}
     for i, raw in enumerate(data.get("entries", []) if isinstance(data, dict) else [], 1):
         try:
             entry = Entry(**{k: v for k, v in raw.items() if k in Entry.__dataclass_fields__})
         except TypeError as e:
             raise CrawlError(f"{path}: entry #{i} is malformed: {e}") from None
-        if not (Path(folder) / entry.file).is_file():
+        if entry.file and not (Path(folder) / entry.file).is_file():
             raise CrawlError(f"{path}: entry #{i} names a missing file {entry.file!r}")
+        if not entry.file and not (entry.gap or entry.drop) and entry.status not in _BODILESS:
+            raise CrawlError(f"{path}: entry #{i} has no file (only gaps and 204/304 answers have none)")
         entries[entry.key()] = entry
-    return entries
+    return list(entries.values())
 
 
 def save(folder: Path, entries: list[Entry], comment: str) -> None:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    data = {"comment": comment, "entries": [e.__dict__ for e in sorted(entries, key=Entry.key)]}
+    defaults = asdict(Entry(url=""))
+    rows = [
+        {k: v for k, v in asdict(e).items() if v != defaults[k] or k in ("url", "file")}
+        for e in sorted(entries, key=Entry.key)
+    ]
+    data = {"comment": comment, "entries": rows}
     (folder / MANIFEST).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")

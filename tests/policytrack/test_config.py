@@ -77,6 +77,8 @@ def test_user_topics_replace_defaults(tmp_path):
         ('[[topics]]\nslug = "x"\ntitle = "X"\nprocedures = ["2022/0051"]\n', {}, "topic #1"),
         ('[[topics]]\nslug = "x"\ntitle = "X"\n[[topics]]\nslug = "x"\ntitle = "Y"\n', {}, "defined twice"),
         ('[[saved_searches]]\nname = "n"\n', {}, "needs a name and a query"),
+        ("[crawl]\nfeed_timeout = 60\n", {}, "crawl.feed_timeout must be at least 180 (EP Open Data feeds"),
+        ('[[topics]]\nslug = "x"\ntitle = "X"\neurovoc = [{ id = "forced labour" }]\n', {}, "not a EuroVoc"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path, text, env, message):
@@ -101,3 +103,29 @@ def test_default_text_is_commented_and_loads(tmp_path):
         s.saved_search("nope")
     with pytest.raises(ConfigError, match="unknown topic"):
         s.topic("nope")
+
+
+def test_watched_eurovoc_concepts_are_ids_with_labels_for_people(tmp_path):
+    """The shipped watchlist names each concept by id (what Cellar is queried with) and keeps
+    EuroVoc's preferred label; a bare id, a concept URI or a bare label (older files) still load."""
+    s = load_settings(env={}, cwd=tmp_path)
+    due = s.topic("due-diligence")
+    assert "857" in due.eurovoc_ids and "slavery" in due.eurovoc  # "forced labour" is only an alt label
+    assert "http://eurovoc.europa.eu/c_b18ab65c" in due.eurovoc_uris
+    assert all(len(t.eurovoc) == len(t.eurovoc_ids) for t in s.topics)
+    path = write(
+        tmp_path,
+        '[[topics]]\nslug = "x"\ntitle = "X"\n'
+        'eurovoc = ["http://eurovoc.europa.eu/6411", "1839", "battery", { id = "c_18802d13", label = "ecodesign" }]\n',
+    )
+    [topic] = load_settings(path, env={}).topics
+    assert topic.eurovoc_ids == ("6411", "1839", "c_18802d13")
+    assert topic.eurovoc == ("battery", "ecodesign")
+
+
+def test_crawl_timeouts_and_token_from_the_environment(tmp_path):
+    s = load_settings(
+        env={"POLICYTRACK_CRAWL_EURLEX_RSS_TOKEN": "abc%2Bdef", "POLICYTRACK_CRAWL_FEED_TIMEOUT": "300"}, cwd=tmp_path
+    )
+    assert s.crawl.eurlex_rss_token == "abc%2Bdef" and s.crawl.feed_timeout == 300
+    assert load_settings(env={}, cwd=tmp_path).crawl.eurlex_rss_token == ""

@@ -345,3 +345,14 @@ def test_acts_are_cited_by_their_label_and_other_documents_keep_their_number():
     assert act_label("52022PC0071") == "52022PC0071"  # a proposal is not an act
     assert act_label("32016Q0512(01)") == "32016Q0512(01)"
     assert act_label("not a celex") == "not a celex"
+
+
+def test_eurovoc_ids_and_uris():
+    from policytrack.identifiers import eurovoc_uri, is_eurovoc, normalise_eurovoc
+
+    assert normalise_eurovoc("http://eurovoc.europa.eu/7942") == "7942"
+    assert normalise_eurovoc(" c_b18ab65c ") == "c_b18ab65c"
+    assert eurovoc_uri("08133") == "http://eurovoc.europa.eu/08133"
+    assert not is_eurovoc("supply chain") and not is_eurovoc("http://eurovoc.europa.eu/")
+    with pytest.raises(IdentifierError, match="not a EuroVoc concept"):
+        normalise_eurovoc("c_xyz")

@@ -10,7 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from policytrack.errors import ValidationError
-from policytrack.model import Ask, Document, Event, Note, Procedure, Topic, item_from_dict, items_from_jsonl
+from policytrack.model import (
+    Ask,
+    Document,
+    Event,
+    Note,
+    Procedure,
+    Section,
+    Topic,
+    item_from_dict,
+    items_from_jsonl,
+)
 
 
 def csddd() -> Procedure:
@@ -169,3 +179,37 @@ def test_a_document_keeps_every_procedure_it_names_its_own_first():
     assert doc.procedures == ("2022/0051(COD)", "2023/0083(COD)")
     with pytest.raises(ValidationError, match="field 'procedures'"):
         Document(id="press:3", title="Vote", source="ep-press", procedures=["not a procedure"])
+
+
+def test_document_sections_round_trip_and_old_json_reads():
+    doc = Document(
+        id="celex:32024L1760",
+        title="Directive (EU) 2024/1760",
+        source="cellar",
+        text="Whole text",
+        sections=[
+            {"kind": "article", "number": "3", "anchor": "art_3", "heading": "Definitions", "text": "(g) ..."},
+            Section("annex", "I", "anx_\xa0I", "EUROPEAN REPAIR INFORMATION FORM"),
+        ],
+    )
+    assert [s.label() for s in doc.sections] == ["Article 3", "Annex I"]
+    again = item_from_dict(json.loads(doc.to_json()))
+    assert again == doc and again.sections[1].anchor == "anx_\xa0I"  # the id as the XHTML has it
+    old = {k: v for k, v in doc.to_dict().items() if k != "sections"}  # a store of the first release
+    assert item_from_dict(old).sections == ()
+
+
+@pytest.mark.parametrize(
+    "section, field",
+    [
+        ({"kind": "chapter", "number": "1", "anchor": "cpt_1"}, "kind"),
+        ({"kind": "article", "number": "1", "anchor": ""}, "anchor"),
+        ({"kind": "article", "number": "1", "anchor": "art 1#x"}, "anchor"),
+    ],
+)
+def test_bad_sections_name_the_field(section, field):
+    with pytest.raises(ValidationError, match=f"field '{field}'"):
+        Document(id="celex:32024L1760", title="t", source="cellar", sections=[section])
+    twice = [{"kind": "article", "number": "1", "anchor": "art_1"}] * 2
+    with pytest.raises(ValidationError, match="anchors must be unique"):
+        Document(id="celex:32024L1760", title="t", source="cellar", sections=twice)

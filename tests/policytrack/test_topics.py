@@ -31,6 +31,9 @@ def test_watched_identifiers_and_keywords(tmp_path):
     assert matching_topics(Document(id="x:3", title="t", source="cellar", eurovoc=["Electronic waste"]), t) == (
         "circular-electronics",
     )
+    # ...by label or by concept URI (the EP Open Data API names concepts by URI only).
+    uri = Document(id="x:4", title="t", source="ep-odp", eurovoc=["http://eurovoc.europa.eu/c_4c7717f3"])
+    assert matching_topics(uri, t) == ("public-procurement",)
     note = Note(
         id="note:n",
         slug="n",

@@ -10,7 +10,7 @@ from pathlib import Path
 from crawl_fixtures import project_fixture  # noqa: F401 (pytest fixture `project`)
 
 from policytrack.config import load_settings
-from policytrack.model import Procedure
+from policytrack.model import Document, Procedure
 from policytrack.store import Store
 from spiders.replay import SHIPPED_RECORDING
 from spiders.summary import crawl
@@ -31,20 +31,19 @@ WATCHED = {
     "celex:32024R1252",
     "celex:32014L0024",
 }
+# Items from real responses that the default crawl reaches: Cellar's notices, the EP API's
+# records (through its feeds and its list of meetings), EUR-Lex's page of 32017R2403 (through
+# the "Parliament and Council legislation" feed), the press release and the plenary document.
 REAL = {
     "celex:32017R2403",
-    "proc:2021/0106(COD)",
     "proc:2013/0449(COD)",
-    "proc:2024/0258(COD)",
-    "proc:2022/0377(NLE)",
-    "oeil-summary:1864147",
     "proc:2025/0260(COD)",
     "proc:2024/2006(REG)",
     "ep:A-9-2024-0163",
     "ep:MTG-PL-2024-07-16",
     "press:20241212IPR25960",
-    "ep:A-9-2021-0270",
 }
+TEXTS = {"32024L1760": 39, "32024R1781": 80, "32024L1799": 24, "32023R1542": 96, "32014L0024": 94, "32025L0794": 5}
 
 
 def by_spider(results):
@@ -52,31 +51,55 @@ def by_spider(results):
 
 
 def test_replay_twice_second_run_is_quiet(project: Path):
-    first = by_spider(crawl(config_file=project / "policytrack.toml", replay=SHIPPED_RECORDING))
-    assert set(first) == {"cellar", "eurlex", "oeil", "ep_odp", "ep_press"}
+    log = project / "requests.json"
+    first = by_spider(crawl(config_file=project / "policytrack.toml", replay=SHIPPED_RECORDING, request_log=log))
+    assert list(first) == ["cellar", "ep_odp", "eurlex", "oeil", "ep_press"]  # backbone first
     assert all(not row["outright"] and row["failed"] == 0 for row in first.values()), first
-    assert first["eurlex"]["pages"] == 13 and first["oeil"]["pages"] == 8
-    assert sum(row["new"] for row in first.values()) == 27
+    # Cellar: a notice for each of the two real ones, notice + text for the six acts with texts.
+    assert first["cellar"]["pages"] == 14 and first["cellar"]["new"] == 8
+    assert first["eurlex"]["pages"] == 1  # 32017R2403 from the feed; the watched acts' pages are the watch list
+    assert sum(row["not_recorded"] for row in first.values()) == 15  # the recording's gaps, counted apart
+    requested = [r["url"] for r in json.loads(log.read_text("utf-8"))]
+    assert not any("oeil.secure" in u for u in requested)  # OEIL left that host in December 2025
+    assert sum("oeil.europarl.europa.eu/oeil/en/procedure-file?reference=" in u for u in requested) == 10
+    assert not any("myRssId" in u for u in requested)  # no token configured, no placeholder asked
 
     settings = load_settings(project / "policytrack.toml")
     with Store(settings.store_path, readonly=True) as store:
         ids = {item.id for item in store.items()}
-        assert ids >= WATCHED and ids >= REAL
+        assert ids >= WATCHED | REAL | {"celex:32025L0794", "oeil-summary:1748647"}
         csddd = store.get("proc:2022/0051(COD)")
         assert isinstance(csddd, Procedure) and csddd.final_act == "32024L1760"
         assert "due-diligence" in csddd.topics
         assert [e.date.isoformat() for e in csddd.events if e.forecast] == ["2027-07-26"]
-        assert store.get("celex:32024L1760").dates["transposition"].isoformat() == "2027-07-26"
+        act = store.get("celex:32024L1760")
+        assert isinstance(act, Document) and act.dates["transposition"].isoformat() == "2027-07-26"  # EUR-Lex page
+        for celex, articles in TEXTS.items():  # Cellar's official text, kept under the EUR-Lex page's facts
+            doc = store.get(f"celex:{celex}")
+            assert isinstance(doc, Document)
+            assert sum(s.kind == "article" for s in doc.sections) == articles, celex
+        assert "downstream business partners" in next(s for s in act.sections if s.anchor == "art_3").text
         assert store.get("celex:32024R1781").topics == ("circular-electronics",)
         assert store.get("celex:32014L0024").topics == ("public-procurement",)
-        assert store.get("proc:2021/0106(COD)").topics == ()  # crawled, but not a watched topic
+        assert store.get("celex:32025L0794").topics == ("due-diligence",)  # amends a watched act
+        # Planned plenary activity of an EP procedure (was_scheduled_in) is kept as forecasts.
+        ep = store.get("proc:2025/0260(COD)")
+        assert isinstance(ep, Procedure) and any(e.forecast for e in ep.events)
 
     second = by_spider(crawl(config_file=project / "policytrack.toml", replay=SHIPPED_RECORDING))
     for row in second.values():
         assert (row["pages"], row["new"], row["changed"], row["failed"]) == (0, 0, 0, 0), row
-        assert row["not_modified"] >= 1  # every feed answered 304 Not Modified
-    state = json.loads(next((settings.data_dir / "crawl").glob("state-replay-*/eurlex.json")).read_text())
-    assert len(state["entries"]) == 13 and len(state["hashes"]) == 13
+        assert row["not_modified"] >= 1  # 304s, rows and entries already followed
+    state_dir = next((settings.data_dir / "crawl").glob("state-replay-*"))
+    cellar = json.loads((state_dir / "cellar.json").read_text())
+    assert sorted(k.split(":")[1] for k in cellar["last_success"]) == [
+        "about-concepts",
+        "citing-or-amending",
+        "watched-acts",
+        "watched-procedures",
+    ]
+    ep_odp = json.loads((state_dir / "ep_odp.json").read_text())
+    assert set(ep_odp["last_success"]) == {"ep-odp:procedures/feed", "ep-odp:plenary-documents/feed", "ep-odp:meetings"}
 
 
 def test_cli_prints_summary_table_and_quiet_line(project: Path):
@@ -99,4 +122,26 @@ def test_cli_prints_summary_table_and_quiet_line(project: Path):
     assert "Nothing new" not in first.stdout
     second = run()
     assert second.returncode == 0, second.stderr
-    assert "Nothing new: only the feeds were asked, no page requests were needed" in second.stdout
+    assert "Nothing new: only the feeds, queries and watched pages were asked (conditionally)" in second.stdout
+
+
+def test_without_a_token_the_saved_search_is_skipped_and_status_says_how_to_get_one(project: Path):
+    done = subprocess.run(
+        [sys.executable, "-c", "from policytrack.cli import main; main()", "crawl", "--replay", "--spider", "eurlex"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "My EUR-Lex saved-search feed skipped: no token" in " ".join(done.stdout.split())
+    status = subprocess.run(
+        [sys.executable, "-c", "from policytrack.cli import main; main()", "status"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        timeout=60,
+    )
+    text = " ".join(status.stdout.split())
+    assert "My EUR-Lex saved-search feed: not followed (no token)" in text
+    assert "eurlex_rss_token" in text and "Create RSS feed" in text

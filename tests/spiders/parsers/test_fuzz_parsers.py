@@ -40,7 +40,7 @@ RIGHT_KIND = {
     "ep/press-release_20241212IPR25960.html": "ep-press-release",
     "ep/document_A-9-2024-0163-EN.html": "ep-document",
 }
-HANDMADE_FEED = (SHIPPED_RECORDING / "handmade" / "oeil_feed_procedures.xml").read_bytes()
+HANDMADE_FEED = (SHIPPED_RECORDING / "handmade" / "eurlex_feed_rssId-162.xml").read_bytes()
 BODIES = {name: (REAL / name).read_bytes() for name in RIGHT_KIND}
 BODIES["handmade-feed"] = HANDMADE_FEED
 KIND_OF = {**RIGHT_KIND, "handmade-feed": "feed"}
@@ -154,11 +154,11 @@ def test_index_parsers_on_random_json(data):
     """The index parsers the spiders call directly (not through parse()) only raise ParseError too."""
     import json
 
-    from spiders.parsers.cellar import parse_sparql
-    from spiders.parsers.ep_odp import parse_feed
+    from spiders.parsers.ep_odp_feed import parse_atom, parse_meeting_list
+    from spiders.parsers.sparql import parse_sparql
 
     body = json.dumps(data).encode()
-    for index_parser in (parse_sparql, parse_feed):
+    for index_parser in (parse_sparql, parse_atom, parse_meeting_list):
         with contextlib.suppress(ParseError):
             index_parser(body, URL)
 
