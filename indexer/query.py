@@ -10,7 +10,8 @@ Grammar (operators are upper case; lower-case ``and``/``or``/``not`` are ordinar
 
 Fields: ``celex:``, ``procedure:`` (any spelling; without a type it matches every type),
 ``topic:``, ``type:`` (document type, ``procedure``, a note kind or a procedure type such as
-``COD``), ``author:``, ``year:`` and ``date:`` (``2024``, ``2024-03``, ``2024-03-01``,
+``COD``), ``author:``, ``player:`` (a key player: ``WOLTERS Lara``, ``WOLTERS Lara (S&D)`` or a
+committee as the facet shows it), ``year:`` and ``date:`` (``2024``, ``2024-03``, ``2024-03-01``,
 ``>=2024-01-01``, ``<2023``, ``2022..2024``, open ends ``2022..``). A trailing ``*`` asks for a
 prefix. Every problem is a ``QueryError`` carrying the position, so no user text ever reaches a
 backend's own query syntax.
@@ -33,7 +34,7 @@ from .errors import QueryError
 MAX_QUERY_LENGTH = 10_000
 MAX_TERMS = 256
 MAX_DEPTH = 32
-FIELDS = ("celex", "procedure", "topic", "type", "author", "year", "date")
+FIELDS = ("celex", "procedure", "topic", "type", "author", "player", "year", "date")
 ITEM_TYPES = tuple(dict.fromkeys((*DOCUMENT_TYPES, "procedure", *NOTE_KINDS)))
 
 
@@ -52,7 +53,7 @@ class Text:
 @dataclass(frozen=True)
 class Filter:
     """An exact filter. ``field`` is one of celex, procedure, procedure_prefix, topic, type,
-    proctype, author (``value`` a normalised string) or date (``value`` an inclusive
+    proctype, author, player (``value`` a normalised string) or date (``value`` an inclusive
     ``(from, to)`` pair of ISO dates, either may be None)."""
 
     field: str
@@ -201,6 +202,7 @@ _EXAMPLES = {
     "topic": "topic:due-diligence",
     "type": "type:directive",
     "author": 'author:"European Commission"',
+    "player": 'player:"WOLTERS Lara"',
     "year": "year:2024",
     "date": "date:>=2024-01-01",
 }
@@ -331,6 +333,8 @@ def _field(q: str, tok: _Tok) -> Filter:
         return Filter("topic", value.casefold(), tok.pos)
     if field == "author":
         return Filter("author", " ".join(value.split()).casefold(), tok.pos)
+    if field == "player":
+        return Filter("player", " ".join(value.split()).casefold(), tok.pos)
     if field == "type":
         wanted = " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
         if wanted.upper() in PROCEDURE_TYPES:

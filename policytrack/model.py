@@ -182,6 +182,7 @@ class Event:
     documents: tuple[str, ...] = ()  # item ids or references of linked documents
     url: str = ""
     forecast: bool = False
+    sources: tuple[str, ...] = ()  # the sources that report this step (merged records)
 
     def __post_init__(self) -> None:
         k = "event"
@@ -194,6 +195,7 @@ class Event:
         object.__setattr__(self, "url", _url(k, "url", self.url))
         if not isinstance(self.forecast, bool):
             _fail(k, "forecast", "must be true or false")
+        object.__setattr__(self, "sources", _as_strings(k, "sources", self.sources))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
@@ -220,6 +222,60 @@ def _events(kind: str, value: Any) -> tuple[Event, ...]:
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """Sources that say different things about one field of a merged item, all of them kept.
+
+    ``values`` maps each source to what it says (as text); ``chosen`` names the source whose
+    value the merged item carries (the precedence rule's choice, or ``timeline`` when the value
+    was computed from the merged timeline).
+    """
+
+    field: str
+    values: dict[str, str]
+    chosen: str = ""
+
+    def __post_init__(self) -> None:
+        k = "disagreement"
+        object.__setattr__(self, "field", _text(k, "field", self.field, required=True, limit=200).strip())
+        if not isinstance(self.values, dict) or not all(
+            isinstance(a, str) and isinstance(b, str) for a, b in self.values.items()
+        ):
+            _fail(k, "values", "must be a mapping of source to text")
+        object.__setattr__(
+            self, "values", {a: _text(k, "values", b, limit=5000) for a, b in sorted(self.values.items())}
+        )
+        object.__setattr__(self, "chosen", _text(k, "chosen", self.chosen, limit=50))
+
+    @classmethod
+    def from_value(cls, value: Any) -> Disagreement:
+        return value if isinstance(value, Disagreement) else cls(**_known(cls, "disagreement", value))
+
+
+def _disagreements(kind: str, value: Any) -> tuple[Disagreement, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        _fail(kind, "disagreements", "must be a list")
+    return tuple(Disagreement.from_value(v) for v in value)
+
+
+def _provenance(kind: str, value: Any) -> dict[str, tuple[str, ...]]:
+    """Field name → the sources its value came from (a merged item's provenance)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        _fail(kind, "provenance", "must be a mapping of field name to sources")
+    return {str(name): _as_strings(kind, f"provenance.{name}", v) for name, v in sorted(value.items())}
+
+
+def _merged_fields(item: Any, kind: str) -> None:
+    """Validate the fields every merged item carries (sources, provenance, disagreements)."""
+    object.__setattr__(item, "sources", _as_strings(kind, "sources", item.sources))
+    object.__setattr__(item, "provenance", _provenance(kind, item.provenance))
+    object.__setattr__(item, "disagreements", _disagreements(kind, item.disagreements))
+
+
+@dataclass(frozen=True)
 class Document(Item):
     """A document: an act, a proposal, an EP report, a press release, a summary…"""
 
@@ -243,6 +299,11 @@ class Document(Item):
     language: str = "en"  # of the title and text: a work without an English title keeps another
     # Every procedure the document is about, its own first (a press release can name several).
     procedures: tuple[str, ...] = ()
+    # Merged items only (``policytrack.merge``): which sources contributed, which source gave
+    # each field, and what the sources disagree on.
+    sources: tuple[str, ...] = ()
+    provenance: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    disagreements: tuple[Disagreement, ...] = ()
 
     def __post_init__(self) -> None:
         k = "document"
@@ -279,6 +340,7 @@ class Document(Item):
         object.__setattr__(self, "text", _text(k, "text", self.text))
         if not re.match(r"^[a-z]{2}$", self.language or ""):
             _fail(k, "language", f"must be a two-letter code, got {self.language!r}")
+        _merged_fields(self, k)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
@@ -373,6 +435,10 @@ class Procedure(Item):
     topics: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # the source's own subject headings ("3.70.03 Climate policy")
     geo_areas: tuple[str, ...] = ()  # geographical areas a procedure concerns ("Ukraine")
+    # Merged items only (``policytrack.merge``): see Document.
+    sources: tuple[str, ...] = ()
+    provenance: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    disagreements: tuple[Disagreement, ...] = ()
 
     def __post_init__(self) -> None:
         k = "procedure"
@@ -402,6 +468,7 @@ class Procedure(Item):
             object.__setattr__(self, name, _as_strings(k, name, getattr(self, name)))
         object.__setattr__(self, "key_players", _key_players(k, self.key_players))
         object.__setattr__(self, "summary", _text(k, "summary", self.summary, limit=200_000))
+        _merged_fields(self, k)
 
     @property
     def type(self) -> str:

@@ -29,7 +29,6 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.replay.record.RecordMiddleware": 950,
 }
 ITEM_PIPELINES = {
-    "spiders.pipelines.TopicPipeline": 100,
     "spiders.pipelines.StorePipeline": 800,
 }
 

@@ -134,6 +134,7 @@ def _xss_site(tmp: Path) -> Path:
         reference="2024/0999(COD)",
         title=title,
         source="oeil",
+        eurovoc=("human rights",),  # in a topic: published
         stage=PAYLOADS[1],
         key_players=(PAYLOADS[0],),
         summary=title,
