@@ -16,6 +16,7 @@ never erases what another gave. See docs/dossiers.md for the rules in prose.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -95,8 +96,11 @@ def contributions(item: Item) -> list[tuple[str, Item, str]]:
     the document to the dossier and, for its own procedure, gives the facts only it knows
     (the proposal's date, the adopted act and its dates)."""
     out: list[tuple[str, Item, str]] = [(item.id, item, "")]
-    if isinstance(item, Document):
-        slim = item.replace(text="", summary="", topics=())
+    if isinstance(item, Document) and item.procedures:
+        # A copy with three fields emptied: valid already, so not validated again.
+        slim = copy.copy(item)
+        for name, empty in (("text", ""), ("summary", ""), ("topics", ())):
+            object.__setattr__(slim, name, empty)
         out += [(f"proc:{ref}", slim, item.id) for ref in item.procedures]
     return out
 

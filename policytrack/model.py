@@ -138,9 +138,9 @@ class Item:
     id: str
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)  # type: ignore[call-overload]
+        data = _plain_fields(self)
         data["kind"] = self.kind
-        return _jsonable_dict(data)
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -157,6 +157,37 @@ class Item:
 
 def _jsonable_dict(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in data.items()}
+
+
+def _plain_fields(obj: Any) -> dict[str, Any]:
+    """A dataclass as JSON-ready values: what ``asdict`` then ``_jsonable`` give, in one pass and
+    without ``asdict``'s deep copies (items are frozen; nothing here is shared mutable state).
+    The store serialises every item it writes, so this is on its hot path."""
+    return {name: _plain(getattr(obj, name)) for name in _field_names(type(obj))}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return _plain_fields(value)
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -114,8 +114,9 @@ def status(app: AppContext, untracked: bool, item_id: str | None) -> None:
 
 def _untracked(console: Console, store) -> None:
     table = Table(title="Untracked items (in no topic: kept in the store, not published, indexed or digested)")
-    for col in ("id", "title", "sources"):
-        table.add_column(col)
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=1)
+    table.add_column("sources", no_wrap=True)
     n = 0
     for rec in store.records(tracked=False):
         table.add_row(rec.item.id, rec.item.title[:100], ", ".join(rec.item.sources) or rec.item.source)
@@ -135,7 +136,9 @@ def _sources(console: Console, store, item_id: str) -> None:
     console.print(f"{item.id}: {item.title}")
     console.print(f"tracked: {'yes, topics ' + ', '.join(item.topics) if rec.tracked else 'no (in no topic)'}")
     table = Table(title="Records (what each source said)")
-    for col in ("source", "from", "first fetched", "last fetched", "last changed"):
+    table.add_column("source", no_wrap=True)
+    table.add_column("from", no_wrap=True)
+    for col in ("first fetched", "last fetched", "last changed"):
         table.add_column(col)
     for r in store.source_records(item_id):
         table.add_row(

@@ -17,6 +17,7 @@ Everything here runs inside the caller's transaction.
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,14 @@ from ..topics import item_topics
 from .changes import describe_changes
 
 Item = Document | Procedure
+
+
+def with_topics(item: Item, topics: tuple[str, ...]) -> Item:
+    """The item with these topics. ``item_topics`` returns valid slugs only, so the copy skips
+    the validation a ``replace`` would run again over every field of a valid item."""
+    tagged = copy.copy(item)
+    object.__setattr__(tagged, "topics", topics)
+    return tagged
 
 
 @dataclass
@@ -46,6 +55,9 @@ class Deriver:
     baseline: bool = False
     rev: int = 0
     retagged: set[str] = field(default_factory=set)
+    # Records written by this transaction, as objects: deriving reads them back without
+    # parsing and validating their JSON again.
+    fresh: dict[tuple[str, str, str], Item] = field(default_factory=dict)
 
     def next_rev(self) -> int:
         if not self.rev:
@@ -65,6 +77,7 @@ class Deriver:
             text = data.to_json()
             digest = json_hash(text)
             key = (target, item.source, origin)
+            self.fresh[key] = data
             row = self.conn.execute(
                 "SELECT hash FROM source_records WHERE item_id = ? AND source = ? AND origin = ?", key
             ).fetchone()
@@ -113,12 +126,20 @@ class Deriver:
         return out
 
     def records_of(self, item_id: str) -> list[SourceRecord]:
-        rows = self.conn.execute("SELECT source, origin, data FROM source_records WHERE item_id = ?", (item_id,))
+        rows = self.conn.execute("SELECT source, origin FROM source_records WHERE item_id = ?", (item_id,))
         out = []
-        for source, origin, data in rows:
-            item = item_from_dict(json.loads(data))
-            if isinstance(item, (Document, Procedure)):
-                out.append(SourceRecord(source, item, origin))
+        for source, origin in rows.fetchall():
+            item = self.fresh.get((item_id, source, origin))
+            if item is None:
+                row = self.conn.execute(
+                    "SELECT data FROM source_records WHERE item_id = ? AND source = ? AND origin = ?",
+                    (item_id, source, origin),
+                ).fetchone()
+                loaded = item_from_dict(json.loads(row[0]))
+                if not isinstance(loaded, (Document, Procedure)):
+                    continue
+                item = loaded
+            out.append(SourceRecord(source, item, origin))
         return out
 
     def derive(self, item_id: str) -> Outcome:
@@ -127,7 +148,7 @@ class Deriver:
             return Outcome("none")
         old_links = self._linked_documents(item_id)
         self._write_links(merged)
-        merged = merged.replace(topics=self._topics_of(merged))
+        merged = with_topics(merged, self._topics_of(merged))
         state, old_topics = self._store(merged)
         if isinstance(merged, Procedure) and (
             merged.topics != old_topics or self._linked_documents(item_id) != old_links
@@ -146,7 +167,7 @@ class Deriver:
         topics = self._topics_of(item)
         if topics == item.topics:
             return
-        tagged = item.replace(topics=topics)
+        tagged = with_topics(item, topics)
         data = tagged.to_json()
         self.conn.execute(
             "UPDATE items SET hash = ?, data = ?, topics = ?, tracked = ?, rev = ? WHERE id = ?",
