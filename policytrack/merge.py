@@ -147,7 +147,8 @@ def merge_events(
     Events with the same ``step_key`` are one event: worded by the first source in procedure
     precedence, with every source's documents, forecast only if every report is a forecast.
     Two different dates for a step that happens once (signature, publication) are a
-    disagreement: the Official Journal's date stays in the timeline, the other is kept there."""
+    disagreement: the Official Journal's date stays in the timeline, every date is kept in the
+    disagreement."""
     groups: dict[tuple[Any, str], list[tuple[tuple[int, str], str, Event]]] = {}
     for source, events in reports:
         for e in events:

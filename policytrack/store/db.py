@@ -242,7 +242,7 @@ class Store:
                         self._conn.execute("UPDATE items SET last_seen = ? WHERE id = ?", (stamp, item_id))
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: write failed, batch rolled back: {e}") from None
-        states = [outcomes[i].state if i in outcomes else "unchanged" for i in own]
+        states = [outcomes.get(i, "unchanged") for i in own]
         return UpsertStats(
             states.count("new"), states.count("changed"), len(states) - states.count("new") - states.count("changed")
         )

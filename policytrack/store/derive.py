@@ -40,15 +40,12 @@ def with_topics(item: Item, topics: tuple[str, ...]) -> Item:
 
 
 @dataclass
-class Outcome:
-    """What one derivation did to the stored item: ``new``, ``changed``, ``unchanged`` or
+class Deriver:
+    """The derivation steps over one write transaction of the store (``Store._write``).
+
+    ``derive`` says what it did to the stored item: ``new``, ``changed``, ``unchanged`` or
     ``none`` (no record describes the item itself yet)."""
 
-    state: str
-
-
-@dataclass
-class Deriver:
     conn: sqlite3.Connection
     topics: Sequence[Topic]
     stamp: str
@@ -117,7 +114,7 @@ class Deriver:
         return touched, own_changed
 
     # ------------------------------------------------------------------ derivation
-    def derive_all(self, ids: Iterable[str]) -> dict[str, Outcome]:
+    def derive_all(self, ids: Iterable[str]) -> dict[str, str]:
         """Derive ``ids`` again: procedures first (documents take their dossiers' topics)."""
         out = {i: self.derive(i) for i in sorted(set(ids), key=lambda i: (not i.startswith("proc:"), i))}
         for doc_id in sorted(self.retagged - set(out)):
@@ -142,10 +139,10 @@ class Deriver:
             out.append(SourceRecord(source, item, origin))
         return out
 
-    def derive(self, item_id: str) -> Outcome:
+    def derive(self, item_id: str) -> str:
         merged = merge(self.records_of(item_id))
         if merged is None:
-            return Outcome("none")
+            return "none"
         old_links = self._linked_documents(item_id)
         self._write_links(merged)
         merged = with_topics(merged, self._topics_of(merged))
@@ -154,7 +151,7 @@ class Deriver:
             merged.topics != old_topics or self._linked_documents(item_id) != old_links
         ):
             self.retagged |= old_links | self._linked_documents(item_id)
-        return Outcome(state)
+        return state
 
     def retag(self, item_id: str) -> None:
         """Tag a stored item again (its dossiers' topics moved); no change is logged."""
