@@ -35,6 +35,7 @@ from .schema import SCHEMA_VERSION, check_version, migrate
 from .subscribers import SubscriberRows
 
 Item = Document | Procedure | Note
+DERIVE_CHUNK = 500  # records read at a time when every item is derived again
 
 
 @dataclass(frozen=True)
@@ -158,16 +159,35 @@ class Store:
         self._bring_up_to_date(topics)
 
     def _derive_everything(self, deriver: Deriver) -> None:
-        """Every document's records about its procedures, then every merged item, again."""
-        rows = self._conn.execute(
-            "SELECT data, source FROM source_records WHERE origin = '' ORDER BY item_id"
-        ).fetchall()
-        for data, source in rows:
-            item = item_from_dict(json.loads(data))
-            if isinstance(item, Document):
-                deriver.put(item.replace(source=source))
-        ids = [r[0] for r in self._conn.execute("SELECT DISTINCT item_id FROM source_records").fetchall()]
-        deriver.derive_all(ids)
+        """Every document's records about its procedures, then every merged item, again.
+
+        Read in chunks (keyset on the record's key), without keeping records as objects:
+        memory stays flat however big the store is."""
+        chunk = DERIVE_CHUNK
+        last = ("", "")
+        while True:
+            rows = self._conn.execute(
+                "SELECT item_id, source, data FROM source_records WHERE origin = '' AND kind = 'document'"
+                " AND (item_id, source) > (?, ?) ORDER BY item_id, source LIMIT ?",
+                (*last, chunk),
+            ).fetchall()
+            if not rows:
+                break
+            for _, source, data in rows:
+                item = item_from_dict(json.loads(data))
+                if isinstance(item, Document):
+                    deriver.put(item.replace(source=source))
+            last = (rows[-1][0], rows[-1][1])
+            deriver.fresh.clear()
+        # Procedures first: documents take their dossiers' topics.
+        ids = [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT item_id FROM source_records ORDER BY item_id NOT LIKE 'proc:%', item_id"
+            )
+        ]
+        for start in range(0, len(ids), chunk):
+            deriver.derive_all(ids[start : start + chunk])
 
     # -- lifecycle
     def close(self) -> None:

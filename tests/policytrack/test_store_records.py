@@ -168,17 +168,21 @@ def test_an_old_item_met_after_the_baseline_is_not_news_but_its_new_steps_are(tm
         assert [c.news for c in store.changes()] == [True]
 
 
-def test_a_store_of_the_previous_schema_is_derived_again(tmp_path):
-    """A store written before per-source records: its items become records and are merged."""
+def test_a_store_of_the_previous_schema_is_derived_again(tmp_path, monkeypatch):
+    """A store written before per-source records: its items become records and are merged
+    (read one record at a time here, so that every chunk boundary is crossed)."""
+    from policytrack.store import db
     from policytrack.store.schema import MIGRATIONS
 
+    monkeypatch.setattr(db, "DERIVE_CHUNK", 1)
     path = tmp_path / "v2.sqlite3"
     conn = sqlite3.connect(path)
     for _, sql in MIGRATIONS[: SCHEMA_VERSION - 1]:
         conn.executescript(sql)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
     stamp = T0.isoformat()
-    for item in (oeil(), act(topics=("due-diligence",))):
+    proposal = act(id="celex:52022PC0071", celex="52022PC0071", doc_type="proposal", date="2022-02-23", dates={})
+    for item in (oeil(), act(topics=("due-diligence",)), proposal):
         conn.execute(
             "INSERT INTO items VALUES (?, ?, 'h', ?, ?, ?, ?)",
             (item.id, item.kind, item.to_json(), stamp, stamp, stamp),
@@ -188,6 +192,11 @@ def test_a_store_of_the_previous_schema_is_derived_again(tmp_path):
     with Store(path) as store:
         proc = store.get(f"proc:{REF}")
         assert proc.sources == ("eurlex", "oeil") and proc.final_act == "32024L1760"
+        assert sorted(r.origin for r in store.source_records(f"proc:{REF}")) == [
+            "",
+            "celex:32024L1760",
+            "celex:52022PC0071",
+        ]
         assert store.get_record(f"proc:{REF}").first_seen == T0
         # Deriving again is no news.
         assert all(not c.news for c in store.changes())
