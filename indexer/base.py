@@ -68,6 +68,11 @@ class Backend(abc.ABC):
 
     name: str
 
+    @property
+    def target(self) -> str:
+        """Which index this is (backend and where it lives): the key of its watermark in the store."""
+        return self.name
+
     @abc.abstractmethod
     def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
         """Add or replace items (each with its last-changed time); return how many were indexed."""
@@ -90,8 +95,8 @@ class Backend(abc.ABC):
         """Run a query in policytrack's query language (README, "Query language").
 
         ``sort``: relevance (BM25; date order when the query has no words), date (newest
-        first) or oldest. ``facets``: counts per topic, type, author, year, procedure_type and
-        stage over all matches, in that order. ``changed_since``: only items whose stored
+        first) or oldest. ``facets``: counts per topic, type, author, year, procedure_type,
+        stage and player over all matches, in that order. ``changed_since``: only items whose stored
         version changed at or after that moment. Raises QueryError (with the position) on a
         malformed query and IndexerError on bad paging or an unreachable backend.
         """

@@ -52,6 +52,7 @@ _FACET_FIELDS = {
     "year": "year",
     "proc_type": "proc_type",
     "stage": "stage",
+    "players": "players",
 }
 _SOURCE = ["id", "kind", "title", "doc_type", "date", "url", "procedure", "celex", "topics", "lead"]
 
@@ -82,6 +83,8 @@ def mapping(analyzer: str) -> dict[str, Any]:
             "celexes": kw,
             "lead": {"type": "text", "index": False},
             "changed": {"type": "date"},
+            "players": kw,
+            "players_norm": kw,
         },
     }
 
@@ -99,6 +102,10 @@ FOLDING_ANALYSIS = {
 
 class ElasticBackend(Backend):
     name = "elasticsearch"
+
+    @property
+    def target(self) -> str:
+        return f"elasticsearch:{self.url}/{self.alias}"
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ from policytrack.timeutil import utc_text
 
 from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
 from .errors import IndexerError
-from .fields import FACETS, Record, to_record
+from .fields import FACETS, Record, player_terms, to_record
 from .fts_query import Compiled, compile_fts
 from .query import parse
 
@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS terms (doc INTEGER NOT NULL, field TEXT NOT NULL, val
 CREATE INDEX IF NOT EXISTS terms_lookup ON terms(field, norm, doc);
 CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc);
 CREATE TABLE IF NOT EXISTS fac (
-    rowid INTEGER PRIMARY KEY, doc_type TEXT, year INTEGER, proc_type TEXT, stage TEXT, topics TEXT, authors TEXT
+    rowid INTEGER PRIMARY KEY, doc_type TEXT, year INTEGER, proc_type TEXT, stage TEXT, topics TEXT, authors TEXT,
+    players TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2'
@@ -66,11 +67,16 @@ def _term_rows(rowid: int, rec: Record) -> list[tuple]:
     rows += [(rowid, "author", a, a.casefold()) for a in rec.authors]
     rows += [(rowid, "procedure", p, p) for p in rec.procedures]
     rows += [(rowid, "celex", c, c) for c in rec.celexes]
+    rows += [(rowid, "player", p, p) for p in player_terms(rec.players)]
     return rows
 
 
 class EmbeddedBackend(Backend):
     name = "embedded"
+
+    @property
+    def target(self) -> str:
+        return f"embedded:{self.path.resolve()}"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -86,6 +92,8 @@ class EmbeddedBackend(Backend):
             self.conn.executescript(SCHEMA)
             if fresh:
                 self.conn.execute(RANK)
+            # An index written by an older policytrack lacks columns this one reads.
+            self.stale = "players" not in {r[1] for r in self.conn.execute("PRAGMA table_info(fac)")}
             self._writes = 0  # our own commits (PRAGMA data_version only sees other connections')
             self._codes_cache: _FacetCodes | None = None
             self._filter_facets: dict[tuple, tuple[int, tuple[Facet, ...]]] = {}
@@ -93,7 +101,15 @@ class EmbeddedBackend(Backend):
             raise IndexerError(f"{self.path}: cannot open the search index: {e}") from None
 
     # -- writing
+    def _check_fresh(self) -> None:
+        if self.stale:
+            raise IndexerError(
+                f"{self.path}: the index was built by an older policytrack; run `policytrack index --rebuild`"
+            )
+
     def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
+        if not rebuild:
+            self._check_fresh()
         count = 0
         self._writes += 1
         try:
@@ -118,6 +134,7 @@ class EmbeddedBackend(Backend):
                 self._write(batch, next_id, fresh=rebuild)
                 count += len(batch)
             self.conn.execute("COMMIT")
+            self.stale = False
         except sqlite3.Error as e:
             self._rollback()
             raise IndexerError(f"{self.path}: indexing failed, nothing written: {e}") from None
@@ -160,13 +177,22 @@ class EmbeddedBackend(Backend):
             fts.append((rowid, rec.title, rec.body, rec.meta))
             terms.extend(_term_rows(rowid, rec))
             fac.append(
-                (rowid, rec.doc_type, rec.year, rec.proc_type, rec.stage, SEP.join(rec.topics), SEP.join(rec.authors))
+                (
+                    rowid,
+                    rec.doc_type,
+                    rec.year,
+                    rec.proc_type,
+                    rec.stage,
+                    SEP.join(rec.topics),
+                    SEP.join(rec.authors),
+                    SEP.join(rec.players),
+                )
             )
         c = self.conn
         c.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", docs)
         c.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", fts)
         c.executemany("INSERT INTO terms VALUES (?,?,?,?)", terms)
-        c.executemany("INSERT INTO fac VALUES (?,?,?,?,?,?,?)", fac)
+        c.executemany("INSERT INTO fac VALUES (?,?,?,?,?,?,?,?)", fac)
         return next_id
 
     def _delete_ids(self, ids: list[str]) -> None:
@@ -214,6 +240,7 @@ class EmbeddedBackend(Backend):
     ) -> SearchResult:
         check_paging(page, per_page, sort)
         comp = compile_fts(parse(query))
+        self._check_fresh()
         if changed_since is not None:
             comp.where.append("d.changed >= ?")
             comp.params.append(utc_text(changed_since))
@@ -344,10 +371,10 @@ class EmbeddedBackend(Backend):
         return self._filter_facets[key]
 
     def _facets(self, rowids: list[int] | None, counted: tuple[Counter, ...] | None) -> tuple[int, tuple[Facet, ...]]:
-        """The total and the six facets over ``rowids`` (or from per-code counts).
+        """The total and the seven facets over ``rowids`` (or from per-code counts).
 
         Every row of ``fac`` is coded by two small integers, one for its combination of the four
-        single-valued facets and one for its combination of topics and authors (``_FacetCodes``,
+        single-valued facets and one for its combination of topics, authors and key players (``_FacetCodes``,
         kept in memory per index generation). Counting the matches is then two passes over
         their rowids in C (``Counter`` over the codes): a few hundred ns a match instead of
         the ~2 µs of a temporary table, a join and two GROUP BYs in SQL. The combinations are
@@ -365,11 +392,13 @@ class EmbeddedBackend(Backend):
             for i, value in codes.singles[code]:
                 singles[i][value] += k
         for code, k in counted[1].items():
-            topics, authors = codes.multis[code]
+            topics, authors, players = codes.multis[code]
             for value in topics:
                 counts["topic"][value] += k
             for value in authors:
                 counts["author"][value] += k
+            for value in players:
+                counts["player"][value] += k
         facets = tuple(
             Facet(name, tuple(sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]))
             for name, _ in FACETS
@@ -382,9 +411,10 @@ class EmbeddedBackend(Backend):
 
 class _FacetCodes:
     """Per rowid, the code of its (type, year, procedure type, stage) combination and of its
-    (topics, authors) combination, in ``arrays`` (-1: no such row; both kinds of combination
-    are few: ~3 000 and ~400 at 1 M generated items); per code, the facet values behind it
-    (``singles``: (facet index, value) pairs; ``multis``: (topics, authors)); and the counts
+    (topics, authors, key players) combination, in ``arrays`` (-1: no such row; both kinds of
+    combination are few: ~3 000 and ~400 at 1 M generated items); per code, the facet values
+    behind it (``singles``: (facet index, value) pairs; ``multis``: (topics, authors, players));
+    and the counts
     per code over the whole index (the match-all facets) in ``all_counts``."""
 
     def __init__(self, conn: sqlite3.Connection, key: tuple) -> None:
@@ -394,13 +424,13 @@ class _FacetCodes:
         a1, a2 = self.arrays
         ids1: dict[tuple, int] = {}
         ids2: dict[tuple, int] = {}
-        for rowid, doc_type, year, proc_type, stage, topics, authors in conn.execute(
-            "SELECT rowid, doc_type, year, proc_type, stage, topics, authors FROM fac"
+        for rowid, doc_type, year, proc_type, stage, topics, authors, players in conn.execute(
+            "SELECT rowid, doc_type, year, proc_type, stage, topics, authors, players FROM fac"
         ):
             a1[rowid] = ids1.setdefault((doc_type, year, proc_type, stage), len(ids1))
-            a2[rowid] = ids2.setdefault((topics, authors), len(ids2))
+            a2[rowid] = ids2.setdefault((topics, authors, players), len(ids2))
         self.singles = [tuple((i, str(v)) for i, v in enumerate(combo) if v is not None) for combo in ids1]
-        self.multis = [(tuple(t.split(SEP)) if t else (), tuple(au.split(SEP)) if au else ()) for t, au in ids2]
+        self.multis = [tuple(tuple(v.split(SEP)) if v else () for v in combo) for combo in ids2]
         self.all_counts = tuple(self._without_missing(Counter(a)) for a in self.arrays)
 
     @staticmethod

@@ -18,6 +18,7 @@ _TERM_FIELDS = {
     "procedure": "procedures",
     "topic": "topics",
     "author": "authors_norm",
+    "player": "players_norm",
     "type": "doc_type",
     "proctype": "proc_type",
     "stage": "stage",

@@ -6,11 +6,12 @@ embedded index and from Elasticsearch.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from policytrack.identifiers import celex_and_base
-from policytrack.model import Document, Note, Procedure
+from policytrack.model import Document, KeyPlayer, Note, Procedure
 from policytrack.timeutil import utc_text
 
 from .base import Item
@@ -23,8 +24,26 @@ FACETS = (
     ("year", "year"),
     ("procedure_type", "proc_type"),
     ("stage", "stage"),
+    ("player", "players"),
 )
 LEAD_CHARS = 300
+# Bumped whenever what a record holds changes: an index built with another version is rebuilt
+# by the next `policytrack index` (the watermark in the store carries it).
+FIELDS_VERSION = 2
+
+
+def player_label(kp: KeyPlayer) -> str:
+    """A key player as a facet value: ``WOLTERS Lara (S&D)``, or a committee's name."""
+    return kp.name + (f" ({kp.group})" if kp.group else "")
+
+
+def player_terms(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """What ``player:`` matches for these facet values: each value and the bare name, folded."""
+    out: dict[str, None] = {}
+    for label in labels:
+        out.setdefault(label.casefold())
+        out.setdefault(label.split(" (")[0].casefold())
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,7 @@ class Record:
     celexes: tuple[str, ...]  # every CELEX it is (or consolidates), for filters
     lead: str  # the opening of the text: the snippet when nothing matched in the body
     changed: str  # last-changed time, UTC ISO text (sorts as text)
+    players: tuple[str, ...] = ()  # key players (facet values, see player_label)
 
     def as_source(self) -> dict:
         """The record as a JSON-ready mapping (what Elasticsearch stores)."""
@@ -72,6 +92,8 @@ class Record:
             "celexes": list(self.celexes),
             "lead": self.lead,
             "changed": self.changed,
+            "players": list(self.players),
+            "players_norm": list(player_terms(self.players)),
         }
 
 
@@ -80,7 +102,7 @@ def _clean(text: str) -> str:
     return text.replace("«", '"').replace("»", '"')
 
 
-def _with_bases(celexes: list[str | None]) -> tuple[str, ...]:
+def _with_bases(celexes: Sequence[str | None]) -> tuple[str, ...]:
     out: dict[str, None] = {}
     for c in celexes:
         if not c:
@@ -126,8 +148,8 @@ def to_record(item: Item, last_changed: datetime) -> Record:
         day = past[-1].date if past else None
         steps = "\n".join(f"{e.date.isoformat()} {e.title} {e.actor}".strip() for e in item.events)
         body = "\n\n".join(p for p in (item.summary, item.stage, steps) if p)
-        players = tuple(str(k) for k in item.key_players)
-        meta = [item.id, item.reference, item.final_act or "", *players, *item.eurovoc]
+        players = tuple(dict.fromkeys(player_label(k) for k in item.key_players))
+        meta = [item.id, item.reference, item.final_act or "", *(str(k) for k in item.key_players), *item.eurovoc]
         return Record(
             item.id,
             "procedure",
@@ -143,16 +165,22 @@ def to_record(item: Item, last_changed: datetime) -> Record:
             item.reference,
             item.final_act,
             item.topics,
-            players,
+            (),
             (item.reference,),
             _with_bases([item.final_act]),
             _clean((item.summary or item.stage)[:LEAD_CHARS]),
             changed,
+            players,
         )
     if isinstance(item, Note):
-        body = "\n\n".join(p for p in (item.summary, item.body) if p)
-        meta = [item.id, *item.procedures, *item.celex, *item.authors]
-        first_proc = item.procedures[0] if item.procedures else None
+        # A recommendation's asks are what people look for in it: their words are searchable,
+        # the acts and dossiers they target are filters.
+        asks = "\n".join(f"{a.text} ({a.target}; {a.status})" for a in item.asks)
+        body = "\n\n".join(p for p in (item.summary, item.body, asks) if p)
+        procedures = tuple(dict.fromkeys((*item.procedures, *(a.procedure for a in item.asks if a.procedure))))
+        acts = [*item.celex, *(a.celex for a in item.asks if a.celex)]
+        meta = [item.id, *procedures, *acts, *item.authors]
+        first_proc = procedures[0] if procedures else None
         return Record(
             item.id,
             "note",
@@ -169,8 +197,8 @@ def to_record(item: Item, last_changed: datetime) -> Record:
             item.celex[0] if item.celex else None,
             item.topics,
             item.authors,
-            tuple(item.procedures),
-            _with_bases(list(item.celex)),
+            procedures,
+            _with_bases(acts),
             _clean(body[:LEAD_CHARS]),
             changed,
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .query import And, Filter, MatchAll, Node, Not, Or, Text, words
 
 # Multi-valued filters live in the ``terms`` table: (doc, field, value, norm).
-_TERM_FIELDS = {"celex": "celex", "procedure": "procedure", "topic": "topic", "author": "author"}
+_TERM_FIELDS = {"celex": "celex", "procedure": "procedure", "topic": "topic", "author": "author", "player": "player"}
 
 
 @dataclass

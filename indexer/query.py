@@ -10,7 +10,9 @@ Grammar (operators are upper case; lower-case ``and``/``or``/``not`` are ordinar
 
 Fields: ``celex:``, ``procedure:`` (any spelling; without a type it matches every type),
 ``topic:``, ``type:`` (document type, ``procedure``, a note kind or a procedure type such as
-``COD``), ``author:``, ``stage:`` (a procedure's stage, exactly as the facet shows it), ``year:`` and ``date:`` (``2024``, ``2024-03``, ``2024-03-01``,
+``COD``), ``author:``, ``stage:`` (a procedure's stage, exactly as the facet shows it),
+``player:`` (a key player: ``WOLTERS Lara``, ``WOLTERS Lara (S&D)`` or a committee as the facet
+shows it), ``year:`` and ``date:`` (``2024``, ``2024-03``, ``2024-03-01``,
 ``>=2024-01-01``, ``<2023``, ``2022..2024``, open ends ``2022..``). A trailing ``*`` asks for a
 prefix. Every problem is a ``QueryError`` carrying the position, so no user text ever reaches a
 backend's own query syntax.
@@ -33,7 +35,7 @@ from .errors import QueryError
 MAX_QUERY_LENGTH = 10_000
 MAX_TERMS = 256
 MAX_DEPTH = 32
-FIELDS = ("celex", "procedure", "topic", "type", "author", "stage", "year", "date")
+FIELDS = ("celex", "procedure", "topic", "type", "author", "stage", "player", "year", "date")
 ITEM_TYPES = tuple(dict.fromkeys((*DOCUMENT_TYPES, "procedure", *NOTE_KINDS)))
 
 
@@ -52,7 +54,7 @@ class Text:
 @dataclass(frozen=True)
 class Filter:
     """An exact filter. ``field`` is one of celex, procedure, procedure_prefix, topic, type,
-    proctype, author, stage (``value`` a normalised string) or date (``value`` an inclusive
+    proctype, author, stage, player (``value`` a normalised string) or date (``value`` an inclusive
     ``(from, to)`` pair of ISO dates, either may be None)."""
 
     field: str
@@ -202,6 +204,7 @@ _EXAMPLES = {
     "type": "type:directive",
     "author": 'author:"European Commission"',
     "stage": 'stage:"Procedure completed"',
+    "player": 'player:"WOLTERS Lara"',
     "year": "year:2024",
     "date": "date:>=2024-01-01",
 }
@@ -335,6 +338,8 @@ def _field(q: str, tok: _Tok) -> Filter:
     if field == "stage":
         # Exact, like the stage facet's values: both backends compare the stored text as is.
         return Filter("stage", " ".join(value.split()), tok.pos)
+    if field == "player":
+        return Filter("player", " ".join(value.split()).casefold(), tok.pos)
     if field == "type":
         wanted = " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
         if wanted.upper() in PROCEDURE_TYPES:

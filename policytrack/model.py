@@ -166,9 +166,9 @@ class Item:
     id: str
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)  # type: ignore[call-overload]
+        data = _plain_fields(self)
         data["kind"] = self.kind
-        return _jsonable_dict(data)
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -185,6 +185,37 @@ class Item:
 
 def _jsonable_dict(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in data.items()}
+
+
+def _plain_fields(obj: Any) -> dict[str, Any]:
+    """A dataclass as JSON-ready values: what ``asdict`` then ``_jsonable`` give, in one pass and
+    without ``asdict``'s deep copies (items are frozen; nothing here is shared mutable state).
+    The store serialises every item it writes, so this is on its hot path."""
+    return {name: _plain(getattr(obj, name)) for name in _field_names(type(obj))}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        return _plain_fields(value)
+    return value
 
 
 def _jsonable(value: Any) -> Any:
@@ -210,6 +241,7 @@ class Event:
     documents: tuple[str, ...] = ()  # item ids or references of linked documents
     url: str = ""
     forecast: bool = False
+    sources: tuple[str, ...] = ()  # the sources that report this step (merged records)
 
     # Written out rather than generated with a __post_init__: each field is set once, already
     # validated, instead of twice. A procedure carries dozens of events, and building them was
@@ -222,6 +254,7 @@ class Event:
         documents: Any = (),
         url: Any = "",
         forecast: Any = False,
+        sources: Any = (),
     ) -> None:
         k = "event"
         when = _as_date(k, "date", date)
@@ -237,6 +270,7 @@ class Event:
             documents=_as_strings(k, "documents", documents),
             url=_url(k, "url", url),
             forecast=forecast,
+            sources=_as_strings(k, "sources", sources),
         )
 
     @classmethod
@@ -318,6 +352,60 @@ def _sections(kind: str, value: Any) -> tuple[Section, ...]:
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """Sources that say different things about one field of a merged item, all of them kept.
+
+    ``values`` maps each source to what it says (as text); ``chosen`` names the source whose
+    value the merged item carries (the precedence rule's choice, or ``timeline`` when the value
+    was computed from the merged timeline).
+    """
+
+    field: str
+    values: dict[str, str]
+    chosen: str = ""
+
+    def __post_init__(self) -> None:
+        k = "disagreement"
+        object.__setattr__(self, "field", _text(k, "field", self.field, required=True, limit=200).strip())
+        if not isinstance(self.values, dict) or not all(
+            isinstance(a, str) and isinstance(b, str) for a, b in self.values.items()
+        ):
+            _fail(k, "values", "must be a mapping of source to text")
+        object.__setattr__(
+            self, "values", {a: _text(k, "values", b, limit=5000) for a, b in sorted(self.values.items())}
+        )
+        object.__setattr__(self, "chosen", _text(k, "chosen", self.chosen, limit=50))
+
+    @classmethod
+    def from_value(cls, value: Any) -> Disagreement:
+        return value if isinstance(value, Disagreement) else cls(**_known(cls, "disagreement", value))
+
+
+def _disagreements(kind: str, value: Any) -> tuple[Disagreement, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        _fail(kind, "disagreements", "must be a list")
+    return tuple(Disagreement.from_value(v) for v in value)
+
+
+def _provenance(kind: str, value: Any) -> dict[str, tuple[str, ...]]:
+    """Field name → the sources its value came from (a merged item's provenance)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        _fail(kind, "provenance", "must be a mapping of field name to sources")
+    return {str(name): _as_strings(kind, f"provenance.{name}", v) for name, v in sorted(value.items())}
+
+
+def _merged_fields(item: Any, kind: str) -> None:
+    """Validate the fields every merged item carries (sources, provenance, disagreements)."""
+    object.__setattr__(item, "sources", _as_strings(kind, "sources", item.sources))
+    object.__setattr__(item, "provenance", _provenance(kind, item.provenance))
+    object.__setattr__(item, "disagreements", _disagreements(kind, item.disagreements))
+
+
+@dataclass(frozen=True)
 class Document(Item):
     """A document: an act, a proposal, an EP report, a press release, a summary…"""
 
@@ -345,6 +433,11 @@ class Document(Item):
     # The structure of ``text`` when the source gives it (recitals, articles, annexes of an act
     # from Cellar); ``text`` stays the whole plain text. Stores written before it read as ().
     sections: tuple[Section, ...] = ()
+    # Merged items only (``policytrack.merge``): which sources contributed, which source gave
+    # each field, and what the sources disagree on.
+    sources: tuple[str, ...] = ()
+    provenance: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    disagreements: tuple[Disagreement, ...] = ()
 
     def __post_init__(self) -> None:
         k = "document"
@@ -382,6 +475,7 @@ class Document(Item):
         if not re.match(r"^[a-z]{2}$", self.language or ""):
             _fail(k, "language", f"must be a two-letter code, got {self.language!r}")
         object.__setattr__(self, "sections", _sections(k, self.sections))
+        _merged_fields(self, k)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
@@ -479,6 +573,10 @@ class Procedure(Item):
     topics: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # the source's own subject headings ("3.70.03 Climate policy")
     geo_areas: tuple[str, ...] = ()  # geographical areas a procedure concerns ("Ukraine")
+    # Merged items only (``policytrack.merge``): see Document.
+    sources: tuple[str, ...] = ()
+    provenance: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    disagreements: tuple[Disagreement, ...] = ()
 
     def __post_init__(self) -> None:
         k = "procedure"
@@ -509,6 +607,7 @@ class Procedure(Item):
         checked["key_players"] = _key_players(k, self.key_players)
         checked["summary"] = _text(k, "summary", self.summary, limit=200_000)
         self.__dict__.update(checked)  # at once, as Event does
+        _merged_fields(self, k)
 
     @property
     def type(self) -> str:

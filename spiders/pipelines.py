@@ -1,4 +1,9 @@
-"""Item pipelines: tag items with the configured topics, then upsert them into the store."""
+"""The item pipeline: hand each parsed item to the store, which keeps it as its source's record,
+derives the merged dossier and tags it with the topics (``policytrack.store``).
+
+A crawl is a session of the store: the first complete crawl of a spider is its baseline, whose
+changes establish what exists and are not announced as news (docs/dossiers.md).
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,6 @@ from datetime import UTC, datetime
 
 from policytrack.model import Document, Procedure
 from policytrack.store import Store
-from policytrack.topics import tag
-
-
-def keep_full_text(new: Document | Procedure, stored: object) -> Document | Procedure:
-    """An act's structured official text (from Cellar: ``sections``) is not lost when another
-    source later in the run — a EUR-Lex page, a feed — describes the same act without it.
-    (Merging sources field by field is the store's; this keeps the one thing a later page can
-    never bring back.)"""
-    if isinstance(new, Document) and isinstance(stored, Document) and stored.sections and not new.sections:
-        return new.replace(text=stored.text, sections=stored.sections)
-    return new
-
-
-class TopicPipeline:
-    def __init__(self, topics) -> None:
-        self.topics = topics
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.settings.get("POLICYTRACK_TOPICS") or ())
-
-    def process_item(self, item: object) -> object:
-        # One branch per kind: `tag` returns the type it is given, not a union of the two.
-        if isinstance(item, Document):
-            return tag(item, self.topics)
-        if isinstance(item, Procedure):
-            return tag(item, self.topics)
-        return item
 
 
 class StorePipeline:
@@ -41,19 +18,26 @@ class StorePipeline:
 
     batch_size = 50
 
-    def __init__(self, crawler, store_path: str) -> None:
+    def __init__(self, crawler, store_path: str, topics=None) -> None:
         self.crawler = crawler
         self.store_path = store_path
+        self.topics = topics
         self.batch: list = []
         self.store: Store | None = None
+        self.crawl_id = 0
+        self.baseline = False
+        self.stored = 0
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, crawler.settings.get("POLICYTRACK_STORE_PATH"))
+        settings = crawler.settings
+        return cls(crawler, settings.get("POLICYTRACK_STORE_PATH"), settings.get("POLICYTRACK_TOPICS"))
 
     def open_spider(self):
         if self.store_path:
-            self.store = Store(self.store_path)
+            self.store = Store(self.store_path, topics=self.topics)
+            name = getattr(self.crawler.spider, "name", "") or "crawl"
+            self.crawl_id, self.baseline = self.store.begin_crawl(name, datetime.now(UTC))
 
     def process_item(self, item):
         if isinstance(item, (Document, Procedure)) and self.store is not None:
@@ -66,8 +50,9 @@ class StorePipeline:
         if not self.batch or self.store is None:
             return
         # One run may meet the same item twice (a feed lists it twice): keep the last version.
-        unique = [keep_full_text(item, self.store.get(item.id)) for item in {i.id: i for i in self.batch}.values()]
-        stats = self.store.upsert(unique, datetime.now(UTC))
+        unique = list({(item.id, item.source): item for item in self.batch}.values())
+        stats = self.store.upsert(unique, datetime.now(UTC), baseline=self.baseline)
+        self.stored += len(unique)
         self.batch = []
         for name in ("new", "changed", "unchanged"):
             self.crawler.stats.inc_value(f"policytrack/{name}", getattr(stats, name))
@@ -75,6 +60,10 @@ class StorePipeline:
     def close_spider(self):
         try:
             self._flush()
+            if self.store is not None:
+                # A crawl that stored nothing (every feed failed) established nothing: the next
+                # one is still the baseline.
+                self.store.end_crawl(self.crawl_id, datetime.now(UTC), self.stored)
         finally:
             if self.store is not None:
                 self.store.close()

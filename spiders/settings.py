@@ -40,7 +40,6 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.BotChallengeMiddleware": 990,
 }
 ITEM_PIPELINES = {
-    "spiders.pipelines.TopicPipeline": 100,
     "spiders.pipelines.StorePipeline": 800,
 }
 

@@ -27,7 +27,9 @@ class AppContext:
         return self._settings
 
     def store(self, *, readonly: bool = False) -> Store:
-        return Store(self.settings().store_path, readonly=readonly)
+        """The store, tagging with the configuration's topics (re-tagged if they changed)."""
+        settings = self.settings()
+        return Store(settings.store_path, readonly=readonly, topics=settings.topics)
 
     @staticmethod
     def now() -> datetime:

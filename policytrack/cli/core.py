@@ -13,6 +13,7 @@ from ..config import CONFIG_NAME, EURLEX_TOKEN_HELP
 from ..content import load_content
 from ..errors import PolicytrackError
 from ..resources import default_config_text, site_dir
+from ..topics import note_topics
 from .context import AppContext, pass_app
 
 
@@ -41,9 +42,13 @@ def init(folder: Path, force: bool) -> None:
 
 
 @click.command()
+@click.option("--untracked", is_flag=True, help="List the items in no topic (kept in the store, not published).")
+@click.option(
+    "--sources", "item_id", metavar="ID", help="Show what each source said about one item (e.g. proc:2022/0051(COD))."
+)
 @pass_app
-def status(app: AppContext) -> None:
-    """Show what the store holds and what changed recently."""
+def status(app: AppContext, untracked: bool, item_id: str | None) -> None:
+    """Show what the store holds: tracked and untracked items, topics, recent changes."""
     settings = app.settings()
     console = Console()
     console.print(f"config: {settings.config_file or '(defaults)'}")
@@ -55,33 +60,106 @@ def status(app: AppContext) -> None:
         console.print("The store is empty: run `policytrack crawl` first.")
         return
     with app.store(readonly=True) as store:
+        if item_id:
+            _sources(console, store, item_id)
+            return
+        if untracked:
+            _untracked(console, store)
+            return
         table = Table(title="Stored items")
         table.add_column("kind")
-        table.add_column("count", justify="right")
+        table.add_column("tracked", justify="right")
+        table.add_column("untracked", justify="right")
         for kind in ("procedure", "document"):
-            table.add_row(kind, str(store.count(kind)))
+            table.add_row(kind, str(store.count(kind, tracked=True)), str(store.count(kind, tracked=False)))
         # Notes live as Markdown files in the content folder, not in the store.
         notes, broken = load_content(settings.site.content_dir)
-        table.add_row("note (content folder)", f"{len(notes)}" + (f" + {len(broken)} broken" if broken else ""))
+        table.add_row("note (content folder)", f"{len(notes)}" + (f" + {len(broken)} broken" if broken else ""), "")
         console.print(table)
         by_topic = Table(title="Items per topic")
         by_topic.add_column("topic")
-        by_topic.add_column("items", justify="right")
-        counts = {t.slug: 0 for t in settings.topics}
-        for item in store.items():
-            for slug in getattr(item, "topics", ()):
-                counts[slug] = counts.get(slug, 0) + 1
-        for slug, n in counts.items():
-            by_topic.add_row(slug, str(n))
+        by_topic.add_column("dossiers", justify="right")
+        by_topic.add_column("documents", justify="right")
+        by_topic.add_column("notes", justify="right")
+        counts = {t.slug: [0, 0, 0] for t in settings.topics}
+        for rec in store.records(tracked=True):
+            for slug in rec.item.topics:
+                if slug in counts:
+                    counts[slug][0 if rec.item.kind == "procedure" else 1] += 1
+        dossiers = store.procedure_topics()
+        for note in notes:
+            for slug in note_topics(note, settings.topics, dossiers):
+                counts[slug][2] += 1
+        for slug, row in counts.items():
+            by_topic.add_row(slug, *map(str, row))
         console.print(by_topic)
+        untracked_n = store.count(tracked=False)
+        if untracked_n:
+            console.print(
+                f"{untracked_n} items are in no topic: kept in the store, not published (`policytrack status --untracked`)."
+            )
         recent = store.changes()[-10:]
         if recent:
             changes = Table(title="Latest changes")
-            for col in ("when", "item", "change"):
+            for col in ("noticed", "happened", "item", "change", "news"):
                 changes.add_column(col)
             for c in reversed(recent):
-                changes.add_row(c.at.strftime("%Y-%m-%d %H:%M"), c.item_id, c.change)
+                changes.add_row(
+                    c.at.strftime("%Y-%m-%d %H:%M"),
+                    c.happened.isoformat() if c.happened else "",
+                    c.item_id,
+                    c.change,
+                    "yes" if c.news else ("no (baseline)" if c.baseline else "no (old)"),
+                )
             console.print(changes)
+
+
+def _untracked(console: Console, store) -> None:
+    table = Table(title="Untracked items (in no topic: kept in the store, not published, indexed or digested)")
+    table.add_column("id", no_wrap=True)
+    table.add_column("title", ratio=1)
+    table.add_column("sources", no_wrap=True)
+    n = 0
+    for rec in store.records(tracked=False):
+        table.add_row(rec.item.id, rec.item.title[:100], ", ".join(rec.item.sources) or rec.item.source)
+        n += 1
+    console.print(table)
+    console.print(
+        f"{n} untracked items. To track one, list its procedure or CELEX number in a topic's watch list"
+        " (or add a keyword or EuroVoc concept that matches it) in policytrack.toml."
+    )
+
+
+def _sources(console: Console, store, item_id: str) -> None:
+    rec = store.get_record(item_id)
+    if rec is None:
+        raise PolicytrackError(f"{item_id}: not in the store")
+    item = rec.item
+    console.print(f"{item.id}: {item.title}")
+    console.print(f"tracked: {'yes, topics ' + ', '.join(item.topics) if rec.tracked else 'no (in no topic)'}")
+    table = Table(title="Records (what each source said)")
+    table.add_column("source", no_wrap=True)
+    table.add_column("from", no_wrap=True)
+    for col in ("first fetched", "last fetched", "last changed"):
+        table.add_column(col)
+    for r in store.source_records(item_id):
+        table.add_row(
+            r.source,
+            r.origin or "(the item itself)",
+            r.first_fetched.strftime("%Y-%m-%d %H:%M"),
+            r.fetched.strftime("%Y-%m-%d %H:%M"),
+            r.changed.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+    prov = Table(title="Provenance of the merged item")
+    prov.add_column("field")
+    prov.add_column("sources")
+    for name, sources in item.provenance.items():
+        prov.add_row(name, ", ".join(sources))
+    console.print(prov)
+    for d in item.disagreements:
+        said = "; ".join(f"{s}: {v}" for s, v in d.values.items())
+        console.print(f"disagreement on {d.field}: {said} (shown: {d.chosen})")
 
 
 COMMANDS = [init, status]

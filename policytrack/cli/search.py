@@ -31,19 +31,28 @@ def _open(app: AppContext, backend: str | None):
 
 
 @click.command("index")
-@click.option("--rebuild", is_flag=True, help="Build a fresh index and swap it in (drops items no longer stored).")
+@click.option("--rebuild", is_flag=True, help="Build a fresh index and swap it in (drops items no longer tracked).")
 @click.option("--backend", type=BACKENDS, help="Override the configured backend.")
 @pass_app
 def index_cmd(app: AppContext, rebuild: bool, backend: str | None) -> None:
-    """Index every stored item (add or replace; --rebuild for a full reindex)."""
+    """Index the tracked dossiers and documents and the content folder's notes.
+
+    Only what changed since the last run (a watermark kept in the store), unless --rebuild.
+    """
+    from indexer.sync import sync_index
+
+    from ..content import load_content
+
     settings = app.settings()
     if not settings.store_path.exists():
         raise PolicytrackError(f"no store at {settings.store_path}: run `policytrack crawl` first")
     settings, search_backend = _open(app, backend)
     console = Console(stderr=True)
     started = time.perf_counter()
-    with app.store(readonly=True) as store, search_backend:
-        total = store.count()
+    notes, broken = load_content(settings.site.content_dir)
+    for e in broken:
+        click.echo(f"warning: {e} (not indexed)", err=True)
+    with app.store() as store, search_backend:
         with Progress(
             TextColumn("[bold]indexing"),
             BarColumn(),
@@ -52,14 +61,14 @@ def index_cmd(app: AppContext, rebuild: bool, backend: str | None) -> None:
             console=console,
             transient=True,
         ) as progress:
-            task = progress.add_task("index", total=total)
-
-            def records():
-                for rec in store.records():
-                    yield rec.item, rec.last_changed
-                    progress.advance(task)
-
-            count = search_backend.index(records(), rebuild=rebuild)
+            task = progress.add_task("index", total=None)
+            report = sync_index(
+                store,
+                search_backend,
+                notes,
+                rebuild=rebuild,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
         held = search_backend.count()
     elapsed = time.perf_counter() - started
     where = (
@@ -67,9 +76,10 @@ def index_cmd(app: AppContext, rebuild: bool, backend: str | None) -> None:
         if search_backend.name == "embedded"
         else f"{settings.index.es_url} alias {settings.index.es_index}"
     )
+    how = f"rebuilt ({report.reason})" if report.rebuilt else "only what changed since the last run"
     click.echo(
-        f"Indexed {count} items into the {search_backend.name} index ({where}) in {elapsed:.1f}s; "
-        f"it holds {held} items{' (rebuilt)' if rebuild else ''}."
+        f"Indexed {report.indexed} items and removed {report.deleted} from the {search_backend.name} index "
+        f"({where}) in {elapsed:.1f}s, {how}; it holds {held} items."
     )
 
 

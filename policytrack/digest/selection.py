@@ -5,6 +5,10 @@ Built in two phases (like the site): a ``Selector`` loads what every digest of a
 per subscriber: changed documents and procedures on their topics or saved searches, grouped by
 dossier; new briefing notes and recommendations; upcoming dates on their topics.
 Subscribers who follow the same things get the same (cached) content.
+
+Only tracked items are digested, with the topics the store gave them (the one topic rule,
+``policytrack.topics``), and only changes that are news (``Change.news``: not from a source's
+baseline crawl, not an old item newly met); each change carries its legislative date.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ..errors import PolicytrackError
 from ..model import Document, Note, Procedure
 from ..store import Change, Store, Subscriber
 from ..timeutil import Period
+from ..topics import note_topics
 from ..upcoming import UpcomingDate, upcoming_dates
 from ..urls import absolute, item_path
 from .errors import DigestError
@@ -44,6 +49,7 @@ class SearchBackend(Protocol):
 class ChangeLine:
     kind: str  # "new", "changed", "stage", "event"
     detail: dict[str, Any]
+    happened: date | None = None  # the legislative date of what happened
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Dossier:
     stage: str = ""
     entries: tuple[Entry, ...] = ()
     more: int = 0  # documents left out of ``entries`` (see MAX_DOCUMENTS_PER_DOSSIER)
+    key_players: tuple[str, ...] = ()  # committees, rapporteurs and shadows with their groups
 
 
 @dataclass(frozen=True)
@@ -128,18 +135,22 @@ class Selector:
             "subscribers follow saved searches but no search index is open (run `policytrack index` first)"
         )
         self.base_url = settings.site.base_url
+        store.use_topics(settings.topics)  # tagged with these topics (again, if they changed)
         self.procedures: dict[str, Procedure] = {
-            p.reference: p for p in store.items("procedure") if isinstance(p, Procedure)
+            p.reference: p for p in store.items("procedure", tracked=True) if isinstance(p, Procedure)
         }
         today = now.date()
         horizon = today + timedelta(weeks=max(settings.digest.upcoming_weeks, 0))
-        dated = [*self.procedures.values(), *(d for d in store.items("document") if d.dates)]  # type: ignore[union-attr]
+        docs = [d for d in store.items("document", tracked=True) if isinstance(d, Document) and d.dates]
+        dated: list[Document | Procedure] = [*self.procedures.values(), *docs]
         self.upcoming: list[UpcomingDate] = upcoming_dates(dated, today, horizon)
-        self.topics_of: dict[str, frozenset[str]] = {p.id: frozenset(p.topics) for p in self.procedures.values()}
-        for d in dated:
-            if isinstance(d, Document):
-                self.topics_of[d.id] = self._item_topics(d)
-        self.notes = [n for n in notes if n.note_type in NOTE_TYPES and n.status == "published"]
+        self.topics_of: dict[str, frozenset[str]] = {d.id: frozenset(d.topics) for d in dated}
+        dossiers = {ref: p.topics for ref, p in self.procedures.items()}
+        self.notes = [
+            n.replace(topics=note_topics(n, settings.topics, dossiers))
+            for n in notes
+            if n.note_type in NOTE_TYPES and n.status == "published"
+        ]
         self._periods: dict[Period, _PeriodData] = {}
         self._searches: dict[tuple[str, datetime], frozenset[str] | str] = {}
         self._content: dict[tuple, DigestContent] = {}
@@ -150,20 +161,14 @@ class Selector:
         if data is None:
             data = _PeriodData()
             for change in self.store.changes(period.start, period.end):
-                if change.kind in ("document", "procedure"):
+                if change.kind in ("document", "procedure") and change.news:
                     data.changes.setdefault(change.item_id, []).append(change)
             for item_id in data.changes:
-                item = self.store.get(item_id)
-                if isinstance(item, (Document, Procedure)):
-                    data.items[item_id] = item
+                rec = self.store.get_record(item_id)
+                if rec is not None and rec.tracked and isinstance(rec.item, (Document, Procedure)):
+                    data.items[item_id] = rec.item
             self._periods[period] = data
         return data
-
-    def _item_topics(self, item: Document | Procedure) -> frozenset[str]:
-        topics = set(item.topics)
-        if isinstance(item, Document) and item.procedure in self.procedures:
-            topics.update(self.procedures[item.procedure].topics)
-        return frozenset(topics)
 
     def _search(self, query: str, period: Period) -> frozenset[str] | str:
         """Matching ids, or the reason the query failed (reported in the digest run, not raised)."""
@@ -205,7 +210,7 @@ class Selector:
                 warnings.append(result)
             else:
                 found |= result
-        chosen = [item for item_id, item in data.items.items() if item_id in found or self._item_topics(item) & topics]
+        chosen = [item for item_id, item in data.items.items() if item_id in found or set(item.topics) & topics]
         dossiers = self._group(chosen, data)
         start, end = period.start.date(), period.end.date()
         notes = tuple(
@@ -223,7 +228,7 @@ class Selector:
     def _group(self, items: list[Document | Procedure], data: _PeriodData) -> tuple[Dossier, ...]:
         groups: dict[str | None, list[Entry]] = {}
         for item in items:
-            lines = tuple(ChangeLine(c.change, c.detail) for c in data.changes.get(item.id, ()))
+            lines = tuple(ChangeLine(c.change, c.detail, c.happened) for c in data.changes.get(item.id, ()))
             if isinstance(item, Procedure):
                 groups.setdefault(item.reference, []).insert(
                     0,
@@ -261,6 +266,7 @@ class Selector:
                     proc.stage if proc else "",
                     tuple(entries),
                     more,
+                    tuple(str(kp) for kp in proc.key_players) if proc else (),
                 )
             )
         return tuple(out)

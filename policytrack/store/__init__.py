@@ -2,7 +2,8 @@
 ledger. Every other module asks it for what it needs; none touches its connection.
 """
 
-from .db import Change, Item, Store, StoredItem, UpsertStats, describe_changes
+from .changes import NEWS_WINDOW, Change, describe_changes, is_news
+from .db import Item, RecordInfo, Store, StoredItem, UpsertStats
 from .ledger import CLOSED_STATES, FIRST_PERIOD, MIN_GAP, OPEN_STATES, STATES, Entry, Ledger
 from .schema import SCHEMA_VERSION
 from .subscribers import STATUSES, Subscriber, SubscriberFields, SubscriberRows
@@ -11,6 +12,7 @@ __all__ = [
     "CLOSED_STATES",
     "FIRST_PERIOD",
     "MIN_GAP",
+    "NEWS_WINDOW",
     "OPEN_STATES",
     "SCHEMA_VERSION",
     "STATES",
@@ -19,6 +21,7 @@ __all__ = [
     "Entry",
     "Item",
     "Ledger",
+    "RecordInfo",
     "Store",
     "StoredItem",
     "Subscriber",
@@ -26,4 +29,5 @@ __all__ = [
     "SubscriberRows",
     "UpsertStats",
     "describe_changes",
+    "is_news",
 ]

@@ -74,6 +74,53 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     (
+        "per-source records, dossier links, crawl sessions, tracked items, legislative dates",
+        """
+        CREATE TABLE source_records (
+            item_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            data TEXT NOT NULL,
+            first_fetched TEXT NOT NULL,
+            fetched TEXT NOT NULL,
+            changed TEXT NOT NULL,
+            PRIMARY KEY (item_id, source, origin)
+        );
+        CREATE INDEX source_records_origin ON source_records(origin, source);
+        CREATE TABLE links (
+            procedure TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            via TEXT NOT NULL,
+            PRIMARY KEY (procedure, item_id, via)
+        );
+        CREATE INDEX links_item ON links(item_id);
+        CREATE INDEX links_via ON links(via);
+        CREATE TABLE crawls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            spider TEXT NOT NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            items INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX crawls_spider ON crawls(spider, finished);
+        ALTER TABLE items ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE items ADD COLUMN tracked INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE items ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX items_rev ON items(rev);
+        CREATE INDEX items_tracked ON items(tracked, kind);
+        ALTER TABLE changes ADD COLUMN happened TEXT;
+        ALTER TABLE changes ADD COLUMN baseline INTEGER NOT NULL DEFAULT 0;
+        -- What older stores hold becomes each item's record from the source that wrote it
+        -- last; the store then derives the merged items and their topics again (derive.py).
+        INSERT INTO source_records
+            SELECT id, json_extract(data, '$.source'), '', kind, hash, data, first_seen, last_seen, last_changed
+            FROM items WHERE kind IN ('document', 'procedure');
+        DELETE FROM meta WHERE key IN ('derived', 'topics');
+        """,
+    ),
+    (
         "names of a subscriber's own saved searches",
         # A JSON object {query: name}: the names people give the searches they save in the app.
         # The queries themselves stay in `queries`, which the digest reads.

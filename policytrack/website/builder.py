@@ -125,7 +125,12 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise SiteError(f"{out_dir}: cannot create the output folder: {e.strerror}") from None
-    store = Store(opts.store_path, readonly=True) if opts.store_path and opts.store_path.exists() else None
+    # Opened with the build's topics: a store tagged with other topics is tagged again first.
+    store = (
+        Store(opts.store_path, readonly=True, topics=opts.topics)
+        if opts.store_path and opts.store_path.exists()
+        else None
+    )
     if store is None:
         where = opts.store_path or "store"
         result.warnings.append(f"{where}: no store yet, the site shows the content only")

@@ -198,6 +198,8 @@ EXPORT_COLUMNS = (
     "stage",
     "final_act",
     "topics",
+    "sources",
+    "key_players",
     "last_event_date",
     "last_event",
     "next_date",
@@ -223,6 +225,11 @@ def _dossier_rows(model: SiteModel) -> list[dict[str, object]]:
                 "stage": proc.stage,
                 "final_act": proc.final_act or "",
                 "topics": list(model.proc_topics.get(ref, ())),
+                "sources": list(proc.sources),
+                "key_players": [
+                    {"role": kp.role, "name": kp.name, "committee": kp.committee, "group": kp.group}
+                    for kp in proc.key_players
+                ],
                 "last_event_date": past[-1].date.isoformat() if past else "",
                 "last_event": past[-1].title if past else "",
                 "next_date": coming[0].date.isoformat() if coming else "",
@@ -238,12 +245,18 @@ def _dossier_rows(model: SiteModel) -> list[dict[str, object]]:
 
 def _csv_cell(value: object) -> str:
     if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
+        value = "; ".join(_player_text(v) if isinstance(v, dict) else str(v) for v in value)
     text = str(value)
     # Scraped text opened in a spreadsheet must not become a formula.
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         text = "'" + text
     return text
+
+
+def _player_text(player: dict[str, str]) -> str:
+    """A key player in one CSV cell: ``WOLTERS Lara (S&D), rapporteur, JURI``."""
+    out = player["name"] + (f" ({player['group']})" if player["group"] else "")
+    return out + "".join(f", {player[k]}" for k in ("role", "committee") if player[k] and player[k] != "other")
 
 
 def exports(model: SiteModel) -> dict[str, bytes]:

@@ -90,22 +90,12 @@ def iter_pages(model: SiteModel) -> Iterator[Page]:
     yield Page("404.html", "404.html", lambda: {}, (), title="Page not found", in_sitemap=False)
 
 
-def _in_a_topic(model: SiteModel, item_id: str) -> bool:
-    if item_id.startswith("proc:"):
-        return bool(model.proc_topics.get(item_id[5:]))
-    doc = model.documents.get(item_id)
-    return doc is not None and bool(doc.topics or (doc.procedure and model.proc_topics.get(doc.procedure)))
-
-
 def _home(model: SiteModel) -> Iterator[Page]:
     notes = model.notes[:HOME_NOTES]
-    # Stage changes and new events are what readers look for; a first crawl's hundreds of
-    # "new" items would bury them, so those are capped and counted.
-    # Sources such as the EP Open Data feeds report everything the Parliament does; the home page
-    # shows changes on what the coalition watches (items in a topic), topic pages show the rest.
-    watched = [c for c in model.changes if _in_a_topic(model, c.item_id)]
-    steps = [c for c in watched if c.change in ("stage", "event")][:HOME_CHANGES]
-    others = [c for c in watched if c.change not in ("stage", "event")]
+    # The model holds the news on tracked items only (docs/dossiers.md). Stage changes and new
+    # events are what readers look for; new and edited items are capped and counted.
+    steps = [c for c in model.changes if c.change in ("stage", "event")][:HOME_CHANGES]
+    others = [c for c in model.changes if c.change not in ("stage", "event")]
     changes = sorted([*steps, *others[:HOME_OTHER_CHANGES]], key=lambda c: c.seq, reverse=True)
     more = max(0, len(others) - HOME_OTHER_CHANGES)
     upcoming = model.upcoming[:HOME_UPCOMING]
@@ -204,6 +194,7 @@ def _dossier(model: SiteModel, proc: Procedure) -> Page:
             "topics": topics,
             "today": model.today,
             "final_doc": model.doc_for_celex(proc.final_act),
+            "players": players_by_role(proc),
         }
 
     deps = (
@@ -222,6 +213,25 @@ def _dossier(model: SiteModel, proc: Procedure) -> Page:
         title=f"{proc.reference} {proc.title}",
         lastmod=_lastmod(model, proc.id),
     )
+
+
+PLAYER_ROLES = (
+    ("committee responsible", "Committee responsible"),
+    ("rapporteur", "Rapporteurs"),
+    ("shadow rapporteur", "Shadow rapporteurs"),
+    ("committee for opinion", "Committees for opinion"),
+    ("rapporteur for opinion", "Rapporteurs for opinion"),
+    ("commission", "Commission"),
+    ("council", "Council"),
+    ("other", "Also involved"),
+)
+
+
+def players_by_role(proc: Procedure) -> list[tuple[str, list[Any]]]:
+    """The dossier's key players grouped by role, in the order a reader looks for them."""
+    return [
+        (label, found) for role, label in PLAYER_ROLES if (found := [kp for kp in proc.key_players if kp.role == role])
+    ]
 
 
 def _document(model: SiteModel, doc: Document) -> Page:

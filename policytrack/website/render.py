@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from .. import urls
 from ..identifiers import act_label
+from ..merge import SOURCE_NAMES
 from .markdown import render_markdown
 
 ACTORS = (
@@ -52,6 +53,11 @@ def actor_class(actor: str) -> str:
     return "other"
 
 
+def source_name(source: str) -> str:
+    """``oeil`` → ``Legislative Observatory (OEIL)``: how a page names where a fact came from."""
+    return SOURCE_NAMES.get(source, source)
+
+
 def _markdown(text: str) -> Markup:
     # render_markdown returns nh3-sanitised HTML: the one place markup is marked safe.
     return Markup(render_markdown(text))
@@ -66,7 +72,9 @@ def make_environment(template_dir: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(rel=_rel, date=_date, markdown=_markdown, actor=actor_class, celex_label=act_label)
+    env.filters.update(
+        rel=_rel, date=_date, markdown=_markdown, actor=actor_class, celex_label=act_label, source_name=source_name
+    )
     env.globals.update(
         dossier_path=urls.dossier_path,
         document_path=urls.document_path,

@@ -16,6 +16,7 @@ from ..content import line_of, load_content, references
 from ..identifiers import celex_and_base
 from ..model import Document, Note, Procedure, Topic
 from ..store import Change, Store, StoredItem
+from ..topics import note_topics
 from ..upcoming import UpcomingDate, upcoming_dates
 
 RECENT_DAYS = 30
@@ -70,7 +71,7 @@ class SiteModel:
         return next((t for t in self.topics if t.slug == slug), None)
 
     def note_topics(self, note: Note) -> list[Topic]:
-        return [t for t in self.topics if note in self.topic_notes.get(t.slug, ())]
+        return [t for t in self.topics if t.slug in note.topics]
 
 
 def _celex_keys(celex: str) -> list[str]:
@@ -88,13 +89,16 @@ def build_model(
     now: datetime,
     unsubscribe_address: str = "",
 ) -> SiteModel:
-    """Everything a build needs, cross-linked. ``store`` may be None (content only)."""
+    """Everything a build needs, cross-linked. ``store`` may be None (content only).
+
+    Only tracked items are published (docs/dossiers.md): the store says which, having tagged
+    every item with the one topic rule; notes are tagged with the same rule here."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     model = SiteModel(
         title=title, base_url=base_url, now=now, topics=tuple(topics), unsubscribe_address=unsubscribe_address
     )
-    records: list[StoredItem] = list(store.records()) if store is not None else []
+    records: list[StoredItem] = list(store.records(tracked=True)) if store is not None else []
     for rec in records:
         item = rec.item
         stamp = Stamp(rec.hash, rec.first_seen, rec.last_changed)
@@ -112,10 +116,10 @@ def build_model(
         model.errors += [str(e) for e in errors]
         for note in notes:
             model.note_hashes[note.slug] = note.content_hash()
-        _link_notes(model)
+        _link_notes(model, store)
     if store is not None:
         since = datetime.combine(model.today - timedelta(days=RECENT_DAYS), time(0), UTC)
-        model.changes = [c for c in reversed(store.changes(since=since)) if c.kind != "note"]
+        model.changes = [c for c in reversed(store.changes(since=since)) if c.news and c.item_id in model.stamps]
     model.upcoming = upcoming_dates(
         [*model.procedures.values(), *model.documents.values()],
         model.today,
@@ -148,34 +152,33 @@ def _link_documents(model: SiteModel) -> None:
 
 
 def _assign_topics(model: SiteModel) -> None:
-    by_proc = {t.slug: set(t.procedures) for t in model.topics}
-    by_celex = {t.slug: set(t.celex) for t in model.topics}
+    """Topic pages list the items the store tagged with the topic (the one topic rule)."""
     known = {t.slug for t in model.topics}
-    proc_topics: dict[str, set[str]] = {}
     for ref, proc in model.procedures.items():
-        slugs = {s for s in proc.topics if s in known}
-        slugs |= {s for s in known if ref in by_proc[s] or (proc.final_act and proc.final_act in by_celex[s])}
-        proc_topics[ref] = slugs
-        model.proc_topics[ref] = [t.slug for t in model.topics if t.slug in slugs]
-        for s in slugs:
+        model.proc_topics[ref] = [t for t in proc.topics if t in known]
+        for s in model.proc_topics[ref]:
             model.topic_procs[s].append(ref)
     for doc in model.documents.values():
-        slugs = {s for s in doc.topics if s in known}
-        if doc.procedure in proc_topics:
-            slugs |= proc_topics[doc.procedure]
-        if doc.celex:
-            keys = set(_celex_keys(doc.celex))
-            slugs |= {s for s in known if keys & by_celex[s]}
-        for s in slugs:
-            model.topic_docs[s].append(doc.id)
+        for s in doc.topics:
+            if s in known:
+                model.topic_docs[s].append(doc.id)
     for slug in model.topic_procs:
         model.topic_procs[slug].sort()
     for ids in model.topic_docs.values():
         ids.sort(key=lambda i: (model.documents[i].date or date.min, i), reverse=True)
 
 
-def _link_notes(model: SiteModel) -> None:
+def _link_notes(model: SiteModel, store: Store | None) -> None:
     known = {t.slug for t in model.topics}
+
+    def missing(kind: str, value: str, item_id: str, where: str) -> None:
+        if store is not None and store.get_record(item_id) is not None:
+            problem = f"{kind} {value} is not tracked (in no topic: add it to a topic's watch list to publish it)"
+        else:
+            problem = f"unknown {kind} {value} (not in the store)"
+        model.warnings.append(f"{where}: {problem}")
+
+    tagged = []
     for note in model.notes:
         for ref in references(note):
             value = ref.value
@@ -185,7 +188,7 @@ def _link_notes(model: SiteModel) -> None:
                     if note not in model.notes_by_proc[value]:
                         model.notes_by_proc[value].append(note)
                 else:
-                    model.warnings.append(f"{where}: unknown procedure {value} (not in the store)")
+                    missing("procedure", value, f"proc:{value}", where)
             else:
                 doc = model.doc_for_celex(value)
                 if doc is not None:
@@ -194,11 +197,16 @@ def _link_notes(model: SiteModel) -> None:
                     if doc.procedure in model.procedures and note not in model.notes_by_proc[doc.procedure]:
                         model.notes_by_proc[doc.procedure].append(note)
                 else:
-                    model.warnings.append(f"{where}: unknown CELEX {value} (not in the store)")
-        slugs = {s for s in note.topics if s in known}
+                    missing("CELEX", value, f"celex:{value}", where)
         for s in sorted(set(note.topics) - known):
             model.warnings.append(f"{note.source_file}:{line_of(note.source_file, s)}: unknown topic {s!r}")
-        for reference in note.procedures:
-            slugs |= set(model.proc_topics.get(reference, ()))
-        for slug in slugs:
+        tagged.append(note.replace(topics=note_topics(note, model.topics, model.proc_topics)))
+    # The notes carry the topics of the one rule from here on (pages, feeds, search).
+    by_id = {n.id: n for n in tagged}
+    for lists in (model.notes_by_proc, model.notes_by_doc):
+        for key, notes in lists.items():
+            lists[key] = [by_id[n.id] for n in notes]
+    model.notes = tagged
+    for note in model.notes:
+        for slug in note.topics:
             model.topic_notes[slug].append(note)

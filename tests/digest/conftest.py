@@ -71,7 +71,6 @@ def corpus(now: datetime) -> dict[str, list]:
         source="eurlex",
         doc_type="directive",
         celex="32024L1760",
-        procedure="2022/0051(COD)",
         date="2024-06-13",
         topics=("due-diligence",),
     )
@@ -93,7 +92,7 @@ def corpus(now: datetime) -> dict[str, list]:
             source="ep-odp",
             doc_type="report",
             procedure="2022/0051(COD)",
-            date="2023-05-01",
+            date=today - timedelta(days=11),
             topics=("due-diligence",),
         )
     ]
@@ -117,6 +116,7 @@ def corpus(now: datetime) -> dict[str, list]:
             doc_type="proposal",
             celex="52025PC0001",
             date=today - timedelta(days=4),
+            eurovoc=("public procurement",),
             topics=("public-procurement",),
         ),
     ]

@@ -209,7 +209,7 @@ def test_no_header_injection_from_scraped_titles(tmp_path, settings):
                     id="press:evil",
                     title="Report\r\nBcc: victim@example.org\r\n\r\n<b>x</b>",
                     source="ep-press",
-                    topics=("due-diligence",),
+                    procedure="2022/0051(COD)",  # a watched dossier: tracked
                 )
             ],
             NOW - timedelta(days=1),

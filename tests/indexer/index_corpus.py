@@ -188,7 +188,10 @@ def corpus() -> list[tuple[object, datetime]]:
                 stage="Procedure completed",
                 status="completed",
                 topics=("due-diligence",),
-                key_players=("JURI",),
+                key_players=(
+                    "JURI",
+                    {"role": "rapporteur", "name": "WOLTERS Lara", "committee": "JURI", "group": "S&D"},
+                ),
                 summary="Due diligence duties for large companies.",
                 events=(
                     Event(date(2022, 2, 23), "Legislative proposal published", "European Commission"),

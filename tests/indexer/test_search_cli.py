@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from index_corpus import T_NEW, T_OLD, corpus, es_url
 
 from policytrack.cli import main
+from policytrack.model import Note
 from policytrack.store import Store
 
 
@@ -34,13 +36,27 @@ query = '(unclosed'
     return str(path)
 
 
+def write_note(folder, note: Note) -> None:
+    """A note as the content folder holds it: Markdown with YAML front matter."""
+    meta = {
+        k: v for k, v in note.to_dict().items() if k in ("title", "date", "topics", "authors", "procedures", "celex")
+    }
+    path = folder / f"{note.note_type}s" / f"{note.slug}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{yaml.safe_dump(meta, allow_unicode=True)}---\n{note.body}\n", "utf-8")
+
+
 @pytest.fixture
 def workdir(tmp_path):
+    """The corpus: dossiers and documents in the store, the note in the content folder."""
     (tmp_path / "data").mkdir()
+    items = corpus()
     with Store(tmp_path / "data" / "store.sqlite3") as store:
-        items = corpus()
-        store.upsert([i for i, t in items if t == T_OLD], T_OLD)
-        store.upsert([i for i, t in items if t == T_NEW], T_NEW)
+        for when in (T_OLD, T_NEW):
+            store.upsert([i for i, t in items if t == when and not isinstance(i, Note)], when)
+    for item, _ in items:
+        if isinstance(item, Note):
+            write_note(tmp_path / "content", item)
     return tmp_path
 
 
@@ -60,10 +76,15 @@ def test_index_reports_what_it_did(workdir):
     config = _config(workdir)
     result = run(config, "index")
     assert result.exit_code == 0, result.output
-    assert "Indexed 12 items into the embedded index" in result.output
+    assert "Indexed 12 items and removed 0 from the embedded index" in result.output
+    assert "rebuilt (first run); it holds 12 items" in result.output
     assert (workdir / "data" / "index.sqlite3").is_file()
     again = run(config, "index", "--rebuild")
-    assert again.exit_code == 0 and "holds 12 items (rebuilt)" in again.output
+    assert again.exit_code == 0 and "rebuilt (asked); it holds 12 items" in again.output
+    # Nothing changed: nothing is indexed again.
+    quiet = run(config, "index")
+    assert quiet.exit_code == 0 and "Indexed 0 items and removed 0" in quiet.output, quiet.output
+    assert "only what changed since the last run; it holds 12 items" in quiet.output
 
 
 def test_index_without_store_fails_clearly(tmp_path):
@@ -158,7 +179,7 @@ def test_index_and_search_on_elasticsearch(workdir, es_index_name):
     try:
         assert run(config, "index").exit_code == 0
         rebuilt = run(config, "index", "--rebuild")
-        assert rebuilt.exit_code == 0 and "holds 12 items (rebuilt)" in rebuilt.output
+        assert rebuilt.exit_code == 0 and "rebuilt (asked); it holds 12 items" in rebuilt.output
         result = run(config, "search", "--json", "--saved", "downstream", "--since", "2025-02-01")
         assert {h["id"] for h in json.loads(result.output)["hits"]} == {"ep:A-9-2023-0184", "note:downstream-briefing"}
     finally:

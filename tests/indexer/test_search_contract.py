@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from index_corpus import T_NEW, T_OLD
 
 from indexer.errors import IndexerError, QueryError
-from policytrack.model import Document
+from policytrack.model import Ask, Document, Note
 
 ALL = 12
 
@@ -100,7 +100,11 @@ def test_title_weighs_more_than_body(backend):
         ("topic:public-procurement", {"celex:32014L0024"}),
         ("topic:circular-electronics type:regulation", {"celex:32024R1781", "celex:32023R1542"}),
         ('author:"european commission"', {"celex:52022PC0071"}),
-        ('author:"Committee on Legal Affairs" OR author:JURI', {"ep:A-9-2023-0184", "proc:2022/0051(COD)"}),
+        ('author:"Committee on Legal Affairs" OR player:JURI', {"ep:A-9-2023-0184", "proc:2022/0051(COD)"}),
+        ("author:JURI", set()),  # a key player is not an author
+        ('player:"wolters lara"', {"proc:2022/0051(COD)"}),
+        ('player:"WOLTERS Lara (S&D)"', {"proc:2022/0051(COD)"}),
+        ("player:wolters", set()),  # a filter is exact: the whole name
         ("year:2017", {"celex:32017R0821"}),
         ("date:2014..2017", {"celex:32014L0024", "celex:32017R0821"}),
         ("date:>=2025-01-01", {"note:downstream-briefing"}),
@@ -223,7 +227,7 @@ def test_hit_fields(backend):
 def test_facets(backend):
     result = backend.search("due diligence", facets=True)
     facets = {f.name: dict(f.counts) for f in result.facets}
-    assert [f.name for f in result.facets] == ["topic", "type", "author", "year", "procedure_type", "stage"]
+    assert [f.name for f in result.facets] == ["topic", "type", "author", "year", "procedure_type", "stage", "player"]
     assert result.total == 7
     assert facets["topic"] == {"due-diligence": 7, "circular-electronics": 1}
     assert facets["type"] == {
@@ -242,13 +246,55 @@ def test_facets(backend):
         "Council of the EU": 3,
         "European Commission": 1,
         "Committee on Legal Affairs": 1,
-        "JURI": 1,
         "Fair Electronics Coalition": 1,
     }
+    assert facets["player"] == {"JURI": 1, "WOLTERS Lara (S&D)": 1}
     # counts are sorted: most frequent first
     for f in result.facets:
         counts = [n for _, n in f.counts]
         assert counts == sorted(counts, reverse=True)
+
+
+RECOMMENDATION = Note(
+    id="note:csddd-asks",
+    note_type="recommendation",
+    title="Due diligence: what the transposition must get right",
+    date=date(2025, 2, 10),
+    slug="csddd-asks",
+    topics=("due-diligence",),
+    authors=("Fair Electronics Coalition",),
+    body="Member States should keep the scope of the directive.",
+    asks=(
+        Ask(
+            text="Cover the downstream chain: use and disposal of electronics",
+            target="32024L1760 Art. 3",
+            celex="32024L1760",
+        ),
+        Ask(text="Name a supervisory authority with enough staff", target="2022/0051(COD)", procedure="2022/0051(COD)"),
+    ),
+)
+
+
+def test_notes_are_indexed_with_their_type_topics_dossiers_and_asks(backend):
+    """Briefings and recommendations in the index: by kind, topic, dossier, act, and the words
+    of their asks."""
+    assert backend.index([(RECOMMENDATION, datetime(2025, 2, 10, tzinfo=UTC))]) == 1
+    assert search_ids(backend, "type:briefing") == {"note:downstream-briefing"}
+    assert search_ids(backend, "type:recommendation") == {"note:csddd-asks"}
+    assert search_ids(backend, '"due diligence" type:recommendation') == {"note:csddd-asks"}
+    assert search_ids(backend, '"supervisory authority" type:recommendation') == {"note:csddd-asks"}  # an ask
+    assert search_ids(backend, "downstream type:recommendation") == {"note:csddd-asks"}
+    assert search_ids(backend, "topic:due-diligence type:recommendation") == {"note:csddd-asks"}
+    # Its asks' targets are its dossiers and acts.
+    assert "note:csddd-asks" in search_ids(backend, "procedure:2022/0051(COD)")
+    assert "note:csddd-asks" in search_ids(backend, "celex:32024L1760")
+    hit = backend.search("type:recommendation").hits[0]
+    assert (hit.kind, hit.doc_type, hit.procedure, hit.topics) == (
+        "note",
+        "recommendation",
+        "2022/0051(COD)",
+        ("due-diligence",),
+    )
 
 
 def test_facets_follow_filters(backend):

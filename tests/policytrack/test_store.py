@@ -73,7 +73,9 @@ def test_change_log_names_stage_changes_and_new_events(tmp_path):
 
 
 def test_describe_plain_document_change():
-    assert describe_changes(doc(), doc("New title")) == [("changed", {"fields": ["title"]})]
+    assert describe_changes(doc(), doc("New title")) == [("changed", {"fields": ["title"]}, None)]
+    # Where things came from, and their topics, are not changes of what happened.
+    assert describe_changes(doc(), doc().replace(sources=("eurlex", "cellar"), topics=("x",))) == []
 
 
 def test_naive_time_refused(tmp_path):
@@ -102,7 +104,10 @@ def test_failed_batch_rolls_back_and_keeps_earlier_data(tmp_path):
         with pytest.raises(StoreError, match="simulated"):
             store.upsert([good, bad], T0 + timedelta(days=1), batch_size=10)
         assert store.count() == 1 and store.get("celex:32024R1781") is None
-        assert store.get("celex:32024L1799") == doc()
+        assert store.get("celex:32024L1799") == doc().replace(
+            sources=("eurlex",), provenance={"title": ("eurlex",), "doc_type": ("eurlex",), "celex": ("eurlex",)}
+        )
+        assert [r.item_id for r in store.source_records()] == ["celex:32024L1799"]
 
 
 CHILD = textwrap.dedent("""
@@ -185,6 +190,9 @@ def test_a_store_of_the_first_release_is_migrated_and_keeps_its_items(tmp_path):
     with Store(path, readonly=True) as store:  # even a reader upgrades it, once
         assert store.get("proc:2022/0051(COD)").title == "CSDDD"
         assert list(store.subscribers.all()) == []
+        # What it held became the record of the source that wrote it, and was merged again.
+        assert [(r.item_id, r.source) for r in store.source_records()] == [("proc:2022/0051(COD)", "oeil")]
+        assert store.get("proc:2022/0051(COD)").sources == ("oeil",)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from policytrack.config import load_settings
 from policytrack.model import Document, Note, Procedure
-from policytrack.topics import matching_topics, tag
+from policytrack.topics import item_topics, matching_topics, note_topics, topics_fingerprint
 
 
 def topics(tmp_path):
@@ -46,11 +46,49 @@ def test_watched_identifiers_and_keywords(tmp_path):
     assert matching_topics(note, t) == ("due-diligence", "public-procurement")
 
 
-def test_tag_keeps_existing_topics(tmp_path):
-    d = Document(id="x:1", title="Ecodesign for sustainable products", source="feed", topics=["mine"])
-    tagged = tag(d, topics(tmp_path))
-    assert tagged.topics == ("mine", "circular-electronics")
-    assert tag(tagged, topics(tmp_path)) is tagged
+def test_item_topics_is_own_matches_plus_dossier_topics(tmp_path):
+    t = topics(tmp_path)
+    # Topics an item carried before (a stale tag, an unknown slug) are not kept: the rule decides.
+    d = Document(
+        id="ep:A-9-2024-0001", title="Report", source="ep", procedures=["2099/0001(COD)"], topics=["mine", "x"]
+    )
+    assert item_topics(d, t) == ()
+    # A document belongs to the topics of its dossiers; unknown slugs are dropped; config order.
+    assert item_topics(d, t, [("public-procurement", "nope"), ("due-diligence",)]) == (
+        "due-diligence",
+        "public-procurement",
+    )
+    # Its own match and its dossier's add up, once each.
+    e = d.replace(title="Ecodesign report")
+    assert item_topics(e, t, [("circular-electronics",), ("due-diligence",)]) == (
+        "due-diligence",
+        "circular-electronics",
+    )
+
+
+def test_note_topics_keep_the_authors_and_add_the_dossiers(tmp_path):
+    t = topics(tmp_path)
+    note = Note(
+        id="note:n",
+        slug="n",
+        note_type="briefing",
+        title="A note",
+        date="2025-01-01",
+        topics=["public-procurement", "unknown-topic"],
+        asks=[{"text": "Do it", "target": "2099/0002(COD)", "procedure": "2099/0002(COD)"}],
+    )
+    assert note_topics(note, t, {"2099/0002(COD)": ("circular-electronics",)}) == (
+        "circular-electronics",
+        "public-procurement",
+    )
+    assert note_topics(note, t, {}) == ("public-procurement",)
+
+
+def test_fingerprint_moves_with_the_configuration(tmp_path):
+    t = topics(tmp_path)
+    assert topics_fingerprint(t) == topics_fingerprint(tuple(t))
+    changed = (t[0].__class__(**{**t[0].to_dict(), "keywords": ("new words",)}), *t[1:])
+    assert topics_fingerprint(changed) != topics_fingerprint(t)
 
 
 def test_corrigendum_of_a_watched_act_is_tagged(tmp_path):

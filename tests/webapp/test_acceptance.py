@@ -92,7 +92,9 @@ def served(demo: Path):
 
 def _built_digests(project: Path, app_url: str) -> dict[str, bytes]:
     out = project / "digests"
-    _cli(project, "digest", "build", "--out", str(out), env={"POLICYTRACK_SITE_APP_URL": app_url})
+    # The replayed crawl is a first crawl: a baseline, with no news; the digests are built anyway.
+    env = {"POLICYTRACK_SITE_APP_URL": app_url, "POLICYTRACK_DIGEST_SEND_EMPTY": "true"}
+    _cli(project, "digest", "build", "--out", str(out), env=env)
     return {p.name: p.read_bytes() for p in out.glob("*.eml")}
 
 

@@ -68,7 +68,7 @@ def test_json_has_results_total_and_facets(client):
     first = data["results"][0]
     assert set(first) >= {"id", "title", "type", "date", "snippet", "page_url", "source_url", "section", "anchor"}
     facets = data["facets"]
-    assert set(facets) == {"topic", "type", "author", "year", "procedure_type", "stage"}
+    assert set(facets) == {"topic", "type", "author", "player", "year", "procedure_type", "stage"}
     topic = facets["topic"][0]
     assert topic == {"value": "due-diligence", "count": 3, "query": '"due diligence" topic:due-diligence'}
     again = client.get("/search.json", params={"q": topic["query"]}).json()

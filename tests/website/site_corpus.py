@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from policytrack.model import Document, Event, Procedure
+from policytrack.model import Document, Event, KeyPlayer, Procedure
 from policytrack.store import Store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -32,7 +32,7 @@ def _proc(
     *,
     status: str = "completed",
     stage: str = "Procedure completed",
-    key_players: tuple[str, ...] = (),
+    key_players: tuple[KeyPlayer, ...] = (),
     summary: str = "",
 ) -> Procedure:
     return Procedure(
@@ -80,7 +80,11 @@ def procedures() -> list[Procedure]:
                 _ev("2024-06-13", "Final act signed", EP),
                 _ev("2024-07-05", "Final act published in Official Journal", COM),
             ],
-            key_players=("JURI committee", "Rapporteur: Lara Wolters (S&D, NL)", "Commission DG JUST"),
+            key_players=(
+                KeyPlayer("committee responsible", "JURI Legal Affairs"),
+                KeyPlayer("rapporteur", "WOLTERS Lara", "JURI", "S&D"),
+                KeyPlayer("commission", "DG Justice and Consumers (JUST)"),
+            ),
             summary="Obliges large companies to identify, prevent and bring to an end adverse human-rights "
             "and environmental impacts in their own operations, their subsidiaries and their chain "
             "of activities, and to adopt a climate transition plan.",
@@ -99,7 +103,12 @@ def procedures() -> list[Procedure]:
                 _ev("2024-06-13", "Final act signed", EP),
                 _ev("2024-06-28", "Final act published in Official Journal", COM),
             ],
-            key_players=("ENVI committee", "Rapporteur: Alessandra Moretti (S&D, IT)", "Commission DG ENV, DG GROW"),
+            key_players=(
+                KeyPlayer("committee responsible", "ENVI Environment, Public Health and Food Safety"),
+                KeyPlayer("rapporteur", "MORETTI Alessandra", "ENVI", "S&D"),
+                KeyPlayer("commission", "DG Environment (ENV)"),
+                KeyPlayer("commission", "DG Internal Market, Industry, Entrepreneurship and SMEs (GROW)"),
+            ),
         ),
         _proc(
             "2023/0083(COD)",
@@ -115,7 +124,11 @@ def procedures() -> list[Procedure]:
                 _ev("2024-06-13", "Final act signed", EP),
                 _ev("2024-07-10", "Final act published in Official Journal", COM),
             ],
-            key_players=("IMCO committee", "Rapporteur: René Repasi (S&D, DE)", "Commission DG JUST"),
+            key_players=(
+                KeyPlayer("committee responsible", "IMCO Internal Market and Consumer Protection"),
+                KeyPlayer("rapporteur", "REPASI René", "IMCO", "S&D"),
+                KeyPlayer("commission", "DG Justice and Consumers (JUST)"),
+            ),
         ),
         _proc(
             "2014/0059(COD)",
@@ -129,7 +142,7 @@ def procedures() -> list[Procedure]:
                 _ev("2017-05-17", "Final act signed", EP),
                 _ev("2017-05-19", "Final act published in Official Journal", COM),
             ],
-            key_players=("INTA committee",),
+            key_players=(KeyPlayer("committee responsible", "INTA International Trade"),),
         ),
         _proc(
             "2011/0438(COD)",
@@ -142,7 +155,7 @@ def procedures() -> list[Procedure]:
                 _ev("2014-02-26", "Final act signed", EP),
                 _ev("2014-03-28", "Final act published in Official Journal", COM),
             ],
-            key_players=("IMCO committee",),
+            key_players=(KeyPlayer("committee responsible", "IMCO Internal Market and Consumer Protection"),),
         ),
     ]
 
@@ -225,7 +238,8 @@ def documents() -> list[Document]:
 
 
 def fill_store(path: Path, *, extra: list | None = None, now: datetime = NOW) -> Path:
-    """Two crawls: everything ten days ago, then the CSDDD file gains an event two days ago."""
+    """Two crawls: everything ten days ago but the CSDDD's publication, then (two days ago) the
+    Legislative Observatory's file gains that event and EUR-Lex gives the published act."""
     procs, docs = procedures(), documents()
     first = [
         p
@@ -234,6 +248,8 @@ def fill_store(path: Path, *, extra: list | None = None, now: datetime = NOW) ->
         for p in procs
     ]
     with Store(path) as store:
-        store.upsert([*first, *docs, *(extra or [])], now - timedelta(days=10))
+        store.upsert(
+            [*first, *(d for d in docs if d.id != "celex:32024L1760"), *(extra or [])], now - timedelta(days=10)
+        )
         store.upsert([*procs, *docs, *(extra or [])], now - timedelta(days=2))
     return path

@@ -134,6 +134,7 @@ def _xss_site(tmp: Path) -> Path:
         reference="2024/0999(COD)",
         title=title,
         source="oeil",
+        eurovoc=("human rights",),  # in a topic: published
         stage=PAYLOADS[1],
         key_players=(PAYLOADS[0],),
         summary=title,
@@ -223,3 +224,69 @@ def test_xss_payloads_do_not_execute(page, serve, tmp_path):
     assert page.evaluate("typeof window.__xss") == "undefined"
     _shot(page, "xss-search")
     assert dialogs == []
+
+
+# ------------------------------------------------------------------------------ ranking
+
+
+def _same_words_site(tmp: Path, *, weighted: bool) -> Path:
+    """A document and a briefing that say the same sentence; ``weighted=False`` builds with a
+    copy of the templates whose note page lacks the weighting, for comparison."""
+    from datetime import UTC, datetime
+    from shutil import copytree, ignore_patterns
+
+    from policytrack.config import load_settings
+    from policytrack.resources import site_dir
+    from policytrack.store import Store
+
+    templates = tmp / "site"
+    copytree(site_dir(), templates, ignore=ignore_patterns("content"))
+    if not weighted:
+        note_page = templates / "templates" / "note.html"
+        note_page.write_text(note_page.read_text("utf-8").replace(' data-pagefind-weight="2"', ""), "utf-8")
+    sentence = "Repairability of electronics: spare parts for smartphones."
+    store = tmp / "store.sqlite3"
+    with Store(store, topics=load_settings(env={}, cwd=tmp).topics) as s:
+        doc = Document(
+            id="celex:32024L1799",
+            title="Directive (EU) 2024/1799 on the repair of goods",
+            source="eurlex",
+            doc_type="directive",
+            celex="32024L1799",
+            summary=sentence,
+        )
+        s.upsert([doc], datetime(2026, 1, 1, tzinfo=UTC))
+    folder = tmp / "content" / "briefings"
+    folder.mkdir(parents=True)
+    (folder / "repair.md").write_text(
+        f"---\ntitle: Right to repair for electronics\ndate: 2026-01-01\n---\n{sentence}\n", "utf-8"
+    )
+    out = tmp / "public"
+    result = build_site(options(out, store, tmp / "content", search=True, site_dir=templates))
+    assert result.ok, result.errors
+    return out
+
+
+def _pagefind_scores(page, base: str, query: str) -> dict[str, float]:
+    """Pagefind's own ranking, from its JavaScript API in the browser (what the search page uses)."""
+    page.goto(base + "search/")
+    results = page.evaluate(
+        """async (q) => {
+            const pagefind = await import('/pagefind/pagefind.js');
+            const found = await pagefind.search(q);
+            return Promise.all(found.results.map(async r => [(await r.data()).url, r.score]));
+        }""",
+        query,
+    )
+    return dict(results)
+
+
+def test_the_coalitions_notes_rank_above_documents_at_equal_relevance(page, serve, tmp_path):
+    plain = _pagefind_scores(page, serve(_same_words_site(tmp_path / "plain", weighted=False)), "smartphones")
+    weighted = _pagefind_scores(page, serve(_same_words_site(tmp_path / "weighted", weighted=True)), "smartphones")
+    note, doc = "/notes/repair/", "/documents/celex-32024l1799/"
+    assert set(weighted) == {note, doc}
+    assert list(weighted) == [note, doc]  # best first
+    # The same words: without the weighting the two are about level; with it the note is well ahead.
+    assert weighted[doc] == pytest.approx(plain[doc])
+    assert weighted[note] / weighted[doc] > 1.25 * (plain[note] / plain[doc])

@@ -75,7 +75,13 @@ def test_dossier_page_links_documents_notes_and_sources(demo_site: Path):
     assert 'href="https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:52022PC0071"' in html
     assert 'href="../../notes/csddd-transposition/"' in html
     assert 'href="../../notes/csddd-transposition-asks/"' in html
-    assert "Lara Wolters" in html and "completed" in html
+    assert "completed" in html
+    # Key players by role, with their political group; every source of the dossier is named.
+    assert (
+        '<dt>Rapporteurs</dt><dd><ul class="inline"><li><span class="player-name">WOLTERS Lara</span> <span class="badge">S&amp;D</span>'
+        in html
+    )
+    assert "<dt>Sources</dt><dd>EUR-Lex, Legislative Observatory (OEIL)</dd>" in html
     # Not about this dossier: never listed.
     assert "procurement-ict" not in html
 
@@ -85,7 +91,12 @@ def test_home_shows_latest_notes_changes_and_upcoming(demo_site: Path):
     assert html.index("CSDDD transposition: five asks") < html.index("Buying fair ICT")
     assert "Stage: Procedure completed" in html
     assert "New event: Final act published in Official Journal" in html
-    assert "…and 8 other new or updated dossiers and documents" in html  # first-crawl "new" items capped
+    # The legislative date of what happened, and when it was noticed.
+    assert '<time datetime="2024-07-05">5 Jul 2024</time> New event: Final act published in Official Journal' in html
+    assert '(noticed <time datetime="2026-11-21T09:00:00+00:00">21 Nov 2026</time>)' in html
+    # Acts of 2014-2024 the first crawl met are not news; nor is the act noticed with its publication.
+    assert "other new or updated" not in html and "Directive 2014/24/EU" not in html
+    assert "Tracking 5 dossiers and 8 documents" in html
     assert "Transposition deadline: 32024L1760" in html  # 26 July 2027, within a year of NOW
     assert "Transposition deadline: 32024L1799" not in html  # 31 July 2026: already past
 
@@ -235,6 +246,7 @@ def test_scraped_text_is_escaped_in_every_page(tmp_path, content):
         reference="2024/0999(COD)",
         title=f"Evil {evil}",
         source="oeil",
+        eurovoc=("human rights",),  # in a topic: published
         stage=evil,
         key_players=(evil,),
         summary=evil,
@@ -271,6 +283,7 @@ def test_csv_cells_never_start_a_formula(tmp_path):
         reference="2024/0998(COD)",
         title='=HYPERLINK("http://x","y")',
         source="oeil",
+        eurovoc=("human rights",),
         stage="+cmd|' /C calc'!A0",
     )
     store = fill_store(tmp_path / "store.sqlite3", extra=[proc])
@@ -322,9 +335,9 @@ def test_yaml_error_names_the_line_of_the_broken_field(tmp_path, demo_store, con
     ]
 
 
-def test_home_changes_show_only_watched_items(tmp_path):
+def test_untracked_items_are_stored_but_not_published(tmp_path):
     # An EP procedure outside every topic (the Open Data feeds report all of the Parliament's
-    # work) is stored and gets its own page, but stays off the home page's recent changes.
+    # work) is kept in the store as untracked: no page, not on the home page, not exported.
     unrelated = Procedure(
         id="proc:2024/2006(REG)",
         reference="2024/2006(REG)",
@@ -339,4 +352,9 @@ def test_home_changes_show_only_watched_items(tmp_path):
     home = (out / "index.html").read_text()
     assert "Rules of Procedure on workplace training" not in home
     assert "Corporate sustainability due diligence" in home
-    assert (out / urls.dossier_path("2024/2006(REG)") / "index.html").is_file()
+    assert "Tracking 5 dossiers" in home
+    assert not (out / urls.dossier_path("2024/2006(REG)")).exists()
+    exported = json.loads((out / "dossiers.json").read_text("utf-8"))
+    assert "2024/2006(REG)" not in {d["reference"] for d in exported["dossiers"]}
+    with Store(store, readonly=True) as s:
+        assert [r.item.id for r in s.records(tracked=False)] == ["proc:2024/2006(REG)"]

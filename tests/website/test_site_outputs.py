@@ -74,6 +74,7 @@ def test_calendar_escapes_text_from_the_store(tmp_path: Path):
         reference="2024/0997(COD)",
         title="T",
         source="oeil",
+        eurovoc=("human rights",),  # tracked: in a topic
         events=(Event(date=date(2027, 1, 5), title="Vote; plenary, Strasbourg\\Brussels", forecast=True),),
     )
     out = tmp_path / "out"
