@@ -119,17 +119,24 @@ def list_(app: AppContext, show_all: bool) -> None:
 
 @subscribers.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The file's encoding when it is not UTF-8 or UTF-16 (which are recognised), e.g. cp1252.",
+)
 @pass_app
-def import_(app: AppContext, csv_file: Path) -> None:
+def import_(app: AppContext, csv_file: Path, encoding: str | None) -> None:
     """Add the rows of CSV_FILE (email,name,topics,searches,queries,language; lists split by ';').
 
     Bad rows are reported with their line number and skipped; good rows are kept. Exit 1 when
     any row was rejected.
     """
+    settings = app.settings()
     with app.store() as store:
-        report = Subscribers(store, app.settings()).import_csv(csv_file, app.now())
+        report = Subscribers(store, settings).import_csv(csv_file, app.now(), encoding=encoding)
     console = _console()
-    console.print(f"{csv_file}: {report.added} added, {report.updated} updated, {len(report.errors)} rejected")
+    read_as = "" if report.encoding in ("utf-8", "utf-8-sig") else f" (read as {report.encoding})"
+    console.print(f"{csv_file}{read_as}: {report.added} added, {report.updated} updated, {len(report.errors)} rejected")
     if report.errors:
         table = Table(title="Rejected rows")
         table.add_column("row", justify="right")

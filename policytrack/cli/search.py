@@ -7,6 +7,7 @@ exit code 1 (like every other ``PolicytrackError``). Wrong options are usage err
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -85,7 +86,25 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@click.command("search")
+class _QueryCommand(click.Command):
+    """``search -battery`` reads as options; say how to search for a term that starts with "-"."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as e:
+            word = next((a for a in given if a.startswith(e.option_name) and a != "--"), e.option_name)
+            if word.startswith("--"):
+                raise
+            quoted = f"'{word}'" if "'" not in word else shlex.quote(word)
+            raise click.UsageError(
+                f"no option {word!r}; to search for a query that starts with '-', end the options with "
+                f"'--': policytrack search -- {quoted}"
+            ) from None  # no ctx: this one line is the whole message
+
+
+@click.command("search", cls=_QueryCommand)
 @click.argument("query", required=False)
 @click.option("--saved", metavar="NAME", help="Run a saved search from the configuration.")
 @click.option("--since", callback=_since, metavar="DATE", help="Only items changed since DATE (ISO date or time).")
