@@ -200,7 +200,7 @@ def _digest_run(app: AppContext, min_gap_hours: float) -> Iterator[DigestRun]:
     """A digest run over the store, with the search backend its saved searches need, closed after."""
     settings = app.settings()
     with app.store() as store:
-        backend, why = backend_for(store, settings, lambda: open_backend(settings))
+        backend, why = backend_for(store, settings, lambda: open_backend(settings, must_exist=True))
         try:
             yield DigestRun(
                 store, settings, app.now(), backend=backend, backend_error=why, min_gap=timedelta(hours=min_gap_hours)

@@ -24,11 +24,11 @@ from .context import AppContext, pass_app
 BACKENDS = click.Choice(["embedded", "elasticsearch"])
 
 
-def _open(app: AppContext, backend: str | None):
+def _open(app: AppContext, backend: str | None, *, must_exist: bool = False):
     from indexer import open_backend
 
     settings = app.settings({"index": {"backend": backend}} if backend else None)
-    return settings, open_backend(settings)
+    return settings, open_backend(settings, must_exist=must_exist)
 
 
 @click.command("index")
@@ -140,7 +140,7 @@ def search_cmd(
         query = app.settings().saved_search(saved).query
     if query is None:
         raise click.UsageError("missing QUERY (or --saved NAME)")
-    _, search_backend = _open(app, backend)
+    _, search_backend = _open(app, backend, must_exist=True)
     with search_backend:
         result = search_backend.search(query, page=page, per_page=limit, facets=facets, changed_since=since, sort=sort)
     if as_json:
