@@ -1,7 +1,9 @@
-"""``policytrack digest build|send`` and ``policytrack subscribers add|remove|list|import``."""
+"""``policytrack digest build|send|settle`` and ``policytrack subscribers add|remove|list|import``."""
 
 from __future__ import annotations
 
+import getpass
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,7 +17,8 @@ from rich.table import Table
 from indexer import open_backend
 
 from ..digest.errors import SubscriberError
-from ..digest.run import PROBLEMS, DigestRun, RunReport, backend_for
+from ..digest.run import PROBLEMS, UNCERTAIN, DigestRun, RunReport, backend_for
+from ..digest.settle import Uncertain, settle, uncertain
 from ..digest.smtp import Mailer, SmtpOptions
 from ..digest.subscribers import Subscribers
 from ..digest.tokens import token_subscriber, verify_token
@@ -256,11 +259,72 @@ def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
     console.print(_summary(report))
     if not report.ok:
         problems = sum(1 for r in report.results if r.status in PROBLEMS)
+        uncertain = report.count(UNCERTAIN)
         console.print(
             f"[red]{problems} digest{'s' if problems != 1 else ''} not delivered; "
             "run `policytrack digest send` again to send the rest[/]"
+            + (
+                f"[yellow]; {uncertain} uncertain: check the mail log, then `policytrack digest settle`[/]"
+                if uncertain
+                else ""
+            )
         )
         raise SystemExit(1)
+
+
+@digest.command("settle")
+@click.argument("emails", nargs=-1)
+@click.option("--delivered", "decision", flag_value="delivered", help="The mail server took them: mark them sent.")
+@click.option("--resend", "decision", flag_value="resend", help="It did not: the next `digest send` sends them again.")
+@click.option("--all", "every", is_flag=True, help="Every uncertain digest (with --delivered or --resend).")
+@click.option("--json", "as_json", is_flag=True, help="List the uncertain digests as JSON.")
+@pass_app
+def settle_cmd(app: AppContext, emails: tuple[str, ...], decision: str | None, every: bool, as_json: bool) -> None:
+    """List uncertain digests, or settle those of EMAILS (or --all) as --delivered or --resend.
+
+    A digest is uncertain when the whole message went to the mail server but the run stopped
+    before its answer was recorded. Look its Message-ID up in the mail server's log, then settle
+    it. Digests that never got that far are sent again by `digest send` on its own.
+    """
+    app.settings()  # a policytrack folder, or one line saying so
+    if decision is None and (emails or every):
+        raise click.UsageError("say what happened: --delivered or --resend")
+    if decision is not None and as_json:
+        raise click.UsageError("--json lists; it does not settle")
+    with app.store() as store:
+        if decision is None:
+            rows = uncertain(store)
+            if as_json:
+                click.echo(json.dumps([u.as_dict() for u in rows], indent=2))
+                return
+            _print_uncertain(rows)
+            return
+        done = settle(
+            store, emails, delivered=decision == "delivered", every=every, now=app.now(), who=getpass.getuser()
+        )
+    verb = "marked delivered" if decision == "delivered" else "back in line: the next `digest send` sends them"
+    click.echo(
+        f"{len(done)} uncertain digest{'s' if len(done) != 1 else ''} {verb}: {', '.join(u.email for u in done)}"
+    )
+
+
+def _print_uncertain(rows: list[Uncertain]) -> None:
+    console = _console()
+    if not rows:
+        console.print("No uncertain digests.")
+        return
+    table = Table(title=f"{len(rows)} uncertain digest{'s' if len(rows) != 1 else ''}")
+    for col in ("subscriber", "period", "Message-ID", "handed over", "last error"):
+        table.add_column(col, overflow="fold")
+    for u in rows:
+        e = u.entry
+        period = f"{e.period.start:%Y-%m-%d %H:%M} → {e.period.end:%Y-%m-%d %H:%M}"
+        table.add_row(u.email, period, e.message_id, e.handed_over, e.error or "-")
+    console.print(table)
+    console.print(
+        "Look each Message-ID up in the mail server's log; then `policytrack digest settle EMAIL --delivered` "
+        "for those it accepted and `--resend` for the others."
+    )
 
 
 COMMANDS = [digest, subscribers]

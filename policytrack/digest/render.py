@@ -182,7 +182,9 @@ class Renderer:
         html = inline_css(env.get_template("digest.html").render(context), self.inliner)
         return text, html
 
-    def message(self, subscriber: Subscriber, content: DigestContent, now: datetime) -> EmailMessage:
+    def message(
+        self, subscriber: Subscriber, content: DigestContent, now: datetime, *, message_id: str | None = None
+    ) -> EmailMessage:
         """The complete multipart/alternative message (plain text first, HTML preferred).
 
         Headers that hold a subscriber's data (To, List-Unsubscribe) go through the header
@@ -198,7 +200,7 @@ class Renderer:
         msg["To"] = Address(
             display_name=" ".join(subscriber.name.split()), addr_spec=validate_address(subscriber.email)
         )
-        message_id = self.message_id(subscriber, content.period)
+        message_id = message_id or self.message_id(subscriber, content.period)
         msg.set_raw("Date", format_datetime(now))  # generated here: ASCII, short, no line breaks
         msg.set_raw("Message-ID", message_id)  # likewise (its domain passed validate_address)
         msg.set_raw("List-Id", self._folded("List-Id", f"<{self.list_id}>"))

@@ -3,7 +3,7 @@ ledger. Every other module asks it for what it needs; none touches its connectio
 """
 
 from .db import Change, Item, Store, StoredItem, UpsertStats, describe_changes
-from .ledger import CLOSED_STATES, FIRST_PERIOD, MIN_GAP, OPEN_STATES, STATES, Entry, Ledger
+from .ledger import CLOSED_STATES, FIRST_PERIOD, MIN_GAP, OPEN_STATES, STATES, Entry, Ledger, SendLock
 from .schema import SCHEMA_VERSION
 from .subscribers import STATUSES, Subscriber, SubscriberFields, SubscriberRows
 
@@ -19,6 +19,7 @@ __all__ = [
     "Entry",
     "Item",
     "Ledger",
+    "SendLock",
     "Store",
     "StoredItem",
     "Subscriber",
