@@ -213,6 +213,11 @@ def _digest_run(app: AppContext, min_gap_hours: float) -> Iterator[DigestRun]:
                 backend.close()
 
 
+def _warn_one_click(run: DigestRun) -> None:
+    if run.renderer.one_click_problem:
+        click.echo(f"Warning: {run.renderer.one_click_problem}", err=True)
+
+
 @digest.command("build")
 @click.option(
     "--out",
@@ -227,6 +232,7 @@ def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
     """Write the digest each due subscriber would get now as .eml files, for review. Sends nothing."""
     console = _console()
     with _digest_run(app, min_gap_hours) as run:
+        _warn_one_click(run)
         total = sum(1 for _ in run.subscribers.all(active_only=True))
         with _progress(console) as bar:
             task = bar.add_task("Rendering digests", total=total)
@@ -249,6 +255,7 @@ def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
     """Send each due subscriber their digest over SMTP, exactly once (see the ledger)."""
     console = _console()
     with _digest_run(app, min_gap_hours) as run:
+        _warn_one_click(run)
         plan = run.plan()
         with Mailer(SmtpOptions.from_settings(app.settings().digest)) as mailer, _progress(console) as bar:
             task = bar.add_task("Sending digests", total=len(plan))

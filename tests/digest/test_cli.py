@@ -227,3 +227,19 @@ def test_settle_delivered_closes_the_period_without_sending(cli, tmp_path, smtp_
     assert sorted(smtp_server.recipients()) == ["ana@example.org", "cy@example.org"]  # as the log said
     with Store(tmp_path / "data" / "store.sqlite3") as store:
         assert store.ledger.counts() == {"sent": 3}
+
+
+def test_build_warns_when_links_are_not_https(cli, tmp_path):
+    config = write_config(tmp_path)
+    config.write_text(config.read_text("utf-8").replace("https://tracker", "http://tracker"), "utf-8")
+    populate(cli, tmp_path)
+    r = cli("digest", "build", "--out", str(tmp_path / "review"))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        "Warning: unsubscribe links start with 'http://tracker.example.org/unsubscribe/': RFC 8058 one-click "
+        "unsubscribe needs https, so mail providers will not offer it (set [site] base_url to an https:// address)"
+    ]
+    https = cli.state["config"] = write_config(tmp_path)
+    assert https.is_file()
+    r = cli("digest", "build", "--out", str(tmp_path / "review"))
+    assert r.exit_code == 0 and "Warning" not in r.stderr
