@@ -27,7 +27,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +35,7 @@ from policytrack.timeutil import utc_text
 from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
 from .errors import IndexerError
 from .es_query import compile_es
+from .es_stall import Stall
 from .fields import FACETS, to_record
 from .query import parse
 
@@ -46,59 +46,9 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     elasticsearch = None  # type: ignore[assignment]
 
 FACET_SIZE = 10
-NOTICE_AFTER = 5.0  # seconds without an answer before the waiting step is named
 CLEANUP_TIMEOUT = 5.0  # a failed rebuild's clean-up must not wait as long again
 _END, _ABORT = object(), object()
 log = logging.getLogger(__name__)
-
-
-class _Stall:
-    """Names the step that waits for Elasticsearch, once, when no answer came for a while.
-
-    One daemon thread per backend, started with the first step; ``touch`` counts any answer
-    (a bulk chunk acknowledged) as progress.
-    """
-
-    def __init__(self, url: str, timeout: float, after: float = NOTICE_AFTER) -> None:
-        # said before the request gives up, however short the configured timeout
-        self.url, self.timeout, self.after = url, timeout, min(after, timeout / 2)
-        self.doing = ""
-        self.last = 0.0
-        self.told = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @contextmanager
-    def step(self, doing: str) -> Iterator[None]:
-        outer = (self.doing, self.last, self.told)
-        self.doing, self.last, self.told = doing, time.monotonic(), False
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._watch, name="es-stall", daemon=True)
-            self._thread.start()
-        try:
-            yield
-        finally:
-            self.doing, self.last, self.told = outer
-
-    def touch(self) -> None:
-        self.last = time.monotonic()
-        self.told = False
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.25):
-            doing, waited = self.doing, time.monotonic() - self.last
-            if doing and not self.told and waited >= self.after:
-                self.told = True
-                log.warning(
-                    "waiting for Elasticsearch at %s while %s (no answer for %.0f s; giving up after %g s)",
-                    self.url,
-                    doing,
-                    waited,
-                    self.timeout,
-                )
-
-    def close(self) -> None:
-        self._stop.set()
 
 
 class _Aborted(Exception):
@@ -192,7 +142,7 @@ class ElasticBackend(Backend):
         except ValueError as e:
             raise IndexerError(f"bad Elasticsearch URL {url!r}: {e}") from None
         self.timeout = request_timeout
-        self._stall = _Stall(self.url, request_timeout)
+        self._stall = Stall(self.url, request_timeout)
         self._analyzer: str | None = None
 
     # -- errors
@@ -333,9 +283,10 @@ class ElasticBackend(Backend):
             if old
             else f"The alias {self.alias} was not created"
         )
+        wait = min(CLEANUP_TIMEOUT, self.timeout)
         try:
-            quick = self.es.options(request_timeout=min(CLEANUP_TIMEOUT, self.timeout), ignore_status=404)
-            with self._stall.step(f"deleting the half-built index {new}"):
+            quick = self.es.options(request_timeout=wait, ignore_status=404)
+            with self._stall.step(f"deleting the half-built index {new}", timeout=wait):
                 quick.indices.delete(index=new)
         except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
             log.debug("clean-up of %s failed: %s", new, e)

@@ -122,10 +122,7 @@ def calibrate(root: Path, subscribers: int) -> float:
     recorder, controller = _server(data_delay=0.04)
     try:
         folder, emails = _folder(root, controller.port, subscribers)
-        proc = _sender(folder)
-        if not recorder.mail_seen.wait(120):
-            proc.kill()
-            raise RuntimeError("the sender never reached the SMTP server")
+        proc = _sending(folder, recorder)
         first_mail = time.monotonic()
         proc.wait(300)
         if proc.returncode != 0 or Counter(recorder.recipients()) != Counter(emails):
@@ -135,31 +132,27 @@ def calibrate(root: Path, subscribers: int) -> float:
         controller.stop()
 
 
-def _sender(folder: Path) -> subprocess.Popen:
+def _sending(folder: Path, recorder: Recorder) -> subprocess.Popen:
+    """``policytrack digest send`` in a child process, once its first MAIL reached the server."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYTRACK_")}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from policytrack.cli import main; main()",
-            "-c",
-            str(folder / "policytrack.toml"),
-            *SEND,
-        ],
+    program = [sys.executable, "-c", "from policytrack.cli import main; main()"]
+    proc = subprocess.Popen(
+        [*program, "-c", str(folder / "policytrack.toml"), *SEND],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
     )
+    if not recorder.mail_seen.wait(120):
+        proc.kill()
+        raise RuntimeError("the sender never reached the SMTP server")
+    return proc
 
 
 def one_run(number: int, mode: str, rng: random.Random, root: Path, subscribers: int, span: float) -> Row:
     recorder, controller = _server(data_delay=0.04, dedupe=mode == "dedupe")
     try:
         folder, emails = _folder(root, controller.port, subscribers)
-        proc = _sender(folder)
-        if not recorder.mail_seen.wait(120):
-            proc.kill()
-            raise RuntimeError("the sender never reached the SMTP server")
+        proc = _sending(folder, recorder)
         delay = rng.uniform(0, span)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)

@@ -40,18 +40,27 @@ SENDER = textwrap.dedent("""
 """)
 
 
-def test_killed_while_the_server_holds_a_message(tmp_path, store, smtp_server):
-    settings = make_settings(tmp_path, port=smtp_server.port)
+def _subscribe(store, settings):
     book = Subscribers(store, settings)
     for email, name, topics, language in PEOPLE:
         book.add(NOW - timedelta(days=40), email=email, name=name, topics=topics, language=language)
-    smtp_server.hold_data_after = 2
+
+
+def _sender(script: str, tmp_path, store, smtp_server, *extra: str) -> subprocess.Popen:
+    """``script`` (a sender) in a child process, on this test's store and SMTP server."""
     tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SENDER, tests_dir, str(tmp_path), str(smtp_server.port), str(store.path)],
+    return subprocess.Popen(
+        [sys.executable, "-c", script, tests_dir, str(tmp_path), str(smtp_server.port), str(store.path), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def test_killed_while_the_server_holds_a_message(tmp_path, store, smtp_server):
+    settings = make_settings(tmp_path, port=smtp_server.port)
+    _subscribe(store, settings)
+    smtp_server.hold_data_after = 2
+    proc = _sender(SENDER, tmp_path, store, smtp_server)
     try:
         assert smtp_server.data_held.wait(60), proc.communicate(timeout=5)
         os.kill(proc.pid, signal.SIGKILL)  # the third message is on the wire, its reply not yet sent
@@ -115,20 +124,10 @@ DYING_SENDER = textwrap.dedent("""
 """)
 
 
-def _subscribe(store, settings):
-    book = Subscribers(store, settings)
-    for email, name, topics, language in PEOPLE:
-        book.add(NOW - timedelta(days=40), email=email, name=name, topics=topics, language=language)
-
-
 def _killed_sender(tmp_path, store, smtp_server, stage: str) -> None:
-    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run(
-        [sys.executable, "-c", DYING_SENDER, tests_dir, str(tmp_path), str(smtp_server.port), str(store.path), stage],
-        capture_output=True,
-        timeout=120,
-    )
-    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    proc = _sender(DYING_SENDER, tmp_path, store, smtp_server, stage)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL, err.decode()
 
 
 def _rerun(store, settings, minutes: int, **kw):
@@ -190,12 +189,7 @@ def test_a_blind_resend_is_harmless_only_where_the_server_drops_repeated_message
     settings = make_settings(tmp_path, port=smtp_server.port)
     _subscribe(store, settings)
     smtp_server.hold_data_after, smtp_server.accept_held, smtp_server.dedupe = 2, True, dedupe
-    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SENDER, tests_dir, str(tmp_path), str(smtp_server.port), str(store.path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = _sender(SENDER, tmp_path, store, smtp_server)
     try:
         assert smtp_server.data_held.wait(60), proc.communicate(timeout=5)
         os.kill(proc.pid, signal.SIGKILL)
@@ -216,12 +210,7 @@ def test_a_second_run_refuses_while_the_first_is_sending(tmp_path, store, smtp_s
     settings = make_settings(tmp_path, port=smtp_server.port)
     _subscribe(store, settings)
     smtp_server.hold_data_after, smtp_server.accept_held = 0, True
-    tests_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SENDER, tests_dir, str(tmp_path), str(smtp_server.port), str(store.path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = _sender(SENDER, tmp_path, store, smtp_server)
     try:
         assert smtp_server.data_held.wait(60), proc.communicate(timeout=5)
         # the first run holds the send lock: its 'sending' row must not be taken for abandoned

@@ -29,6 +29,7 @@ from policytrack.store import Store
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "es-node"
 ITEMS = 12_000  # enough for the bulk load to take seconds, so the fault lands inside it
+FROZEN_TIMEOUT = 8  # es_timeout while frozen: short, yet above a busy node's slowest answer
 
 
 def policytrack(args: list[str], cwd: Path, **popen) -> subprocess.Popen:
@@ -53,7 +54,7 @@ def lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip()]
 
 
-def project(folder: Path, url: str, *, items: int = ITEMS, timeout: float = 4) -> Path:
+def project(folder: Path, url: str, *, items: int = ITEMS, timeout: float = 30) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "policytrack.toml").write_text(
         f'[project]\ndata_dir = "data"\n[index]\nbackend = "elasticsearch"\nes_url = "{url}"\nes_timeout = {timeout}\n',
@@ -137,10 +138,12 @@ def test_a_node_that_freezes_dies_or_comes_back_empty(tmp_path):
     try:
         url = node.start()
         work = project(tmp_path / "work", url)
-        assert finish(policytrack(["index"], work))[0] == 0
+        code, _, err = finish(policytrack(["index"], work))
+        assert code == 0, err
         [first] = node.versions()
 
         # 1. Frozen in the middle of a rebuild: the step that waits is named, then one error line.
+        project(work, url, items=0, timeout=FROZEN_TIMEOUT)
         proc = policytrack(["index", "--rebuild"], work)
         new = node.wait_for_bulk([first], proc)
         node.signal(signal.SIGSTOP)
@@ -156,7 +159,8 @@ def test_a_node_that_freezes_dies_or_comes_back_empty(tmp_path):
             f"{waiting} deleting the half-built index {new}",
         ], err
         assert error == (
-            f"Error: Elasticsearch at {url} did not answer within 4 s while bulk-loading the new index {new}: "
+            f"Error: Elasticsearch at {url} did not answer within {FROZEN_TIMEOUT} s while bulk-loading the new "
+            f"index {new}: "
             "is it overloaded or stopped? (index.es_timeout sets the wait) Searches are unchanged: the alias "
             f"policytrack still points at {first}; the half-built index {new} may be left on the node: "
             "delete it when the node is back."
@@ -182,7 +186,7 @@ def test_a_node_that_freezes_dies_or_comes_back_empty(tmp_path):
 
         # 3. Back, but empty (a restart without its data): search says the index is missing.
         url = node.start()
-        project(work, url, items=0)
+        project(work, url, items=0, timeout=FROZEN_TIMEOUT)
         code, out, err = finish(policytrack(["search", "batteries"], work))
         assert (code, out) == (1, "")
         assert lines(err) == [
