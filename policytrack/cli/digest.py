@@ -298,14 +298,17 @@ def settle_cmd(app: AppContext, emails: tuple[str, ...], decision: str | None, e
         raise click.UsageError("say what happened: --delivered or --resend")
     if decision is not None and as_json:
         raise click.UsageError("--json lists; it does not settle")
-    with app.store() as store:
-        if decision is None:
-            rows = uncertain(store)
-            if as_json:
-                click.echo(json.dumps([u.as_dict() for u in rows], indent=2))
-                return
+    if decision is None:
+        rows: list[Uncertain] = []
+        if app.settings().store_path.exists():  # else nothing was ever sent; a look makes no store
+            with app.store() as store:
+                rows = uncertain(store)
+        if as_json:
+            click.echo(json.dumps([u.as_dict() for u in rows], indent=2))
+        else:
             _print_uncertain(rows)
-            return
+        return
+    with app.store() as store:
         done = settle(
             store, emails, delivered=decision == "delivered", every=every, now=app.now(), who=getpass.getuser()
         )

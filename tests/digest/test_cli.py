@@ -243,3 +243,10 @@ def test_build_warns_when_links_are_not_https(cli, tmp_path):
     assert https.is_file()
     r = cli("digest", "build", "--out", str(tmp_path / "review"))
     assert r.exit_code == 0 and "Warning" not in r.stderr
+
+
+def test_settle_in_a_fresh_folder_lists_nothing_and_creates_no_store(cli, tmp_path):
+    r = cli("digest", "settle")
+    assert r.exit_code == 0 and r.output.strip() == "No uncertain digests."
+    assert cli("digest", "settle", "--json").output.strip() == "[]"
+    assert not (tmp_path / "data").exists()
