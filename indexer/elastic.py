@@ -9,15 +9,24 @@ The mapping is explicit. Elastic's minimal distributions lack the analysis-commo
 (stemmers, ASCII folding, language analyzers), so the text analyzer is chosen when the index is
 created: lowercase + ASCII folding + Porter stemming (what the embedded backend does) when the
 node has those filters, else the built-in ``standard`` analyzer.
+
+Faults: every request waits at most ``request_timeout`` seconds (no retry after a timeout), and
+a step that waits longer than ``NOTICE_AFTER`` seconds is named in a log line ("waiting for
+Elasticsearch at … while bulk-loading the new index …"), so a frozen node is neither a silent
+hang nor an endless one. A rebuild that fails leaves the alias on the previous index and tries
+to delete the half-built one; if the node cannot even do that, the one error line says so.
+Searching an alias that does not exist (a node restarted without its data) is an error that
+says how to build the index, not an empty result.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +35,7 @@ from policytrack.timeutil import utc_text
 from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
 from .errors import IndexerError
 from .es_query import compile_es
+from .es_stall import Stall
 from .fields import FACETS, to_record
 from .query import parse
 
@@ -36,7 +46,9 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     elasticsearch = None  # type: ignore[assignment]
 
 FACET_SIZE = 10
+CLEANUP_TIMEOUT = 5.0  # a failed rebuild's clean-up must not wait as long again
 _END, _ABORT = object(), object()
+log = logging.getLogger(__name__)
 
 
 class _Aborted(Exception):
@@ -115,7 +127,7 @@ class ElasticBackend(Backend):
         username: str = "",
         password: str = "",
         api_key: str = "",
-        request_timeout: float = 60.0,
+        request_timeout: float = 30.0,
     ) -> None:
         if elasticsearch is None:
             raise IndexerError(
@@ -125,7 +137,9 @@ class ElasticBackend(Backend):
         self.alias = index
         if not index or index != index.lower() or index.startswith(("_", "-", "+")):
             raise IndexerError(f"es_index {index!r} must be a lower-case Elasticsearch index name")
-        kwargs: dict[str, Any] = {"request_timeout": request_timeout, "max_retries": 1, "retry_on_timeout": True}
+        # A refused connection is retried once (a node restarting); a timeout is not: a frozen
+        # node would make every retry wait as long again.
+        kwargs: dict[str, Any] = {"request_timeout": request_timeout, "max_retries": 1, "retry_on_timeout": False}
         if api_key:
             kwargs["api_key"] = api_key
         elif username:
@@ -134,11 +148,18 @@ class ElasticBackend(Backend):
             self.es = Elasticsearch(self.url, **kwargs)
         except ValueError as e:
             raise IndexerError(f"bad Elasticsearch URL {url!r}: {e}") from None
+        self.timeout = request_timeout
+        self._stall = Stall(self.url, request_timeout)
         self._analyzer: str | None = None
 
     # -- errors
     def _fail(self, e: Exception, doing: str) -> IndexerError:
-        if isinstance(e, (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout)):
+        if isinstance(e, elasticsearch.ConnectionTimeout):
+            return IndexerError(
+                f"Elasticsearch at {self.url} did not answer within {self.timeout:g} s while {doing}: "
+                "is it overloaded or stopped? (index.es_timeout sets the wait)"
+            )
+        if isinstance(e, elasticsearch.ConnectionError):
             return IndexerError(f"cannot reach Elasticsearch at {self.url} while {doing}: is it running?")
         if isinstance(e, elasticsearch.AuthenticationException):
             return IndexerError(f"Elasticsearch at {self.url} refused the credentials while {doing}")
@@ -149,20 +170,28 @@ class ElasticBackend(Backend):
             return IndexerError(f"{self.url} is not an Elasticsearch 8 server: {e}")
         return IndexerError(f"Elasticsearch at {self.url} failed while {doing}: {e}")
 
-    def _call(self, doing: str, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (elasticsearch.ApiError, elasticsearch.TransportError, elasticsearch.UnsupportedProductError) as e:
-            raise self._fail(e, doing) from None
+    def _call(self, doing: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with self._stall.step(doing):
+            try:
+                return fn(*args, **kwargs)
+            except (elasticsearch.ApiError, elasticsearch.TransportError, elasticsearch.UnsupportedProductError) as e:
+                raise self._fail(e, doing) from None
+
+    def _missing(self) -> IndexerError:
+        return IndexerError(
+            f"there is no search index {self.alias!r} on Elasticsearch at {self.url} (a new or restarted node?): "
+            "build it with `policytrack index`"
+        )
 
     # -- index management
     def analyzer(self) -> str:
         """``policytrack_text`` when the node has the filters it needs, else ``standard``."""
         if self._analyzer is None:
             try:
-                self.es.indices.analyze(
-                    tokenizer="standard", filter=["lowercase", "asciifolding", "porter_stem"], text="Régulations"
-                )
+                with self._stall.step("checking the analyzers"):
+                    self.es.indices.analyze(
+                        tokenizer="standard", filter=["lowercase", "asciifolding", "porter_stem"], text="Régulations"
+                    )
                 self._analyzer = "policytrack_text"
             except elasticsearch.BadRequestError:
                 self._analyzer = "standard"
@@ -185,7 +214,8 @@ class ElasticBackend(Backend):
 
     def _targets(self) -> list[str]:
         try:
-            return sorted(self.es.indices.get_alias(name=self.alias).body)
+            with self._stall.step(f"looking up alias {self.alias}"):
+                return sorted(self.es.indices.get_alias(name=self.alias).body)
         except elasticsearch.NotFoundError:
             return []
         except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
@@ -229,20 +259,48 @@ class ElasticBackend(Backend):
             self._refuse_plain_index()
         new = self._create_versioned(for_bulk=True)
         try:
-            count = self._bulk(new, items)
-            self._call("refreshing", self.es.indices.put_settings, index=new, settings={"refresh_interval": None})
-            self._call("refreshing", self.es.indices.refresh, index=new)
+            count = self._bulk(new, items, doing=f"bulk-loading the new index {new}")
+            self._call(
+                f"refreshing the new index {new}",
+                self.es.indices.put_settings,
+                index=new,
+                settings={"refresh_interval": None},
+            )
+            self._call(f"refreshing the new index {new}", self.es.indices.refresh, index=new)
+            actions: list[dict] = [{"remove": {"index": o, "alias": self.alias}} for o in old]
+            actions.append({"add": {"index": new, "alias": self.alias, "is_write_index": True}})
+            self._call("swapping the alias to the new index", self.es.indices.update_aliases, actions=actions)
+        except IndexerError as e:
+            raise IndexerError(f"{e} {self._abandon(new, old)}") from None
         except BaseException:
-            self.es.options(ignore_status=404).indices.delete(index=new)
+            self._abandon(new, old)
             raise
-        actions: list[dict] = [{"remove": {"index": o, "alias": self.alias}} for o in old]
-        actions.append({"add": {"index": new, "alias": self.alias, "is_write_index": True}})
-        self._call("swapping the alias", self.es.indices.update_aliases, actions=actions)
         for o in old:
             self._call(f"deleting the old index {o}", self.es.indices.delete, index=o, ignore_unavailable=True)
         return count
 
-    def _bulk(self, index: str, items: Iterable[tuple[Item, datetime]]) -> int:
+    def _abandon(self, new: str, old: list[str]) -> str:
+        """Delete the half-built index of a failed rebuild; what a person should know about it.
+
+        The node may be the reason the rebuild failed: a short timeout, and no exception out of
+        here (it would hide the real error, as a traceback from the clean-up did).
+        """
+        kept = (
+            f"Searches are unchanged: the alias {self.alias} still points at {', '.join(old)}"
+            if old
+            else f"The alias {self.alias} was not created"
+        )
+        wait = min(CLEANUP_TIMEOUT, self.timeout)
+        try:
+            quick = self.es.options(request_timeout=wait, ignore_status=404)
+            with self._stall.step(f"deleting the half-built index {new}", timeout=wait):
+                quick.indices.delete(index=new)
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            log.debug("clean-up of %s failed: %s", new, e)
+            return f"{kept}; the half-built index {new} may be left on the node: delete it when the node is back."
+        return f"{kept}; the half-built index {new} was deleted."
+
+    def _bulk(self, index: str, items: Iterable[tuple[Item, datetime]], *, doing: str = "") -> int:
         """``streaming_bulk`` in a sender thread, fed with ready JSON by this thread.
 
         Building and serialising the next chunk overlaps with the node indexing the previous
@@ -251,6 +309,8 @@ class ElasticBackend(Backend):
         """
         feed: queue.Queue = queue.Queue(maxsize=8)
         state: dict[str, Any] = {"ok": 0, "failed": 0, "first": "", "error": None}
+        doing = doing or f"bulk-loading the index {index}"
+        stall = self._stall
 
         def actions() -> Iterator[dict]:
             while True:
@@ -272,6 +332,7 @@ class ElasticBackend(Backend):
                     raise_on_exception=True,
                     max_retries=3,
                 ):
+                    stall.touch()
                     if success:
                         state["ok"] += 1
                         continue
@@ -283,7 +344,24 @@ class ElasticBackend(Backend):
                 state["error"] = e
 
         sender = threading.Thread(target=send, name="es-bulk", daemon=True)
-        sender.start()
+        with stall.step(doing):
+            sender.start()
+            self._feed(index, items, feed, sender)
+        error = state["error"]
+        if isinstance(error, (elasticsearch.ApiError, elasticsearch.TransportError)):
+            raise self._fail(error, doing) from None
+        if error is not None:
+            raise error
+        if state["failed"]:
+            raise IndexerError(
+                f"Elasticsearch at {self.url} rejected {state['failed']} of "
+                f"{state['ok'] + state['failed']} items (first: {state['first']})"
+            )
+        return int(state["ok"])
+
+    @staticmethod
+    def _feed(index: str, items: Iterable[tuple[Item, datetime]], feed: queue.Queue, sender: threading.Thread) -> None:
+        """Serialise ``items`` into chunks for the sender thread; stop it if reading fails."""
 
         def put(chunk: object) -> bool:
             while sender.is_alive():
@@ -317,17 +395,6 @@ class ElasticBackend(Backend):
             sender.join()
             raise
         sender.join()
-        error = state["error"]
-        if isinstance(error, (elasticsearch.ApiError, elasticsearch.TransportError)):
-            raise self._fail(error, f"indexing into {index}") from None
-        if error is not None:
-            raise error
-        if state["failed"]:
-            raise IndexerError(
-                f"Elasticsearch at {self.url} rejected {state['failed']} of "
-                f"{state['ok'] + state['failed']} items (first: {state['first']})"
-            )
-        return state["ok"]
 
     def delete(self, ids: Iterable[str]) -> None:
         target = self.ensure_index()
@@ -398,9 +465,10 @@ class ElasticBackend(Backend):
                 for name, attr in FACETS
             }
         try:
-            resp = self.es.search(index=self.alias, **body)
+            with self._stall.step("searching"):
+                resp = self.es.search(index=self.alias, **body)
         except elasticsearch.NotFoundError:
-            return SearchResult(query, 0, (), _empty_facets() if facets else (), page, per_page)
+            raise self._missing() from None
         except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
             raise self._fail(e, "searching") from None
         hits = tuple(_hit(h) for h in resp["hits"]["hits"])
@@ -422,17 +490,18 @@ class ElasticBackend(Backend):
         while True:
             extra: dict[str, Any] = {"search_after": after} if after else {}
             try:
-                resp = self.es.search(
-                    index=self.alias,
-                    query=q,
-                    size=1000,
-                    source=False,  # sent as `_source`; the client's typed name for it
-                    sort=[{"id": "asc"}],
-                    track_total_hits=False,
-                    **extra,
-                )
+                with self._stall.step("searching"):
+                    resp = self.es.search(
+                        index=self.alias,
+                        query=q,
+                        size=1000,
+                        source=False,  # sent as `_source`; the client's typed name for it
+                        sort=[{"id": "asc"}],
+                        track_total_hits=False,
+                        **extra,
+                    )
             except elasticsearch.NotFoundError:
-                return
+                raise self._missing() from None
             except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
                 raise self._fail(e, "searching") from None
             hits = resp["hits"]["hits"]
@@ -443,6 +512,7 @@ class ElasticBackend(Backend):
             after = hits[-1]["sort"]
 
     def close(self) -> None:
+        self._stall.close()
         self.es.close()
 
 
@@ -473,10 +543,6 @@ def _hit(h: dict) -> Hit:
         celex=src.get("celex"),
         topics=tuple(src.get("topics") or ()),
     )
-
-
-def _empty_facets() -> tuple[Facet, ...]:
-    return tuple(Facet(name, ()) for name, _ in FACETS)
 
 
 def _short(error: Any) -> str:

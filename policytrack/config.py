@@ -6,16 +6,20 @@ Nothing else in policytrack reads ``os.environ`` for settings.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigError, PolicytrackError
 from .model import Topic
 from .resources import default_config_text
+from .textfiles import TextEncodingError, decode
 
 CONFIG_NAME = "policytrack.toml"
 ENV_PREFIX = "POLICYTRACK_"
@@ -59,6 +63,7 @@ class IndexSettings:
     es_username: str = ""
     es_password: str = ""
     es_api_key: str = ""
+    es_timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,11 @@ class SavedSearch:
     name: str
     query: str
     topics: tuple[str, ...] = ()
+    title: str = ""  # what a person reads (digest footer); the name when not set
+    titles: tuple[tuple[str, str], ...] = ()  # (language, title) pairs
+
+    def title_in(self, language: str) -> str:
+        return localized(self.title or self.name, self.titles, language)
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,8 @@ class Settings:
     app: AppSettings = field(default_factory=AppSettings)
     topics: tuple[Topic, ...] = ()
     saved_searches: tuple[SavedSearch, ...] = ()
+    # Topic titles in other languages: slug → ((language, title), …), from ``titles = {…}``.
+    topic_titles: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, hash=False)
 
     @property
     def data_dir(self) -> Path:
@@ -133,6 +145,10 @@ class Settings:
                 return t
         raise ConfigError(f"unknown topic {slug!r}; known: {', '.join(t.slug for t in self.topics)}")
 
+    def topic_title(self, slug: str, language: str) -> str:
+        """The topic's title in ``language`` (its ``titles`` entry), else its title."""
+        return localized(self.topic(slug).title, self.topic_titles.get(slug, ()), language)
+
     def saved_search(self, name: str) -> SavedSearch:
         for s in self.saved_searches:
             if s.name == name:
@@ -140,6 +156,11 @@ class Settings:
         raise ConfigError(
             f"unknown saved search {name!r}; known: {', '.join(s.name for s in self.saved_searches) or 'none'}"
         )
+
+
+def localized(default: str, titles: tuple[tuple[str, str], ...], language: str) -> str:
+    """The title for ``language`` among ``titles``, else ``default`` (the configured title)."""
+    return dict(titles).get(language, default)
 
 
 _SECTIONS = {
@@ -154,12 +175,9 @@ _CHOICES = {
     ("index", "backend"): ("embedded", "elasticsearch"),
     ("digest", "smtp_security"): ("none", "starttls", "ssl"),
 }
-# Lower bounds, with the reason a smaller value would break the crawl.
-_MINIMUMS = {
-    ("crawl", "page_timeout"): (5, "pages take seconds"),
-    ("crawl", "feed_timeout"): (180, "EP Open Data feeds take up to 120 s to answer"),
-    ("crawl", "sparql_timeout"): (30, "Cellar's SPARQL endpoint is slow"),
-}
+
+
+# ---------------------------------------------------------------- where the settings are
 
 
 def find_config(start: Path) -> Path | None:
@@ -172,39 +190,146 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def config_path(config_file: str | Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
+    """The configuration file in force: ``--config``, else ``$POLICYTRACK_CONFIG``, else the
+    nearest policytrack.toml from ``cwd`` upwards, else None (the shipped defaults alone)."""
+    if config_file is None and env.get(ENV_PREFIX + "CONFIG"):
+        config_file = env[ENV_PREFIX + "CONFIG"]
+    return Path(config_file) if config_file is not None else find_config(cwd)
+
+
+def require_project(
+    config_file: str | Path | None, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> None:
+    """Refuse to work outside a policytrack folder (no configuration file anywhere above).
+
+    Without this, a command run in the wrong folder would quietly create ``./data`` and
+    ``./public`` there, or read an empty store and report that nothing was found.
+    """
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    if config_path(config_file, env, cwd) is None:
+        raise ConfigError(
+            f"not a policytrack folder: no {CONFIG_NAME} in {cwd.resolve()} or a parent folder; "
+            "run `policytrack init` to make one, or pass --config FILE"
+        )
+
+
+# ---------------------------------------------------------------- one rule per setting
+
+
+def _port(value: int) -> str:
+    return "" if 1 <= value <= 65535 else "must be a port number from 1 to 65535"
+
+
+def _weeks(value: int) -> str:
+    return "" if 0 <= value <= MAX_WEEKS else f"must be a number of weeks from 0 to {MAX_WEEKS}"
+
+
+def _seconds(low: float, high: float, *, zero: bool = True) -> Callable[[float], str]:
+    """A finite delay or timeout in seconds within [low, high] (``zero``: 0 allowed)."""
+
+    def rule(value: float) -> str:
+        if math.isfinite(value) and low <= value <= high and (zero or value > 0):
+            return ""
+        bound = f"from {low:g}" if zero else f"more than {low:g}"
+        return f"must be a number of seconds {bound} to {high:g}"
+
+    return rule
+
+
+def _timeout(low: float, why: str) -> Callable[[float], str]:
+    """A crawl timeout: finite, and no shorter than the service needs (``why``)."""
+    within = _seconds(low, 3600)
+
+    def rule(value: float) -> str:
+        problem = within(value)
+        return f"{problem} ({why})" if problem else ""
+
+    return rule
+
+
+def _optional(rule: Callable[[str], str]) -> Callable[[str], str]:
+    """The rule, for a setting that may also be left empty."""
+    return lambda value: "" if value == "" else rule(value)
+
+
+def web_url(value: str) -> str:
+    """An absolute http(s) URL with a host: what links in pages and emails may point at."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or _CONTROL.search(value):
+        return "must be an http:// or https:// URL with a host"
+    return ""
+
+
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+MAX_WEEKS = 52
+_RULES: dict[tuple[str, str], Callable[[Any], str]] = {
+    ("digest", "smtp_port"): _port,
+    ("digest", "upcoming_weeks"): _weeks,
+    ("crawl", "download_delay"): _seconds(0, 3600),
+    ("index", "es_timeout"): _seconds(0, 600, zero=False),
+    ("index", "es_url"): web_url,
+    ("site", "base_url"): web_url,
+    ("site", "app_url"): _optional(web_url),
+    # Lower bounds, with the reason a smaller value would break the crawl.
+    ("crawl", "page_timeout"): _timeout(5, "pages take seconds"),
+    ("crawl", "feed_timeout"): _timeout(180, "EP Open Data feeds take up to 120 s to answer"),
+    ("crawl", "sparql_timeout"): _timeout(30, "Cellar's SPARQL endpoint is slow"),
+}
+_WHOLE = re.compile(r"\s*[+-]?\d{1,18}\s*")
+
+
+def _convert(target: Any, value: Any) -> Any:
+    """``value`` as the type of ``target`` (the default), or ValueError naming that type.
+
+    Nothing is converted with a loss: a float is never truncated into a whole number.
+    """
+    if isinstance(target, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ValueError("true or false")
+    if isinstance(target, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and _WHOLE.fullmatch(value):
+            return int(value)
+        raise ValueError("a whole number")
+    if isinstance(target, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ValueError("a number")
+    if isinstance(target, Path):
+        if isinstance(value, (str, Path)):
+            return Path(value)
+        raise ValueError("a path")
+    if isinstance(value, str):
+        return value
+    raise ValueError("text")
+
+
 def _coerce(section: str, key: str, target: Any, value: Any, where: str) -> Any:
     """Turn a TOML or environment value into the type of the default, or say where it is wrong."""
     name = f"{section}.{key}"
-    out = _typed(target, value)
-    if out is None:
-        raise ConfigError(f"{where}: {name} must be {type(target).__name__}, got {value!r}")
-    choices = _CHOICES.get((section, key))
-    if choices and out not in choices:
-        raise ConfigError(f"{where}: {name} must be one of {', '.join(choices)}, got {value!r}")
-    minimum = _MINIMUMS.get((section, key))
-    if minimum and out < minimum[0]:
-        raise ConfigError(f"{where}: {name} must be at least {minimum[0]} ({minimum[1]}), got {value!r}")
-    return out
-
-
-def _typed(target: Any, value: Any) -> Any:
-    """``value`` as the type of ``target``, or None when it cannot be."""
     try:
-        if isinstance(target, bool):
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-                return value.lower() in ("1", "true", "yes", "on")
-            return None
-        if isinstance(target, (int, float)):
-            if isinstance(value, bool):
-                return None
-            return type(target)(value)
-        if isinstance(target, Path):
-            return Path(value) if isinstance(value, (str, Path)) else None
-        return value if isinstance(value, str) else None
-    except (TypeError, ValueError):
-        return None
+        value = _convert(target, value)
+    except ValueError as e:
+        raise ConfigError(f"{where}: {name} must be {e}, got {value!r}") from None
+    choices = _CHOICES.get((section, key))
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: {name} must be one of {', '.join(choices)}, got {value!r}")
+    rule = _RULES.get((section, key))
+    problem = rule(value) if rule else ""
+    if problem:
+        raise ConfigError(f"{where}: {name} {problem}, got {value!r}")
+    return value
 
 
 def _merge_section(current: Any, section: str, values: Mapping[str, Any], where: str) -> Any:
@@ -219,16 +344,28 @@ def _merge_section(current: Any, section: str, values: Mapping[str, Any], where:
     return replace(current, **changes)
 
 
+# ---------------------------------------------------------------- reading the file
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        # TOML is UTF-8 by definition; a UTF-8 byte-order mark (Notepad) is dropped.
+        text = decode(raw, str(path), utf16=False).text
+    except TextEncodingError as e:
+        seen = f" (read as {e.encoding}, line {e.line} is: {e.preview})" if e.preview else ""
+        raise ConfigError(f"{e}; TOML files must be UTF-8: save it as UTF-8{seen}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
 
 
 def _env_values(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
@@ -257,9 +394,7 @@ def load_settings(
     """
     env = os.environ if env is None else env
     cwd = Path.cwd() if cwd is None else cwd
-    if config_file is None and env.get(ENV_PREFIX + "CONFIG"):
-        config_file = env[ENV_PREFIX + "CONFIG"]
-    path = Path(config_file) if config_file is not None else find_config(cwd)
+    path = config_path(config_file, env, cwd)
     data = tomllib.loads(default_config_text())
     if path is not None:
         user = _read_toml(path)
@@ -282,28 +417,53 @@ def load_settings(
         if overrides and section in overrides:
             current = _merge_section(current, section, overrides[section], "command line")
         settings = replace(settings, **{section: current})
+    topics, titles = _topics(data.get("topics", []), where)
     settings = replace(
-        settings,
-        topics=_topics(data.get("topics", []), where),
-        saved_searches=_saved(data.get("saved_searches", []), where),
+        settings, topics=topics, topic_titles=titles, saved_searches=_saved(data.get("saved_searches", []), where)
     )
     return _resolve_paths(settings)
 
 
-def _topics(raw: Any, where: str) -> tuple[Topic, ...]:
+# ---------------------------------------------------------------- topics and saved searches
+
+
+def _titles(value: Any, what: str, where: str) -> tuple[tuple[str, str], ...]:
+    """``titles = { fr = "…" }``: a title per language code."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and re.fullmatch(r"[a-z]{2,3}", k) and isinstance(v, str) and v.strip()
+        for k, v in value.items()
+    ):
+        raise ConfigError(f'{where}: {what}: titles must be a table of language = "title", e.g. {{ fr = "…" }}')
+    return tuple((k, " ".join(v.split())) for k, v in value.items())
+
+
+def _topics(raw: Any, where: str) -> tuple[tuple[Topic, ...], dict[str, tuple[tuple[str, str], ...]]]:
     if not isinstance(raw, list):
         raise ConfigError(f"{where}: [[topics]] must be an array of tables")
     out = []
+    titles: dict[str, tuple[tuple[str, str], ...]] = {}
     for i, entry in enumerate(raw, 1):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where}: topic #{i} must be a [[topics]] table")
+        for key in ("slug", "title"):
+            if key not in entry:
+                raise ConfigError(
+                    f'{where}: topic #{i} has no {key} (every [[topics]] needs slug = "…" and title = "…")'
+                )
+        fields_ = {k: v for k, v in entry.items() if k != "titles"}
         try:
-            out.append(Topic.from_dict(entry))
+            topic = Topic.from_dict(fields_)
         except PolicytrackError as e:
             raise ConfigError(f"{where}: topic #{i}: {e}") from None
+        titles[topic.slug] = _titles(entry.get("titles"), f"topic {topic.slug!r}", where)
+        out.append(topic)
     slugs = [t.slug for t in out]
     dupes = {s for s in slugs if slugs.count(s) > 1}
     if dupes:
         raise ConfigError(f"{where}: topic {sorted(dupes)[0]!r} is defined twice")
-    return tuple(out)
+    return tuple(out), titles
 
 
 def _saved(raw: Any, where: str) -> tuple[SavedSearch, ...]:
@@ -317,10 +477,18 @@ def _saved(raw: Any, where: str) -> tuple[SavedSearch, ...]:
             or not isinstance(entry.get("query"), str)
         ):
             raise ConfigError(f"{where}: saved search #{i} needs a name and a query")
+        name = entry["name"]
+        unknown = set(entry) - {"name", "query", "topics", "title", "titles"}
+        if unknown:
+            raise ConfigError(f"{where}: saved search {name!r}: unknown key {sorted(unknown)[0]!r}")
         topics = entry.get("topics", [])
         if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-            raise ConfigError(f"{where}: saved search {entry['name']!r}: topics must be a list of names")
-        out.append(SavedSearch(entry["name"], entry["query"], tuple(topics)))
+            raise ConfigError(f"{where}: saved search {name!r}: topics must be a list of names")
+        title = entry.get("title", "")
+        if not isinstance(title, str):
+            raise ConfigError(f"{where}: saved search {name!r}: title must be text")
+        titles = _titles(entry.get("titles"), f"saved search {name!r}", where)
+        out.append(SavedSearch(name, entry["query"], tuple(topics), " ".join(title.split()), titles))
     return tuple(out)
 
 

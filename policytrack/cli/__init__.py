@@ -15,6 +15,8 @@ import click
 from ..errors import PolicytrackError
 from .context import AppContext, pass_app
 
+_CHATTY_LOGGERS = ("elastic_transport", "elasticsearch", "urllib3")
+
 
 class Group(click.Group):
     """Turns every PolicytrackError raised by a verb into ``Error: <one line>`` and exit 1."""
@@ -41,6 +43,11 @@ def main(ctx: click.Context, config_file: Path | None, verbose: int) -> None:
     """Follow EU legislation on fair electronics supply chains, publish briefings, send digests."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if verbose < 2:
+        # HTTP clients log every retry with a traceback (55 lines for one node that is down);
+        # the error that reaches the user says it once. -vv shows them.
+        for name in _CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     ctx.obj = AppContext(config_file)
 
 

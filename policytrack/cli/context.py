@@ -1,4 +1,10 @@
-"""What every CLI verb shares: the settings, loaded once and only when a verb needs them."""
+"""What every CLI verb shares: the settings, loaded once and only when a verb needs them.
+
+Every verb that reads the settings works on a policytrack folder: one with a policytrack.toml
+(here or in a parent folder), or the file named by ``--config`` / ``$POLICYTRACK_CONFIG``.
+Elsewhere it refuses with one line, instead of creating ``./data`` in whatever folder it was
+run from, or reading an empty store there. ``init`` and ``parse`` need no folder.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 
 import click
 
-from ..config import Settings, load_settings
+from ..config import Settings, load_settings, require_project
 from ..store import Store
 
 
@@ -20,6 +26,7 @@ class AppContext:
 
     def settings(self, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
         """The settings; ``overrides`` are this verb's command-line options (highest priority)."""
+        require_project(self.config_file)
         if overrides:
             return load_settings(self.config_file, overrides=overrides)
         if self._settings is None:

@@ -1,7 +1,9 @@
-"""``policytrack digest build|send`` and ``policytrack subscribers add|remove|list|import``."""
+"""``policytrack digest build|send|settle`` and ``policytrack subscribers add|remove|list|import``."""
 
 from __future__ import annotations
 
+import getpass
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,7 +17,8 @@ from rich.table import Table
 from indexer import open_backend
 
 from ..digest.errors import SubscriberError
-from ..digest.run import PROBLEMS, DigestRun, RunReport, backend_for
+from ..digest.run import PROBLEMS, UNCERTAIN, DigestRun, RunReport, backend_for
+from ..digest.settle import Uncertain, settle, uncertain
 from ..digest.smtp import Mailer, SmtpOptions
 from ..digest.subscribers import Subscribers
 from ..digest.tokens import token_subscriber, verify_token
@@ -119,17 +122,24 @@ def list_(app: AppContext, show_all: bool) -> None:
 
 @subscribers.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The file's encoding when it is not UTF-8 or UTF-16 (which are recognised), e.g. cp1252.",
+)
 @pass_app
-def import_(app: AppContext, csv_file: Path) -> None:
+def import_(app: AppContext, csv_file: Path, encoding: str | None) -> None:
     """Add the rows of CSV_FILE (email,name,topics,searches,queries,language; lists split by ';').
 
     Bad rows are reported with their line number and skipped; good rows are kept. Exit 1 when
     any row was rejected.
     """
+    settings = app.settings()
     with app.store() as store:
-        report = Subscribers(store, app.settings()).import_csv(csv_file, app.now())
+        report = Subscribers(store, settings).import_csv(csv_file, app.now(), encoding=encoding)
     console = _console()
-    console.print(f"{csv_file}: {report.added} added, {report.updated} updated, {len(report.errors)} rejected")
+    read_as = "" if report.encoding in ("utf-8", "utf-8-sig") else f" (read as {report.encoding})"
+    console.print(f"{csv_file}{read_as}: {report.added} added, {report.updated} updated, {len(report.errors)} rejected")
     if report.errors:
         table = Table(title="Rejected rows")
         table.add_column("row", justify="right")
@@ -193,7 +203,7 @@ def _digest_run(app: AppContext, min_gap_hours: float) -> Iterator[DigestRun]:
     """A digest run over the store, with the search backend its saved searches need, closed after."""
     settings = app.settings()
     with app.store() as store:
-        backend, why = backend_for(store, settings, lambda: open_backend(settings))
+        backend, why = backend_for(store, settings, lambda: open_backend(settings, must_exist=True))
         try:
             yield DigestRun(
                 store, settings, app.now(), backend=backend, backend_error=why, min_gap=timedelta(hours=min_gap_hours)
@@ -201,6 +211,11 @@ def _digest_run(app: AppContext, min_gap_hours: float) -> Iterator[DigestRun]:
         finally:
             if backend is not None:
                 backend.close()
+
+
+def _warn_one_click(run: DigestRun) -> None:
+    if run.renderer.one_click_problem:
+        click.echo(f"Warning: {run.renderer.one_click_problem}", err=True)
 
 
 @digest.command("build")
@@ -217,6 +232,7 @@ def build(app: AppContext, out_dir: Path, min_gap_hours: float) -> None:
     """Write the digest each due subscriber would get now as .eml files, for review. Sends nothing."""
     console = _console()
     with _digest_run(app, min_gap_hours) as run:
+        _warn_one_click(run)
         total = sum(1 for _ in run.subscribers.all(active_only=True))
         with _progress(console) as bar:
             task = bar.add_task("Rendering digests", total=total)
@@ -239,6 +255,7 @@ def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
     """Send each due subscriber their digest over SMTP, exactly once (see the ledger)."""
     console = _console()
     with _digest_run(app, min_gap_hours) as run:
+        _warn_one_click(run)
         plan = run.plan()
         with Mailer(SmtpOptions.from_settings(app.settings().digest)) as mailer, _progress(console) as bar:
             task = bar.add_task("Sending digests", total=len(plan))
@@ -249,11 +266,75 @@ def send(app: AppContext, resend_uncertain: bool, min_gap_hours: float) -> None:
     console.print(_summary(report))
     if not report.ok:
         problems = sum(1 for r in report.results if r.status in PROBLEMS)
+        uncertain = report.count(UNCERTAIN)
         console.print(
             f"[red]{problems} digest{'s' if problems != 1 else ''} not delivered; "
             "run `policytrack digest send` again to send the rest[/]"
+            + (
+                f"[yellow]; {uncertain} uncertain: check the mail log, then `policytrack digest settle`[/]"
+                if uncertain
+                else ""
+            )
         )
         raise SystemExit(1)
+
+
+@digest.command("settle")
+@click.argument("emails", nargs=-1)
+@click.option("--delivered", "decision", flag_value="delivered", help="The mail server took them: mark them sent.")
+@click.option("--resend", "decision", flag_value="resend", help="It did not: the next `digest send` sends them again.")
+@click.option("--all", "every", is_flag=True, help="Every uncertain digest (with --delivered or --resend).")
+@click.option("--json", "as_json", is_flag=True, help="List the uncertain digests as JSON.")
+@pass_app
+def settle_cmd(app: AppContext, emails: tuple[str, ...], decision: str | None, every: bool, as_json: bool) -> None:
+    """List uncertain digests, or settle those of EMAILS (or --all) as --delivered or --resend.
+
+    A digest is uncertain when the whole message went to the mail server but the run stopped
+    before its answer was recorded. Look its Message-ID up in the mail server's log, then settle
+    it. Digests that never got that far are sent again by `digest send` on its own.
+    """
+    app.settings()  # a policytrack folder, or one line saying so
+    if decision is None and (emails or every):
+        raise click.UsageError("say what happened: --delivered or --resend")
+    if decision is not None and as_json:
+        raise click.UsageError("--json lists; it does not settle")
+    if decision is None:
+        rows: list[Uncertain] = []
+        if app.settings().store_path.exists():  # else nothing was ever sent; a look makes no store
+            with app.store() as store:
+                rows = uncertain(store)
+        if as_json:
+            click.echo(json.dumps([u.as_dict() for u in rows], indent=2))
+        else:
+            _print_uncertain(rows)
+        return
+    with app.store() as store:
+        done = settle(
+            store, emails, delivered=decision == "delivered", every=every, now=app.now(), who=getpass.getuser()
+        )
+    verb = "marked delivered" if decision == "delivered" else "back in line: the next `digest send` sends them"
+    click.echo(
+        f"{len(done)} uncertain digest{'s' if len(done) != 1 else ''} {verb}: {', '.join(u.email for u in done)}"
+    )
+
+
+def _print_uncertain(rows: list[Uncertain]) -> None:
+    console = _console()
+    if not rows:
+        console.print("No uncertain digests.")
+        return
+    table = Table(title=f"{len(rows)} uncertain digest{'s' if len(rows) != 1 else ''}")
+    for col in ("subscriber", "period", "Message-ID", "handed over", "last error"):
+        table.add_column(col, overflow="fold")
+    for u in rows:
+        e = u.entry
+        period = f"{e.period.start:%Y-%m-%d %H:%M} → {e.period.end:%Y-%m-%d %H:%M}"
+        table.add_row(u.email, period, e.message_id, e.handed_over, e.error or "-")
+    console.print(table)
+    console.print(
+        "Look each Message-ID up in the mail server's log; then `policytrack digest settle EMAIL --delivered` "
+        "for those it accepted and `--resend` for the others."
+    )
 
 
 COMMANDS = [digest, subscribers]

@@ -7,6 +7,7 @@ exit code 1 (like every other ``PolicytrackError``). Wrong options are usage err
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -23,11 +24,11 @@ from .context import AppContext, pass_app
 BACKENDS = click.Choice(["embedded", "elasticsearch"])
 
 
-def _open(app: AppContext, backend: str | None):
+def _open(app: AppContext, backend: str | None, *, must_exist: bool = False):
     from indexer import open_backend
 
     settings = app.settings({"index": {"backend": backend}} if backend else None)
-    return settings, open_backend(settings)
+    return settings, open_backend(settings, must_exist=must_exist)
 
 
 @click.command("index")
@@ -95,7 +96,25 @@ def _since(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@click.command("search")
+class _QueryCommand(click.Command):
+    """``search -battery`` reads as options; say how to search for a term that starts with "-"."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)  # the parser consumes ``args``
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as e:
+            word = next((a for a in given if a.startswith(e.option_name) and a != "--"), e.option_name)
+            if word.startswith("--"):
+                raise
+            quoted = f"'{word}'" if "'" not in word else shlex.quote(word)
+            raise click.UsageError(
+                f"no option {word!r}; to search for a query that starts with '-', end the options with "
+                f"'--': policytrack search -- {quoted}"
+            ) from None  # no ctx: this one line is the whole message
+
+
+@click.command("search", cls=_QueryCommand)
 @click.argument("query", required=False)
 @click.option("--saved", metavar="NAME", help="Run a saved search from the configuration.")
 @click.option("--since", callback=_since, metavar="DATE", help="Only items changed since DATE (ISO date or time).")
@@ -131,7 +150,7 @@ def search_cmd(
         query = app.settings().saved_search(saved).query
     if query is None:
         raise click.UsageError("missing QUERY (or --saved NAME)")
-    _, search_backend = _open(app, backend)
+    _, search_backend = _open(app, backend, must_exist=True)
     with search_backend:
         result = search_backend.search(query, page=page, per_page=limit, facets=facets, changed_since=since, sort=sort)
     if as_json:

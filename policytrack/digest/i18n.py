@@ -4,6 +4,12 @@ English is the source language: the msgids in the templates are the English text
 languages are JSON catalogues in ``locales/<code>.json`` mapping each msgid to its translation
 (a list of forms for plural messages). A missing translation falls back to English, so a partly
 translated catalogue is still usable.
+
+The same catalogues hold the *terms* that arrive as data in English: the stages of the
+Legislative Observatory ("Awaiting Council's 1st reading position"), the Parliament's
+procedure phases and the usual key-event titles. Templates pass them through the ``term``
+filter (a plain look-up: data is never used as a format string); a stage the catalogue does
+not know is shown as the source wrote it.
 """
 
 from __future__ import annotations
@@ -42,6 +48,11 @@ class Catalogue:
     def gettext(self, message: str) -> str:
         found = self.messages.get(message)
         return found if isinstance(found, str) and found else message
+
+    def term(self, text: str) -> str:
+        """A stage or event name from the sources, translated when the catalogue knows it."""
+        found = self.messages.get(text.strip()) if isinstance(text, str) else None
+        return found if isinstance(found, str) and found else text
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         found = self.messages.get(singular)

@@ -16,13 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, getaddresses
 from functools import cache
 from html import escape
 from importlib import resources
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -71,6 +72,7 @@ def _environment(language: str) -> Environment:
     )
     cat = catalogue(language)
     env.install_gettext_callables(cat.gettext, cat.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["term"] = cat.term
     return env
 
 
@@ -98,8 +100,9 @@ class Renderer:
         self.css = resources.files("policytrack.digest").joinpath("templates", "digest.css").read_text("utf-8")
         self.sender = _from_address(self.digest.from_address)
         self.list_id = _list_id(self.digest.list_id)
-        self.topic_titles = {t.slug: t.title for t in settings.topics}
         self.home_url = absolute(settings.site.base_url, "")
+        # RFC 8058: one-click unsubscribe needs an https URL; mail providers ignore it otherwise.
+        self.one_click_problem = one_click_problem(self.unsubscribe_url("token"))
         self._cache: dict[tuple, tuple[DigestContent, str, str]] = {}
         self._headers: dict[tuple[str, str], str] = {}
         # Placeholders for what differs between subscribers sharing one rendering: ASCII letters
@@ -164,12 +167,25 @@ class Renderer:
 
     def _render_shared(self, subscriber: Subscriber, content: DigestContent, subject: str) -> tuple[str, str]:
         env = _environment(subscriber.language)
-        cat = catalogue(subscriber.language)
+        context = {**self._context(subscriber, content, subject), "following": self.following(subscriber)}
+        text = env.get_template("digest.txt").render(context)
+        html = inline_css(env.get_template("digest.html").render(context), self.inliner)
+        return text, html
+
+    def following(self, subscriber: Subscriber) -> str:
+        """What the footer says the subscriber follows: titles in their language, not slugs."""
+        settings, language = self.settings, subscriber.language
         # in configuration order, so that subscribers who list the same topics share a rendering
-        following = [title for slug, title in self.topic_titles.items() if slug in subscriber.topics]
-        following += [t for t in subscriber.topics if t not in self.topic_titles]
-        following += [*subscriber.searches, *(f"“{q}”" for q in subscriber.queries)]
-        context = {
+        known = [t.slug for t in settings.topics]
+        names = [settings.topic_title(slug, language) for slug in known if slug in subscriber.topics]
+        names += [t for t in subscriber.topics if t not in known]
+        searches = {s.name: s for s in settings.saved_searches}
+        names += [searches[n].title_in(language) if n in searches else n for n in subscriber.searches]
+        names += [f"“{q}”" for q in subscriber.queries]
+        return ", ".join(names) or catalogue(language).gettext("nothing yet")
+
+    def _context(self, subscriber: Subscriber, content: DigestContent, subject: str) -> dict[str, object]:
+        return {
             "site_title": self.settings.site.title,
             "home_url": self.home_url,
             "subject": subject,
@@ -179,14 +195,12 @@ class Renderer:
             "content": content,
             "weeks": self.digest.upcoming_weeks,
             "css": self.css,
-            "following": ", ".join(following) or cat.gettext("nothing yet"),
             "unsubscribe_url": self._slot + "URL",
         }
-        text = env.get_template("digest.txt").render(context)
-        html = inline_css(env.get_template("digest.html").render(context), self.inliner)
-        return text, html
 
-    def message(self, subscriber: Subscriber, content: DigestContent, now: datetime) -> EmailMessage:
+    def message(
+        self, subscriber: Subscriber, content: DigestContent, now: datetime, *, message_id: str | None = None
+    ) -> EmailMessage:
         """The complete multipart/alternative message (plain text first, HTML preferred).
 
         Headers that hold a subscriber's data (To, List-Unsubscribe) go through the header
@@ -197,18 +211,19 @@ class Renderer:
         token = self.unsubscribe_token(subscriber)
         rendered = self.render(subscriber, content, token=token)
         msg = EmailMessage(policy=policy.default)
-        msg.set_raw("Subject", self._folded("Subject", " ".join(rendered.subject.split())))
+        msg.set_raw("Subject", fold_subject(rendered.subject))
         msg.set_raw("From", self._folded("From", self.sender))
         msg["To"] = Address(
             display_name=" ".join(subscriber.name.split()), addr_spec=validate_address(subscriber.email)
         )
-        message_id = self.message_id(subscriber, content.period)
+        message_id = message_id or self.message_id(subscriber, content.period)
         msg.set_raw("Date", format_datetime(now))  # generated here: ASCII, short, no line breaks
         msg.set_raw("Message-ID", message_id)  # likewise (its domain passed validate_address)
         msg.set_raw("List-Id", self._folded("List-Id", f"<{self.list_id}>"))
         mailto = f"mailto:{self.sender.addr_spec}?subject=" + quote(f"unsubscribe {token}", safe="")
         msg["List-Unsubscribe"] = f"<{self.unsubscribe_url(token)}>, <{mailto}>"
-        msg.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+        if not self.one_click_problem:  # RFC 8058 §3.1: only with an https URL
+            msg.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         msg.set_raw("Auto-Submitted", "auto-generated")
         msg.set_raw("MIME-Version", "1.0")
         # "=_" never occurs in quoted-printable text, so this boundary cannot collide with the
@@ -231,6 +246,32 @@ class Renderer:
             if len(self._headers) < _CACHE_SIZE:
                 self._headers[key] = folded
         return folded
+
+
+def fold_subject(subject: str) -> str:
+    """The Subject's value, folded for ``set_raw``, that unfolds to exactly ``subject``.
+
+    CPython's folder (3.11/3.12) ends a line it folds before an encoded word with a space and
+    starts the next with another: "3 mises \\n =?utf-8?q?=C3=A0?= jour" reads "mises  à jour".
+    A subject with any non-ASCII character is therefore written as encoded words only (RFC
+    2047, by the email package's ``Header``): readers join adjacent encoded words without the
+    white space between them. ASCII subjects fold at their own spaces, which is exact.
+    """
+    subject = " ".join(subject.split())
+    if subject.isascii():
+        folded = policy.default.header_factory("Subject", subject).fold(policy=policy.default)
+        return folded[len("Subject: ") :].rstrip("\n")
+    return Header(subject, "utf-8", header_name="Subject").encode(linesep="\n", maxlinelen=78)
+
+
+def one_click_problem(unsubscribe_url: str) -> str:
+    """Why one-click unsubscribe (RFC 8058) cannot be offered with this URL, or ""."""
+    if urlsplit(unsubscribe_url).scheme.lower() == "https":
+        return ""
+    return (
+        f"unsubscribe links start with {unsubscribe_url.split('?')[0]!r}: RFC 8058 one-click unsubscribe needs "
+        "https, so mail providers will not offer it (set [site] base_url to an https:// address)"
+    )
 
 
 def _text_part(body: str, subtype: str) -> MIMEPart:

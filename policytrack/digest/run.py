@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -20,7 +20,7 @@ from ..config import Settings
 from ..content import load_content
 from ..errors import PolicytrackError
 from ..model import Note
-from ..store import MIN_GAP, Store
+from ..store import MIN_GAP, SendLock, Store
 from ..store import Entry as LedgerEntry
 from ..timeutil import Period
 from .render import Renderer
@@ -166,29 +166,34 @@ class DigestRun:
         progress: Progress | None = None,
         plan: list[LedgerEntry] | None = None,
     ) -> RunReport:
-        """Send every planned digest once; see ``ledger`` for what each state means."""
+        """Send every planned digest once; see ``ledger`` for what each state means.
+
+        Holds the store's ``SendLock`` throughout: a second run refuses to start rather than
+        take a message this one is sending for an abandoned one.
+        """
         report = RunReport()
-        entries = self.plan() if plan is None else plan
-        by_id = {s.id: s for s in self.subscribers.all()}
-        envelope_from = self.renderer.sender.addr_spec
-        stopped = ""
-        for entry in entries:
-            sub = by_id.get(entry.subscriber_id)
-            if sub is None:  # purged since the plan was made, ledger entries with them
-                continue
-            result, lost = self._send_one(mailer, entry, sub, envelope_from, resend_uncertain, stopped)
-            if result.status == NOT_SENT and not stopped:
-                stopped = result.detail
-            elif lost:
-                # One reconnection attempt: a server that dropped us once may be back; one that
-                # refuses new sessions is down, and the rest of the run waits for the next run.
-                try:
-                    mailer.connect()
-                except ConnectError as e:
-                    stopped = f"run stopped: {e}"
-            report.results.append(result)
-            if progress:
-                progress(result)
+        with SendLock(self.store.path):
+            entries = self.plan() if plan is None else plan
+            by_id = {s.id: s for s in self.subscribers.all()}
+            envelope_from = self.renderer.sender.addr_spec
+            stopped = ""
+            for entry in entries:
+                sub = by_id.get(entry.subscriber_id)
+                if sub is None:  # purged since the plan was made, ledger entries with them
+                    continue
+                result, lost = self._send_one(mailer, entry, sub, envelope_from, resend_uncertain, stopped)
+                if result.status == NOT_SENT and not stopped:
+                    stopped = result.detail
+                elif lost:
+                    # One reconnection attempt: a server that dropped us once may be back; one
+                    # that refuses new sessions is down, and the rest waits for the next run.
+                    try:
+                        mailer.connect()
+                    except ConnectError as e:
+                        stopped = f"run stopped: {e}"
+                report.results.append(result)
+                if progress:
+                    progress(result)
         return report
 
     def _send_one(
@@ -202,20 +207,19 @@ class DigestRun:
     ) -> tuple[Result, bool]:
         """The outcome for one ledger entry, and whether the SMTP connection was lost."""
         ledger, now = self.ledger, self.now
+        taken = Result(sub, entry.period, SKIPPED, "another run took it over")
+        if entry.uncertain:
+            if not resend_uncertain:
+                return Result(sub, entry.period, UNCERTAIN, uncertain_advice(entry)), False
+            if not ledger.settle(entry.id, False, now, how="digest send --resend-uncertain"):
+                return taken, False
+            entry = replace(entry, state="pending", handed_over="")
         planned = (entry.state,)  # every change below is conditional on nobody having moved it
-        if entry.state == "sending" and not resend_uncertain:
-            return Result(
-                sub,
-                entry.period,
-                UNCERTAIN,
-                "a previous run stopped after handing this message over; check the mail log, "
-                "then use --resend-uncertain",
-            ), False
         if not sub.active:
             if not ledger.mark(
                 entry.id, "cancelled", now, error="unsubscribed before the digest was sent", expect=planned
             ):
-                return Result(sub, entry.period, SKIPPED, "another run took it over"), False
+                return taken, False
             return Result(sub, entry.period, CANCELLED, "unsubscribed"), False
         if stopped:
             return Result(sub, entry.period, NOT_SENT, stopped), False
@@ -223,13 +227,14 @@ class DigestRun:
             content = self.selector.select(sub, entry.period)
             if content.empty and not self.settings.digest.send_empty:
                 if not ledger.mark(entry.id, "empty", now, expect=planned):
-                    return Result(sub, entry.period, SKIPPED, "another run took it over"), False
+                    return taken, False
                 return Result(sub, entry.period, EMPTY, "nothing new: no message"), False
-            msg = self.renderer.message(sub, content, now)
+            # A resend carries the Message-ID of the first try, whatever changed since.
+            msg = self.renderer.message(sub, content, now, message_id=entry.message_id or None)
             data = msg.as_bytes(policy=policy.SMTP)
         except PolicytrackError as e:
             if not ledger.mark(entry.id, "failed", now, error=str(e), expect=planned):
-                return Result(sub, entry.period, SKIPPED, "another run took it over"), False
+                return taken, False
             return Result(sub, entry.period, FAILED, str(e)), False
         for warning in content.warnings:
             log.warning("%s: %s", sub.email, warning)
@@ -238,18 +243,32 @@ class DigestRun:
                 mailer.connect()
             except ConnectError as e:
                 return Result(sub, entry.period, NOT_SENT, f"run stopped: {e}"), False
+        # A 'sending' entry without hand-over was abandoned by a dead run (this one holds the
+        # send lock): its message never got its final ".", so it is sent again, not uncertain.
         if not ledger.claim(entry, now, message_id=msg["Message-ID"]):
-            return Result(sub, entry.period, SKIPPED, "another run took it over"), False
+            return taken, False
         try:
-            reply = mailer.send(envelope_from, sub.email, data)
+            reply = mailer.send(envelope_from, sub.email, data, on_hand_over=lambda: ledger.hand_over(entry.id, now))
         except DeliveryError as e:
             if e.delivered is None:
                 ledger.record_error(entry.id, str(e), now)
                 return Result(sub, entry.period, UNCERTAIN, str(e), content.count), e.connection_lost
-            ledger.mark(entry.id, "failed", now, error=str(e), expect=("sending",))
+            ledger.mark(entry.id, "failed", now, error=str(e), reply=e.reply, expect=("sending",))
             return Result(sub, entry.period, FAILED, str(e), content.count), e.connection_lost
-        ledger.mark(entry.id, "sent", now, expect=("sending",))
-        return Result(sub, entry.period, SENT, _with_warnings(reply, content.warnings), content.count), False
+        except PolicytrackError as e:  # the hand-over could not be recorded: the "." was not sent
+            ledger.mark(entry.id, "failed", now, error=f"not sent: {e}", expect=("sending",))
+            return Result(sub, entry.period, FAILED, f"not sent: {e}", content.count), True
+        ledger.mark(entry.id, "sent", now, reply=reply, expect=("sending",))
+        detail = reply if entry.attempts == 0 else f"{reply} (attempt {entry.attempts + 1})"
+        return Result(sub, entry.period, SENT, _with_warnings(detail, content.warnings), content.count), False
+
+
+def uncertain_advice(entry: LedgerEntry) -> str:
+    """What to do about one uncertain entry (the table's detail)."""
+    return (
+        f"handed over {entry.handed_over} with no answer recorded: check the mail log for {entry.message_id}, "
+        "then `policytrack digest settle`"
+    )
 
 
 def _with_warnings(detail: str, warnings: tuple[str, ...]) -> str:

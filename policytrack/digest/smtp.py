@@ -2,7 +2,9 @@
 
 ``smtplib.sendmail`` hides *when* a connection dropped. The ledger needs to know: before the
 message was handed over (certainly not delivered: send again later) or after (maybe delivered:
-``uncertain``). So the MAIL/RCPT/DATA steps are spelled out here.
+``uncertain``). So the MAIL/RCPT/DATA steps are spelled out here, and the message is written in
+two parts: everything but the final ``.``, then (after ``on_hand_over`` has recorded it) the
+``.`` that makes the server take it. A server accepts nothing before that ``.``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..config import DigestSettings
@@ -21,12 +24,19 @@ class DeliveryError(DigestError):
     """This message was not accepted. ``delivered`` is False (certainly not) or None (unknown)."""
 
     def __init__(
-        self, message: str, *, delivered: bool | None = False, connection_lost: bool = False, code: int | None = None
+        self,
+        message: str,
+        *,
+        delivered: bool | None = False,
+        connection_lost: bool = False,
+        code: int | None = None,
+        reply: str | None = None,
     ) -> None:
         super().__init__(message)
         self.delivered = delivered
         self.connection_lost = connection_lost
         self.code = code
+        self.reply = reply  # the server's answer to the final ".", when it refused the message
 
 
 class ConnectError(DigestError):
@@ -91,8 +101,12 @@ class Mailer:
             raise ConnectError(f"cannot connect to SMTP server {where}: {e or type(e).__name__}") from None
         self.smtp = smtp
 
-    def send(self, sender: str, recipient: str, data: bytes) -> str:
-        """Deliver one message (``data``: CRLF line endings); the server's reply on success."""
+    def send(self, sender: str, recipient: str, data: bytes, *, on_hand_over: Callable[[], None] | None = None) -> str:
+        """Deliver one message (``data``: CRLF line endings); the server's reply on success.
+
+        ``on_hand_over`` runs after the whole message but its final ``.`` was written: if it
+        raises, the connection is dropped without the ``.``, and the server discards the message.
+        """
         if self.smtp is None:
             self.connect()
         smtp = self.smtp
@@ -115,11 +129,18 @@ class Mailer:
             body = re.sub(rb"(?m)^\.", b"..", data)
             if not body.endswith(b"\r\n"):
                 body += b"\r\n"
+            smtp.send(body)
+            if on_hand_over is not None:
+                try:
+                    on_hand_over()
+                except BaseException:
+                    self._drop()  # without the final ".": the server discards the message
+                    raise
             handed_over = True
-            smtp.send(body + b".\r\n")
+            smtp.send(b".\r\n")
             code, resp = smtp.getreply()
         except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as e:
-            self.close()
+            self._drop()
             state = "after the message was handed over" if handed_over else "before the message was sent"
             raise DeliveryError(
                 f"connection lost {state}: {e or type(e).__name__}",
@@ -127,7 +148,7 @@ class Mailer:
                 connection_lost=True,
             ) from None
         if code != 250:
-            raise DeliveryError(f"message refused: {code} {_reply(resp)}", code=code)
+            raise DeliveryError(f"message refused: {code} {_reply(resp)}", code=code, reply=f"{code} {_reply(resp)}")
         return f"{code} {_reply(resp)}"
 
     def _reset(self) -> None:
@@ -135,6 +156,13 @@ class Mailer:
             self.smtp.rset()  # type: ignore[union-attr]
         except (smtplib.SMTPException, OSError):
             self.close()
+
+    def _drop(self) -> None:
+        """Close the socket without QUIT: mid-DATA a QUIT would be read as part of the message."""
+        if self.smtp is not None:
+            with contextlib.suppress(OSError):
+                self.smtp.close()
+            self.smtp = None
 
     def close(self) -> None:
         if self.smtp is not None:

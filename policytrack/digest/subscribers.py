@@ -9,6 +9,7 @@ deletes them and their ledger entries.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..store import STATUSES, Store, Subscriber, SubscriberFields
+from ..textfiles import Decoded, TextEncodingError, decode
 from .addresses import validate_address
 from .errors import AddressError, SubscriberError
 from .i18n import LANGUAGES
@@ -40,6 +42,7 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    encoding: str = "utf-8"  # how the file was read
 
 
 def clean_name(value: object) -> str:
@@ -155,65 +158,73 @@ class Subscribers:
             raise SubscriberError(f"no subscriber #{subscriber_id}")
         return self.remove(sub.email, now)
 
-    def import_csv(self, path: Path, now: datetime, *, update: bool = True) -> ImportReport:
+    def import_csv(
+        self, path: Path, now: datetime, *, update: bool = True, encoding: str | None = None
+    ) -> ImportReport:
         """Add the rows of a CSV file (columns: email, name, topics, searches, queries, language).
 
         Lists inside a cell are separated by ``;``. Each bad row is reported with its line number
         and reason; the good rows are kept. An unsubscribed address is never re-subscribed by an
-        import (that needs ``subscribers add --update``).
+        import (that needs ``subscribers add --update``). UTF-8 (with or without a byte-order
+        mark) and UTF-16 are recognised; any other encoding must be named with ``encoding``.
         """
-        report = ImportReport()
+        decoded = read_csv_text(path, encoding)
+        report = ImportReport(encoding=decoded.encoding)
+        text = decoded.text
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         try:
-            fh = path.open(newline="", encoding="utf-8-sig")
-        except OSError as e:
-            raise SubscriberError(f"{path}: cannot read: {e.strerror}") from None
-        with fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip().lower() for h in (reader.fieldnames or [])]
-            if "email" not in header:
-                raise SubscriberError(f"{path}: the first line must be a header with an 'email' column")
-            unknown = set(header) - {"email", "name", "topics", "searches", "queries", "language", ""}
-            if unknown:
-                raise SubscriberError(
-                    f"{path}: unknown column {sorted(unknown)[0]!r} (known: email, name, "
-                    "topics, searches, queries, language)"
-                )
-            reader.fieldnames = header
-            try:
-                for row in reader:
-                    line = reader.line_num
-                    if None in row:
-                        report.errors.append(RowError(line, "more cells than columns in the header"))
-                        continue
-                    cells = {k: (v or "") for k, v in row.items() if k}
-                    if not any(v.strip() for v in cells.values()):
-                        continue
-                    try:
-                        existing = self.get(cells.get("email", "").strip())
-                        if existing is not None and not existing.active:
-                            raise SubscriberError(f"{existing.email} has unsubscribed; not re-subscribed by an import")
-                        _, outcome = self.add(
-                            now,
-                            update=update,
-                            email=cells.get("email", ""),
-                            name=cells.get("name", ""),
-                            topics=split_list(cells.get("topics")),
-                            searches=split_list(cells.get("searches")),
-                            queries=split_list(cells.get("queries")),
-                            language=cells.get("language") or "en",
-                        )
-                    except SubscriberError as e:
-                        report.errors.append(RowError(line, str(e)))
-                        continue
-                    if outcome == "added":
-                        report.added += 1
-                    else:
-                        report.updated += 1
-            except (csv.Error, UnicodeDecodeError) as e:
-                report.errors.append(
-                    RowError(reader.line_num + 1, f"unreadable CSV ({e}); rows after it were not read")
-                )
+            fieldnames = reader.fieldnames or []
+        except csv.Error as e:
+            raise SubscriberError(
+                f"{path}: cannot read the header on line 1 ({e}); is this a subscriber CSV file?"
+            ) from None
+        header = [h.strip().lower() for h in fieldnames]
+        if "email" not in header:
+            raise SubscriberError(f"{path}: the first line must be a header with an 'email' column")
+        unknown = set(header) - {"email", "name", "topics", "searches", "queries", "language", ""}
+        if unknown:
+            raise SubscriberError(
+                f"{path}: unknown column {sorted(unknown)[0][:60]!r} (known: email, name, "
+                "topics, searches, queries, language)"
+            )
+        reader.fieldnames = header
+        try:
+            for row in reader:
+                error = self._import_row(row, now, update, report)
+                if error:
+                    report.errors.append(RowError(reader.line_num, error))
+        except csv.Error as e:
+            report.errors.append(RowError(reader.line_num + 1, f"unreadable CSV ({e}); rows after it were not read"))
         return report
+
+    def _import_row(self, row: dict, now: datetime, update: bool, report: ImportReport) -> str:
+        """Add or update one CSV row; the reason it was rejected, or "" when it was kept."""
+        if None in row:
+            return "more cells than columns in the header"
+        cells = {k: (v or "") for k, v in row.items() if k}
+        if not any(v.strip() for v in cells.values()):
+            return ""
+        try:
+            existing = self.get(cells.get("email", "").strip())
+            if existing is not None and not existing.active:
+                raise SubscriberError(f"{existing.email} has unsubscribed; not re-subscribed by an import")
+            _, outcome = self.add(
+                now,
+                update=update,
+                email=cells.get("email", ""),
+                name=cells.get("name", ""),
+                topics=split_list(cells.get("topics")),
+                searches=split_list(cells.get("searches")),
+                queries=split_list(cells.get("queries")),
+                language=cells.get("language") or "en",
+            )
+        except SubscriberError as e:
+            return str(e)
+        if outcome == "added":
+            report.added += 1
+        else:
+            report.updated += 1
+        return ""
 
     # -- reading
     def get(self, email: str) -> Subscriber | None:
@@ -225,5 +236,32 @@ class Subscribers:
     def all(self, *, active_only: bool = False) -> Iterator[Subscriber]:
         return self.rows.all(active_only=active_only)
 
+
+def read_csv_text(path: Path, encoding: str | None = None) -> Decoded:
+    """The text of a subscriber CSV file: UTF-8 or UTF-16 found by itself, others by ``encoding``.
+
+    A file that is none of those is refused with the encoding to name, and its first non-UTF-8
+    line read that way, so the person can see whether the guess is right before anything is
+    stored (a wrong guess would store mangled names without a word).
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            raise SubscriberError(f"{path}: {size} bytes is too large for a subscriber list (at most {MAX_CSV_BYTES})")
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SubscriberError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        return decode(raw, str(path), encoding=encoding)
+    except TextEncodingError as e:
+        if e.preview:
+            raise SubscriberError(
+                f"{e}: if line {e.line} reads right as {e.preview!r}, run again with --encoding {e.encoding} "
+                "(Excel on Windows), else name the file's encoding with --encoding or save it as UTF-8"
+            ) from None
+        raise SubscriberError(str(e)) from None
+
+
+MAX_CSV_BYTES = 50 << 20
 
 __all__ = ["STATUSES", "AddressError", "ImportReport", "RowError", "Subscriber", "Subscribers", "clean_name"]

@@ -4,7 +4,7 @@ ledger. Every other module asks it for what it needs; none touches its connectio
 
 from .changes import NEWS_WINDOW, Change, describe_changes, is_news
 from .db import Item, RecordInfo, Store, StoredItem, UpsertStats
-from .ledger import CLOSED_STATES, FIRST_PERIOD, MIN_GAP, OPEN_STATES, STATES, Entry, Ledger
+from .ledger import CLOSED_STATES, FIRST_PERIOD, MIN_GAP, OPEN_STATES, STATES, Entry, Ledger, SendLock
 from .schema import SCHEMA_VERSION
 from .subscribers import STATUSES, Subscriber, SubscriberFields, SubscriberRows
 
@@ -22,6 +22,7 @@ __all__ = [
     "Item",
     "Ledger",
     "RecordInfo",
+    "SendLock",
     "Store",
     "StoredItem",
     "Subscriber",

@@ -128,6 +128,17 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE subscribers ADD COLUMN query_names TEXT NOT NULL DEFAULT '{}';
         """,
     ),
+    (
+        "digest ledger: when a message was handed over, the server's reply, how a row was settled",
+        # A row left 'sending' by the previous release may have been handed over: it stays
+        # uncertain (settled by a person), never resent on its own.
+        """
+        ALTER TABLE digest_ledger ADD COLUMN handed_over TEXT NOT NULL DEFAULT '';
+        ALTER TABLE digest_ledger ADD COLUMN reply TEXT NOT NULL DEFAULT '';
+        ALTER TABLE digest_ledger ADD COLUMN settled TEXT NOT NULL DEFAULT '';
+        UPDATE digest_ledger SET handed_over = updated WHERE state = 'sending';
+        """,
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -209,12 +211,18 @@ class Received:
 class Recorder:
     """aiosmtpd handler that keeps what it accepted and can misbehave on purpose."""
 
-    messages: list[Received] = field(default_factory=list)
+    messages: list[Received] = field(default_factory=list)  # accepted (what the mailbox holds)
+    seen: list[Received] = field(default_factory=list)  # every complete DATA, accepted or not
     refuse: set[str] = field(default_factory=set)  # recipients answered with 550
+    dedupe: bool = False  # accept a repeated Message-ID but keep one copy (as Gmail does)
+    data_delay: float = 0.0  # at most this many seconds (random) between queueing and the reply
+    mail_seen: threading.Event = field(default_factory=threading.Event)  # a first MAIL arrived
+    last_kept: float = 0.0  # time.monotonic() of the last message accepted
     drop_at_mail_after: int | None = None  # after N accepted messages: drop every connection
     drop_in_data_after: int | None = None  # after N accepted: drop the next one during DATA
     down: bool = False
     hold_data_after: int | None = None  # after N accepted: hold the next DATA until ``release``
+    accept_held: bool = False  # after ``release``: accept the held message (else 451)
     data_held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -223,6 +231,11 @@ class Recorder:
         with self.lock:
             return [r for m in self.messages for r in m.rcpt]
 
+    def accepted_ids(self) -> set[str]:
+        """The Message-IDs this server took: what its mail log would show as accepted."""
+        with self.lock:
+            return {m.message["Message-ID"] for m in self.messages}
+
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         if self.down:
@@ -230,6 +243,7 @@ class Recorder:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.mail_seen.set()
         with self.lock:
             if self.drop_at_mail_after is not None and len(self.messages) >= self.drop_at_mail_after:
                 self.down = True
@@ -247,20 +261,35 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        received = Received(list(envelope.rcpt_tos), message_from_bytes(raw, policy=policy.default), raw)
+        with self.lock:
+            self.seen.append(received)
         if self.hold_data_after is not None and len(self.messages) >= self.hold_data_after:
             self.hold_data_after = None
+            held = self.accept_held
+            if held:  # queued at once (like a real server), only the reply waits
+                self._keep(received)
             self.data_held.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.01)
-            return "451 4.3.0 not accepted"
+            return f"250 2.0.0 accepted as {len(self.seen)}" if held else "451 4.3.0 not accepted"
         with self.lock:
             if self.drop_in_data_after is not None and len(self.messages) >= self.drop_in_data_after:
                 self.drop_in_data_after = None
                 server.transport.close()
                 return "451 4.3.0 dropped"
-            raw = envelope.original_content or envelope.content
-            self.messages.append(Received(list(envelope.rcpt_tos), message_from_bytes(raw, policy=policy.default), raw))
-        return "250 2.0.0 accepted"
+        self._keep(received)
+        if self.data_delay:  # queued; a busy server takes a while to say so
+            await asyncio.sleep(random.uniform(0, self.data_delay))
+        return f"250 2.0.0 accepted as {len(self.seen)}"
+
+    def _keep(self, received: Received) -> None:
+        with self.lock:
+            known = {m.message["Message-ID"] for m in self.messages}
+            if not (self.dedupe and received.message["Message-ID"] in known):
+                self.messages.append(received)
+            self.last_kept = time.monotonic()
 
 
 class LocalController(Controller):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import UTC, datetime
@@ -175,3 +176,77 @@ def test_send_with_the_server_down_exits_1_and_keeps_everything_pending(cli, tmp
     assert r.exit_code == 1 and "3 not sent" in r.output and "cannot connect" in r.output
     with Store(tmp_path / "data" / "store.sqlite3") as store:
         assert store.ledger.counts() == {"pending": 3}
+
+
+# ---------------------------------------------------------------- uncertain digests, settled one by one
+
+
+def test_settle_lists_and_settles_each_uncertain_digest(cli, tmp_path, smtp_server):
+    cli.state["config"] = write_config(tmp_path, port=smtp_server.port)
+    populate(cli, tmp_path)
+    smtp_server.drop_in_data_after = 0  # the server drops ana's digest after its final "."
+    r = cli("digest", "send")
+    assert r.exit_code == 1
+    assert "1 uncertain: check the mail log, then `policytrack digest settle`" in r.output
+    r = cli("digest", "settle")
+    assert r.exit_code == 0 and "1 uncertain digest" in r.output and "ana@example.org" in r.output
+    listed = json.loads(cli("digest", "settle", "--json").output)
+    assert [(u["email"], u["attempts"]) for u in listed] == [("ana@example.org", 1)]
+    assert listed[0]["message_id"] == smtp_server.seen[0].message["Message-ID"]
+    assert "after the message was handed over" in listed[0]["error"]
+    # wrong requests change nothing
+    assert cli("digest", "settle", "ana@example.org").exit_code == 2  # delivered or resend?
+    r = cli("digest", "settle", "ben@example.org", "--resend")
+    assert r.exit_code == 1 and r.output.strip().splitlines() == [
+        "Error: ben@example.org has no uncertain digest (uncertain: ana@example.org)"
+    ]
+    assert cli("digest", "settle", "--resend").exit_code == 1  # nobody named, no --all
+    # the mail log shows the server did not keep it: back in line, sent by the next run
+    r = cli("digest", "settle", "ANA@example.org", "--resend")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == ("1 uncertain digest back in line: the next `digest send` sends them: ana@example.org")
+    assert cli("digest", "settle").output.strip() == "No uncertain digests."
+    r = cli("digest", "send")
+    assert r.exit_code == 0 and "1 sent" in r.output and "(attempt 2)" in r.output
+    assert Counter(smtp_server.recipients()) == Counter(["ana@example.org", "ben@example.org", "cy@example.org"])
+    with Store(tmp_path / "data" / "store.sqlite3") as store:
+        [ana] = store.ledger.entries(1)
+        assert ana.state == "sent" and " resend: settled by " in ana.settled
+        assert ana.reply.startswith("250 2.0.0 accepted as")
+
+
+def test_settle_delivered_closes_the_period_without_sending(cli, tmp_path, smtp_server):
+    cli.state["config"] = write_config(tmp_path, port=smtp_server.port)
+    populate(cli, tmp_path)
+    smtp_server.drop_in_data_after = 1
+    assert cli("digest", "send").exit_code == 1
+    r = cli("digest", "settle", "--all", "--delivered")
+    assert r.exit_code == 0 and r.output.strip() == "1 uncertain digest marked delivered: ben@example.org"
+    r = cli("digest", "send")
+    assert r.exit_code == 0 and "nothing to do" in r.output
+    assert sorted(smtp_server.recipients()) == ["ana@example.org", "cy@example.org"]  # as the log said
+    with Store(tmp_path / "data" / "store.sqlite3") as store:
+        assert store.ledger.counts() == {"sent": 3}
+
+
+def test_build_warns_when_links_are_not_https(cli, tmp_path):
+    config = write_config(tmp_path)
+    config.write_text(config.read_text("utf-8").replace("https://tracker", "http://tracker"), "utf-8")
+    populate(cli, tmp_path)
+    r = cli("digest", "build", "--out", str(tmp_path / "review"))
+    assert r.exit_code == 0, r.output
+    assert r.stderr.splitlines() == [
+        "Warning: unsubscribe links start with 'http://tracker.example.org/unsubscribe/': RFC 8058 one-click "
+        "unsubscribe needs https, so mail providers will not offer it (set [site] base_url to an https:// address)"
+    ]
+    https = cli.state["config"] = write_config(tmp_path)
+    assert https.is_file()
+    r = cli("digest", "build", "--out", str(tmp_path / "review"))
+    assert r.exit_code == 0 and "Warning" not in r.stderr
+
+
+def test_settle_in_a_fresh_folder_lists_nothing_and_creates_no_store(cli, tmp_path):
+    r = cli("digest", "settle")
+    assert r.exit_code == 0 and r.output.strip() == "No uncertain digests."
+    assert cli("digest", "settle", "--json").output.strip() == "[]"
+    assert not (tmp_path / "data").exists()

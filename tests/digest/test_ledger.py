@@ -77,3 +77,72 @@ def test_one_entry_per_subscriber_and_period_start(store, book):
             "INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
             " SELECT subscriber_id, period_start, period_end, 'pending', updated FROM digest_ledger"
         )
+
+
+# ---------------------------------------------------------------- hand-over, reply, settling
+
+
+def test_an_uncertain_entry_cannot_be_claimed_until_settled(store, book):
+    ledger = store.ledger
+    entry = ledger.plan(list(book.all()), NOW)[0]
+    assert ledger.claim(entry, NOW, message_id="<m1@example.org>")
+    ledger.hand_over(entry.id, NOW)
+    stuck = ledger.get(entry.id)
+    assert stuck.uncertain and [e.id for e in ledger.uncertain()] == [entry.id]
+    assert not ledger.claim(stuck, NOW, message_id="<m1@example.org>")  # not even by --resend-uncertain
+    assert ledger.settle(entry.id, False, NOW, how="mail log has no such Message-ID")
+    back = ledger.get(entry.id)
+    assert (back.state, back.handed_over, back.uncertain) == ("pending", "", False)
+    assert back.settled.endswith("resend: mail log has no such Message-ID")
+    assert not ledger.settle(entry.id, True, NOW, how="twice")  # only uncertain entries
+    assert ledger.claim(back, NOW, message_id="<m1@example.org>")
+    ledger.hand_over(entry.id, NOW)
+    ledger.mark(entry.id, "sent", NOW, reply="250 2.0.0  Ok:\r\n queued as 4XyZ", expect=("sending",))
+    done = ledger.get(entry.id)
+    assert (done.state, done.reply, done.attempts) == ("sent", "250 2.0.0 Ok: queued as 4XyZ", 2)
+
+
+def test_hand_over_refuses_an_entry_that_is_not_sending(store, book):
+    from policytrack.errors import StoreError
+
+    entry = store.ledger.plan(list(book.all()), NOW)[0]
+    with pytest.raises(StoreError, match="no longer 'sending'"):
+        store.ledger.hand_over(entry.id, NOW)
+
+
+def test_sending_rows_of_the_previous_release_become_uncertain(tmp_path):
+    """Before this migration nothing said whether a 'sending' row had been handed over."""
+    import sqlite3
+
+    from policytrack.store import Store
+    from policytrack.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+    before = next(i for i, (what, _) in enumerate(MIGRATIONS) if what.startswith("digest ledger: when"))
+    path = tmp_path / "old.sqlite3"
+    raw = sqlite3.connect(path)
+    for _, sql in MIGRATIONS[:before]:
+        raw.executescript(sql)
+    raw.execute(f"PRAGMA user_version = {before}")
+    raw.execute("INSERT INTO subscribers (email, created, updated) VALUES ('a@example.org', 'x', 'x')")
+    raw.execute("INSERT INTO subscribers (email, created, updated) VALUES ('b@example.org', 'x', 'x')")
+    for sub, state in ((1, "sending"), (2, "pending")):
+        raw.execute(
+            "INSERT INTO digest_ledger (subscriber_id, period_start, period_end, state, updated)"
+            " VALUES (?, '2025-03-03T09:00:00+00:00', '2025-03-10T09:00:00+00:00', ?, '2025-03-10T09:00:05+00:00')",
+            (sub, state),
+        )
+    raw.commit()
+    raw.close()
+    with Store(path) as store:
+        assert raw_version(path) == SCHEMA_VERSION
+        assert [(e.state, e.uncertain, e.handed_over) for e in store.ledger.entries()] == [
+            ("sending", True, "2025-03-10T09:00:05+00:00"),
+            ("pending", False, ""),
+        ]
+
+
+def raw_version(path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]

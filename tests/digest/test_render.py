@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, urlparse
 
@@ -147,10 +150,9 @@ def test_french_subscriber_gets_french_text(settings, content):
     msg = Renderer(settings).message(replace(ANA, language="fr"), content, NOW)
     text = msg.get_body(("plain",)).get_content()
     assert "Bonjour Ana," in text and "Dossiers et documents" in text and "4 mises à jour" in text
-    # CPython folds this subject as "mises \r\n =?utf-8?q?=C3=A0?= jour": unfolded, the space is
-    # doubled (a stdlib folding quirk, the same with msg["Subject"] = ...)
-    subject = roundtrip(msg)["Subject"]
-    assert " ".join(subject.split()) == "Fair Electronics Policy Tracker, lettre du 2025-03-10 : 4 mises à jour"
+    # exactly one space: CPython's own folding would give "mises \r\n =?utf-8?q?=C3=A0?= jour",
+    # which reads "mises  à jour"
+    assert roundtrip(msg)["Subject"] == "Fair Electronics Policy Tracker, lettre du 2025-03-10 : 4 mises à jour"
     assert '<html lang="fr">' in msg.get_body(("html",)).get_content()
 
 
@@ -265,3 +267,109 @@ def test_subscribers_sharing_a_rendering_get_their_own_name_and_link(settings, c
     assert token in second.html and token in second.text
     assert renderer.unsubscribe_token(ANA) not in second.html
     assert not re.search(r"PTSLOT", first.html + first.text + second.html + second.text)
+
+
+# ---------------------------------------------------------------- French digests, headers, one-click
+
+
+def _decoded(raw_value: str) -> str:
+    """A header value as an RFC 2047 reader sees it (the standard library's older decoder,
+    which joins adjacent encoded words as the RFC says)."""
+    return str(make_header(decode_header(raw_value.replace("\r\n", ""))))
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Fair Electronics Policy Tracker, lettre du 2025-03-10 : 4 mises à jour",
+        "Suivi des politiques « électronique équitable », lettre du 2025-03-10 : 128 mises à jour sur vos sujets",
+        "Fair Electronics Policy Tracker digest, 2025-03-10: 13 updates on everything you follow and a little more",
+        "Écoconception : réparabilité, durabilité et \u00e9quité – 2025-03-10",
+    ],
+)
+def test_subjects_fold_without_extra_spaces(subject):
+    msg = EmailMessage(policy=policy.default)
+    msg.set_raw("Subject", render_module.fold_subject(subject))
+    msg.set_content("x")
+    wire = msg.as_bytes(policy=policy.SMTP)
+    head = wire.split(b"\r\n\r\n")[0].decode("ascii").split("\r\n")
+    first = next(i for i, line in enumerate(head) if line.startswith("Subject: "))
+    rest = list(itertools.takewhile(lambda line: line.startswith(" "), head[first + 1 :]))
+    assert all(len(line) <= 78 for line in [head[first], *rest]), head
+    assert _decoded("\r\n".join([head[first][len("Subject: ") :], *rest])) == subject
+    assert message_from_bytes(wire, policy=policy.default)["Subject"] == subject
+
+
+@given(st.text(alphabet="abcdeéèàçœ€« »:-,0123456789 ", min_size=1, max_size=150))
+@hsettings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_subject_unfolds_to_itself(text):
+    subject = " ".join(text.split())
+    if not subject:
+        return
+    folded = render_module.fold_subject(subject)
+    assert all(len(line) <= 78 for line in folded.split("\n"))
+    assert _decoded(folded.replace("\n", "\r\n")) == subject
+
+
+def test_french_digest_names_stages_and_topics_in_french(settings, content):
+    fr = replace(ANA, language="fr", searches=("csddd-downstream",), queries=("repair AND batteries",))
+    rendered = Renderer(settings).render(fr, content)
+    assert "Étape actuelle : En attente de la position du Parlement en deuxième lecture" in rendered.text
+    assert (
+        "étape : En attente de la position du Conseil en première lecture → "
+        "En attente de la position du Parlement en deuxième lecture"
+    ) in rendered.text
+    assert "Awaiting" not in rendered.text and "Awaiting" not in rendered.html
+    assert (
+        "Vous recevez cette lettre parce que vous suivez : Devoir de vigilance en matière de droits humains "
+        "et d'environnement, Devoir de vigilance en aval, “repair AND batteries”."
+    ) in rendered.text
+    english = Renderer(settings).render(replace(fr, language="en"), content)
+    assert (
+        "You receive this digest because you follow: Human-rights and environmental due diligence, "
+        "Due diligence downstream, “repair AND batteries”."
+    ) in english.text
+    assert "csddd-downstream" not in english.text + english.html  # the saved search's title, not its name
+
+
+def test_an_unknown_stage_is_shown_as_the_source_wrote_it():
+    from policytrack.digest.i18n import catalogue
+
+    fr = catalogue("fr")
+    assert fr.term("Procedure completed") == "Procédure terminée"
+    assert fr.term("Awaiting a stage nobody translated") == "Awaiting a stage nobody translated"
+    assert fr.term("100% done") == "100% done"  # data is never a format string
+    assert catalogue("en").term("Procedure completed") == "Procedure completed"
+
+
+def test_one_click_unsubscribe_only_with_an_https_link(tmp_path, content):
+    https = Renderer(make_settings(tmp_path)).message(ANA, content, NOW)
+    assert https["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain = make_settings(tmp_path, port=25)
+    from dataclasses import replace as dc_replace
+
+    plain = dc_replace(plain, site=dc_replace(plain.site, base_url="http://tracker.example.org/"))
+    renderer = Renderer(plain)
+    assert renderer.one_click_problem == (
+        "unsubscribe links start with 'http://tracker.example.org/unsubscribe/': RFC 8058 one-click unsubscribe "
+        "needs https, so mail providers will not offer it (set [site] base_url to an https:// address)"
+    )
+    msg = renderer.message(ANA, content, NOW)
+    assert msg["List-Unsubscribe-Post"] is None  # not promised without https
+    assert msg["List-Unsubscribe"].startswith("<http://tracker.example.org/unsubscribe/?token=")
+
+
+def test_scraped_change_lines_are_escaped_in_html(settings):
+    from policytrack.digest.selection import ChangeLine, DigestContent, Dossier, Entry
+
+    lines = (
+        ChangeLine("event", {"date": "2025-03-09", "title": "<script>alert(1)</script>"}),
+        ChangeLine("stage", {"from": "<b>old</b>", "to": "Procedure completed"}),
+    )
+    entry = Entry("proc:2022/0051(COD)", "procedure", "CSDDD", f"{BASE_URL}dossiers/2022-0051-cod/", changes=lines)
+    content = DigestContent(WEEK, (Dossier("2022/0051(COD)", "CSDDD", entry.url, "<i>stage</i>", (entry,)),))
+    rendered = Renderer(settings, inliner=False).render(ANA, content)
+    assert "<script>" not in rendered.html and "<b>old</b>" not in rendered.html and "<i>stage" not in rendered.html
+    assert "new step: 2025-03-09 &lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
+    assert "stage: &lt;b&gt;old&lt;/b&gt; → Procedure completed" in rendered.html
+    assert "new step: 2025-03-09 <script>alert(1)</script>" in rendered.text  # plain text stays plain

@@ -8,11 +8,14 @@ from datetime import timedelta
 
 import pytest
 
+from policytrack.digest.render import Renderer
 from policytrack.digest.run import DigestRun
+from policytrack.digest.settle import settle
 from policytrack.digest.smtp import Mailer, SmtpOptions
 from policytrack.digest.subscribers import Subscribers
 from policytrack.digest.tokens import verify_token
 from policytrack.store import Store
+from policytrack.timeutil import Period
 
 from .conftest import BASE_URL, NOW, SECRET, corpus, make_settings, notes
 
@@ -222,3 +225,26 @@ def test_two_overlapping_runs_send_each_digest_once(setup):
     assert [r.status for r in b.results] == ["skipped"] * 3 + ["sent"] * 2
     assert Counter(server.recipients()) == Counter({p[0]: 1 for p in PEOPLE})
     assert store.ledger.counts() == {"sent": 5}
+
+
+def test_the_message_id_of_a_resend_is_the_first_try_s(setup):
+    """Runs started at times with microseconds: the first try's period (fresh) and the resend's
+    (read back from the store) must give one Message-ID, as the server sees it."""
+    settings, store, server = setup
+    server.drop_in_data_after = 0  # ana's first try reaches the server whole, then the line drops
+    first = run(settings, store, NOW + timedelta(microseconds=123_456))
+    assert first.results[0].status == "uncertain"
+    ledger = store.ledger
+    [entry] = ledger.entries(1)
+    assert entry.period.end == NOW  # the store keeps seconds; so does the period in memory
+    tried = server.seen[0].message["Message-ID"]
+    assert tried == entry.message_id
+    settle(store, ["ana@example.org"], delivered=False, now=NOW)
+    again = run(settings, store, NOW + timedelta(minutes=5, microseconds=654_321))
+    assert [r.status for r in again.results] == ["sent"]
+    assert by_rcpt(server)["ana@example.org"]["Message-ID"] == tried
+    # and it is the rule's Message-ID for (subscriber, period), not merely a remembered one
+    sub = Subscribers(store, settings).get("ana@example.org")
+    assert Renderer(settings).message_id(sub, entry.period) == tried
+    fresh = Renderer(settings).message_id(sub, Period(NOW - timedelta(days=7, microseconds=-999), NOW))
+    assert fresh == tried

@@ -129,3 +129,64 @@ def test_import_needs_an_email_column(book, tmp_path):
     with pytest.raises(SubscriberError, match="unknown column 'nmae'"):
         book.import_csv(csv_file, NOW)
     assert list(book.all()) == []
+
+
+# ---------------------------------------------------------------- encodings and oversized cells
+
+ROWS = "email,name,topics\nana@example.org,Anaïs Lefèvre,due-diligence\nbo@example.org,Bożena Wróbel,\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_import_recognises_utf8_and_utf16(book, tmp_path, encoding):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_bytes(ROWS.encode(encoding))
+    report = book.import_csv(csv_file, NOW)
+    assert (report.added, report.errors) == (2, [])
+    assert report.encoding.replace("-sig", "") == encoding.replace("-sig", "")
+    assert [s.name for s in book.all()] == ["Anaïs Lefèvre", "Bożena Wróbel"]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_import_of_an_8bit_file_names_the_encoding_to_use_and_stores_nothing(book, tmp_path, encoding):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_bytes(ROWS.split("bo@")[0].encode(encoding))
+    with pytest.raises(SubscriberError) as exc:
+        book.import_csv(csv_file, NOW)
+    assert str(exc.value) == (
+        f"{csv_file} is not UTF-8 (line 2, byte 0xEF): if line 2 reads right as "
+        "'ana@example.org,Anaïs Lefèvre,due-diligence', run again with --encoding cp1252 (Excel on Windows), "
+        "else name the file's encoding with --encoding or save it as UTF-8"
+    )
+    assert list(book.all()) == []
+    report = book.import_csv(csv_file, NOW, encoding="cp1252")
+    assert report.added == 1 and next(book.all()).name == "Anaïs Lefèvre"
+
+
+def test_import_with_a_wrong_or_unknown_encoding_is_one_line(book, tmp_path):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_bytes("email\nana@example.org\n".encode("utf-16"))
+    with pytest.raises(SubscriberError, match=r"is not valid ascii \(line 1, byte 0xFF\)"):
+        book.import_csv(csv_file, NOW, encoding="ascii")
+    with pytest.raises(SubscriberError, match="unknown encoding 'klingon'"):
+        book.import_csv(csv_file, NOW, encoding="klingon")
+
+
+def test_a_header_cell_past_the_csv_field_limit_is_one_line(book, tmp_path):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("email," + "x" * 140_000 + "\nana@example.org,\n", "utf-8")
+    with pytest.raises(SubscriberError) as exc:
+        book.import_csv(csv_file, NOW)
+    assert str(exc.value) == (
+        f"{csv_file}: cannot read the header on line 1 (field larger than field limit (131072)); "
+        "is this a subscriber CSV file?"
+    )
+
+
+def test_a_row_cell_past_the_field_limit_keeps_the_rows_before(book, tmp_path):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text("email,name\nana@example.org,Ana\nbo@example.org," + "x" * 140_000 + "\n", "utf-8")
+    report = book.import_csv(csv_file, NOW)
+    assert report.added == 1
+    assert [(e.row, e.reason.split(";")[0]) for e in report.errors] == [
+        (3, "unreadable CSV (field larger than field limit (131072))")
+    ]

@@ -386,6 +386,7 @@ def test_rebuild_replaces_the_whole_index(backend, corpus_items):
 
 
 def test_empty_index_answers(empty_backend):
+    assert empty_backend.index([]) == 0  # built, with nothing in it (a missing index is an error)
     assert empty_backend.count() == 0
     result = empty_backend.search("repair", facets=True)
     assert result.total == 0 and result.hits == ()

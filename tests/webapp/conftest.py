@@ -95,7 +95,7 @@ def make_settings(tmp: Path, smtp_port: int = 25, *, app_url: str = "", **app: o
 
 
 def build_index(settings: Settings, extra: list | None = None) -> None:
-    with Store(settings.store_path) as store:
+    with Store(settings.store_path, topics=settings.topics) as store:
         store.upsert([*items(), *(extra or [])], NOW)
         with EmbeddedBackend(settings.data_dir / "index.sqlite3") as backend:
             backend.index(((r.item, r.last_changed) for r in store.records()), rebuild=True)

@@ -119,7 +119,10 @@ def test_replayed_demo_search_and_one_click_unsubscribe(demo, served, page_js):
     header = str(first["List-Unsubscribe"])
     url = re.search(r"<(http[^>]+)>", header).group(1)
     assert url.startswith(base + "unsubscribe?token=") and "<mailto:" in header
-    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # RFC 8058 allows the one-click header only with an https link: this test app listens on
+    # http://127.0.0.1, so the header is left out; the endpoint answers the POST all the same
+    # (a deployment runs it behind https, docs/app.md).
+    assert first["List-Unsubscribe-Post"] is None
     who = first["To"].addresses[0].addr_spec
 
     # what a mail provider does for the one-click button (RFC 8058)
