@@ -109,3 +109,26 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """``axe(page)``: the serious and critical violations of axe-core's default rules on the page
+    (installed by scripts/axe-setup: pinned, no network at test time), one line each."""
+    if not AXE.is_file():
+        _missing_browser(f"{AXE} is missing: run scripts/axe-setup")
+    source = AXE.read_text("utf-8")
+
+    def check(page) -> list[str]:
+        page.add_script_tag(content=source)
+        found = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+                 .filter(v => v.impact === "serious" || v.impact === "critical")
+                 .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(" ")).join(", ")}`)"""
+        )
+        return [f"{page.url}: {line}" for line in found]
+
+    return check
