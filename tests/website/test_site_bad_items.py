@@ -54,3 +54,29 @@ def test_an_empty_topic_speaks_to_readers(tmp_path: Path):
     html = (out / "topics" / "due-diligence" / "index.html").read_text("utf-8")
     assert "No dossier on this topic is followed yet." in html
     assert "in the store" not in html
+
+
+def test_a_deadline_announced_by_a_dossier_and_its_act_is_one_date_of_the_member_states(tmp_path: Path):
+    """OEIL files its transposition forecast under the Parliament; the act gives the same date."""
+    from site_corpus import procedures
+
+    from policytrack.model import Event
+
+    [csddd] = [p for p in procedures() if p.reference == "2022/0051(COD)"]
+    announced = Event(
+        "2027-07-26",
+        "Deadline for transposition by the Member States (Directive (EU) 2024/1760)",
+        actor="European Parliament",
+        forecast=True,
+    )
+    store = fill_store(tmp_path / "store.sqlite3", extra=[csddd.replace(events=(*csddd.events, announced))])
+    out = tmp_path / "public"
+    assert build_site(options(out, store, site_dir() / "content")).ok
+    home = (out / "index.html").read_text("utf-8")
+    upcoming = home.split('id="upcoming"')[1].split("</ul>")[0]
+    assert upcoming.count('datetime="2027-07-26"') == 1
+    assert "Transposition deadline: 32024L1760" in upcoming
+    dossier = (out / "dossiers" / "2022-0051-cod" / "index.html").read_text("utf-8")
+    [row] = [li.split("</li>")[0] for li in dossier.split('<li class="event') if "Deadline for transposition" in li]
+    assert '<span class="actor">Member States</span>' in row and "European Parliament" not in row
+    assert "deadline</span>" in row
