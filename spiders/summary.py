@@ -72,16 +72,17 @@ def _run_child(job: dict[str, Any], job_file: Path) -> int:
     # The child imports the spiders installed with this interpreter, as the parent did.
     command = [sys.executable, "-m", "spiders.run", "--job", str(job_file)]
     try:
-        process = subprocess.Popen(command, pass_fds=(read_end,) if read_end is not None else ())
-    finally:
-        if read_end is not None:
-            os.close(read_end)  # the child's copy is the only reader; ours stays the only writer
-    try:
-        return process.wait()
-    except BaseException:  # Ctrl-C: the child goes with us
-        process.kill()
-        process.wait()
-        raise
+        try:
+            process = subprocess.Popen(command, pass_fds=(read_end,) if read_end is not None else ())
+        finally:
+            if read_end is not None:
+                os.close(read_end)  # the child's copy is the only reader; ours stays the only writer
+        try:
+            return process.wait()
+        except BaseException:  # Ctrl-C: the child goes with us
+            process.kill()
+            process.wait()
+            raise
     finally:
         if write_end is not None:
             os.close(write_end)

@@ -27,6 +27,7 @@ PAGE_TYPES = {
     "document": "documents/celex-32024l1760/",
     "notes": "notes/",
     "note": "notes/un-guiding-principles/",
+    "pasted note": "notes/pasted-links/",
     "recommendation": "notes/procurement-ict/",
     "recommendations": "recommendations/",
     "search": "search/?q=repair",
@@ -40,10 +41,18 @@ def full_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo site with every page type: search index and unsubscribe page included."""
     tmp = tmp_path_factory.mktemp("screens")
     store = fill_store(tmp / "store.sqlite3")
-    out = tmp / "public"
-    result = build_site(
-        options(out, store, site_dir() / "content", search=True, unsubscribe_address="digest@example.org")
+    content = tmp / "content"
+    shutil.copytree(site_dir() / "content", content)
+    # Hand-made: a note whose author pasted links the sanitiser must refuse.
+    (content / "briefings" / "pasted-links.md").write_text(
+        '---\ntitle: "Pasted links"\ndate: 2025-01-10\ntopics: [due-diligence]\n---\n'
+        'Read <a href="javascript:alert(1)">the act</a>, [the text](javascript:void(0)) and '
+        "<a href='data:text/html,x'>the annex</a> on https://eur-lex.europa.eu/legal-content/EN/TXT/"
+        "?uri=CELEX:32024L1760&qid=1720000000000&from=EN&locale=en-and-a-long-address-without-breaks.\n",
+        "utf-8",
     )
+    out = tmp / "public"
+    result = build_site(options(out, store, content, search=True, unsubscribe_address="digest@example.org"))
     assert result.ok, result.errors
     return out
 
@@ -61,9 +70,10 @@ def open_page(page, url: str) -> None:
         page.wait_for_selector(".pagefind-ui__result", timeout=15_000)
 
 
-def test_every_page_reflows_at_320_px(browser, full_site, serve):
+@pytest.mark.parametrize("width", [320, 375, 414])
+def test_every_page_reflows_on_a_phone(browser, full_site, serve, width):
     base = serve(full_site)
-    context = browser.new_context(viewport={"width": 320, "height": 640})
+    context = browser.new_context(viewport={"width": width, "height": 640})
     page = context.new_page()
     wide = []
     try:
@@ -75,7 +85,7 @@ def test_every_page_reflows_at_320_px(browser, full_site, serve):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         for name in ("dossier", "document", "note"):
             open_page(page, base + PAGE_TYPES[name])
-            page.screenshot(path=str(SCREENSHOTS / f"phone-320-{name}.png"), full_page=True)
+            page.screenshot(path=str(SCREENSHOTS / f"phone-{width}-{name}.png"), full_page=True)
     finally:
         context.close()
     assert wide == []
@@ -128,3 +138,12 @@ def test_search_snippets_keep_labels_apart_from_values(page, full_site, serve):
     excerpts = " ".join(e.inner_text() for e in page.locator(".pagefind-ui__result-excerpt").all())
     assert re.search(r"\b(Status|Topics|Dossiers|Authors): \S", excerpts), excerpts
     assert not re.search(r"\b(Status|Stage|Topics|Dossiers|Acts|Authors|ELI|Sources)[A-Za-z]", excerpts), excerpts
+
+
+def test_no_link_without_an_address_is_left(full_site):
+    """An <a> without href (what a refused javascript: link used to leave) is invalid with rel."""
+    for path in full_site.rglob("*.html"):
+        if "pagefind" in path.parts:
+            continue
+        tags = re.findall(r"<a\b[^>]*>", path.read_text("utf-8"))
+        assert all(re.search(r"\shref=", t) for t in tags), (path, [t for t in tags if "href=" not in t])
