@@ -19,6 +19,21 @@ APP_PAGES = [
 ]
 
 
+def test_app_pages_are_valid_html(browser, live, html_checker, tmp_path):
+    context = browser.new_context()
+    page = context.new_page()
+    files = []
+    try:
+        for i, path in enumerate(APP_PAGES):
+            response = page.goto(live + path)
+            assert response is not None
+            files.append(tmp_path / f"{i}-{path.split('?')[0]}.html")
+            files[-1].write_text(response.text(), "utf-8")  # as served, not as the browser fixed it
+    finally:
+        context.close()
+    assert html_checker(files) == []
+
+
 @pytest.mark.parametrize("width", [320, 1280])
 def test_app_pages_reflow_and_pass_axe(browser, live, axe, width):
     # (the app forbids every script: the test lets axe in, as a browser extension would be)

@@ -147,3 +147,9 @@ def test_no_link_without_an_address_is_left(full_site):
             continue
         tags = re.findall(r"<a\b[^>]*>", path.read_text("utf-8"))
         assert all(re.search(r"\shref=", t) for t in tags), (path, [t for t in tags if "href=" not in t])
+
+
+def test_every_page_is_valid_html(full_site, html_checker):
+    pages = [p for p in full_site.rglob("*.html") if "pagefind" not in p.parts]
+    assert len(pages) > 20
+    assert html_checker(pages) == []
