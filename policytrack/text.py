@@ -30,13 +30,21 @@ def _replace(match: re.Match[str]) -> str:
     return _REPLACEMENT if "\ud800" <= match.group() <= "\udfff" else ""
 
 
-def clean(text: str) -> str:
-    """``text`` without control and bidi-override characters, lone surrogates made U+FFFD."""
-    if _UNWANTED.search(text) is None:
-        return text
-    return _UNWANTED.sub(_replace, text)
+# ASCII text can only hold the C0 controls and DEL of the set: deleting those bytes from its
+# ASCII encoding (two copies at memory speed) is several times faster than the regex scan.
+_ASCII_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 
 def is_clean(text: str) -> bool:
     """Whether ``clean`` would leave ``text`` as it is."""
+    if text.isascii():  # (a flag of the string: no scan)
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _ASCII_CONTROLS)) == len(raw)
     return _UNWANTED.search(text) is None
+
+
+def clean(text: str) -> str:
+    """``text`` without control and bidi-override characters, lone surrogates made U+FFFD."""
+    if is_clean(text):
+        return text
+    return _UNWANTED.sub(_replace, text)
