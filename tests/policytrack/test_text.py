@@ -11,6 +11,14 @@ from hypothesis import strategies as st
 from policytrack.model import Document, Event, Procedure, Topic, item_from_dict
 from policytrack.text import clean, is_clean
 
+# Any character, and often the ones the rule is about: lone surrogates (which Hypothesis never
+# generates by itself), controls, bidi characters and the white space that stays.
+ANY_CHARACTER = st.one_of(
+    st.characters(),
+    st.integers(0xD800, 0xDFFF).map(chr),
+    st.sampled_from(list("\x00\x1b\x7f\x85\x9f\u202a\u202e\u2066\u2069\u200e\t\n\r\xa0\u2019")),
+)
+
 
 @pytest.mark.parametrize(
     "raw, expected",
@@ -33,7 +41,7 @@ def test_clean_removes_and_replaces(raw, expected):
     expected.encode("utf-8")  # storable
 
 
-@given(st.text())
+@given(st.text(alphabet=ANY_CHARACTER))
 def test_clean_is_idempotent_and_always_encodable(text):
     once = clean(text)
     assert clean(once) == once
@@ -77,3 +85,12 @@ def test_every_text_field_of_an_item_is_cleaned():
 def test_a_text_of_nothing_but_controls_is_empty():
     with pytest.raises(Exception, match="field 'title'"):
         Document(id="press:1", title="\x1b\u202e", source="ep-press")
+
+
+@given(st.text(alphabet=ANY_CHARACTER, max_size=50))
+def test_the_fast_check_agrees_with_the_rule(text):
+    from policytrack.text import _UNWANTED
+
+    assert is_clean(text) == (_UNWANTED.search(text) is None)
+    for c in ("\x85", "\u202e", "\u2069", "\ud800", "\x1b", "\x7f"):
+        assert not is_clean(text + c) and not is_clean(c + text)
