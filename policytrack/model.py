@@ -90,6 +90,9 @@ def _words(text: str) -> str:
     return " ".join(clean(text).split())
 
 
+_short_clean = lru_cache(maxsize=16384)(clean)
+
+
 @lru_cache(maxsize=16384)
 def _short_words(text: str) -> str:
     # (keys are plain str: an lxml "smart" string would keep its whole document alive here)
@@ -118,7 +121,9 @@ def _text(kind: str, name: str, value: Any, *, required: bool = False, limit: in
         value = ""
     if not isinstance(value, str):
         _fail(kind, name, f"must be text, got {type(value).__name__}")
-    text = clean(value)  # every text field passes here: no control, bidi or half characters
+    # Every text field passes here: no control, bidi or half characters (policytrack/text.py).
+    # Short ones (names, actors, stages) recur item after item: their check is cached.
+    text = _short_clean(value if type(value) is str else str(value)) if len(value) <= 200 else clean(value)
     if required and not text.strip():
         _fail(kind, name, "is required")
     if len(text) > limit:
