@@ -31,6 +31,7 @@ from .identifiers import (
     normalise_procedure,
     parse_eli,
 )
+from .text import clean
 
 DOCUMENT_TYPES = (
     "regulation",
@@ -82,16 +83,20 @@ def _as_date(kind: str, name: str, value: Any) -> date | None:
 
 
 def _words(text: str) -> str:
-    """``text`` with its runs of white space made one space, and none at either end."""
+    """``text`` cleaned (``policytrack.text``), its runs of white space made one space, and none
+    at either end."""
     if len(text) <= 200:  # ids, names, titles: the same ones recur item after item
         return _short_words(text if type(text) is str else str(text))
-    return " ".join(text.split())
+    return " ".join(clean(text).split())
+
+
+_short_clean = lru_cache(maxsize=16384)(clean)
 
 
 @lru_cache(maxsize=16384)
 def _short_words(text: str) -> str:
     # (keys are plain str: an lxml "smart" string would keep its whole document alive here)
-    return " ".join(text.split())
+    return " ".join(clean(text).split())
 
 
 def _as_strings(kind: str, name: str, value: Any) -> tuple[str, ...]:
@@ -116,13 +121,14 @@ def _text(kind: str, name: str, value: Any, *, required: bool = False, limit: in
         value = ""
     if not isinstance(value, str):
         _fail(kind, name, f"must be text, got {type(value).__name__}")
-    if "\x00" in value:
-        _fail(kind, name, "must not contain NUL characters")
-    if required and not value.strip():
+    # Every text field passes here: no control, bidi or half characters (policytrack/text.py).
+    # Short ones (names, actors, stages) recur item after item: their check is cached.
+    text = _short_clean(value if type(value) is str else str(value)) if len(value) <= 200 else clean(value)
+    if required and not text.strip():
         _fail(kind, name, "is required")
-    if len(value) > limit:
+    if len(text) > limit:
         _fail(kind, name, f"is longer than {limit} characters")
-    return value
+    return text
 
 
 def _url(kind: str, name: str, value: Any) -> str:
@@ -730,7 +736,7 @@ class Topic:
         k = "topic"
         if not isinstance(self.slug, str) or not _SLUG_RE.match(self.slug):
             _fail(k, "slug", f"must be lower-case letters, digits and dashes, got {self.slug!r}")
-        _text(k, "title", self.title, required=True, limit=200)
+        object.__setattr__(self, "title", _text(k, "title", self.title, required=True, limit=200))
         object.__setattr__(self, "description", _text(k, "description", self.description, limit=5000))
         object.__setattr__(self, "keywords", _as_strings(k, "keywords", self.keywords))
         labels, ids = _eurovoc_entries(k, self.eurovoc)

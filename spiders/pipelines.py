@@ -3,14 +3,22 @@ derives the merged dossier and tags it with the topics (``policytrack.store``).
 
 A crawl is a session of the store: the first complete crawl of a spider is its baseline, whose
 changes establish what exists and are not announced as news (docs/dossiers.md).
+
+One item the store refuses fails alone: a batch that cannot be written is written again item by
+item, the refused item is reported to its spider (``PolicySpider.item_failed``: counted, named in
+the summary with its id, page and reason) and the crawl state does not advance for the page it
+came from, so the next run fetches it again. The rest of the batch is stored.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from policytrack.model import Document, Procedure
-from policytrack.store import Store
+from policytrack.store import Store, UpsertStats
+
+log = logging.getLogger(__name__)
 
 
 class StorePipeline:
@@ -51,11 +59,33 @@ class StorePipeline:
             return
         # One run may meet the same item twice (a feed lists it twice): keep the last version.
         unique = list({(item.id, item.source): item for item in self.batch}.values())
-        stats = self.store.upsert(unique, datetime.now(UTC), baseline=self.baseline)
-        self.stored += len(unique)
         self.batch = []
+        try:
+            stats = self._upsert(unique)
+        except Exception:  # noqa: BLE001  # one refused item rolls its batch back: find it, store the rest
+            stats = UpsertStats()
+            for item in unique:
+                try:
+                    stats += self._upsert([item])
+                except Exception as e:  # noqa: BLE001  # any refusal: counted and named, never lost quietly
+                    self._refused(item, e)
         for name in ("new", "changed", "unchanged"):
             self.crawler.stats.inc_value(f"policytrack/{name}", getattr(stats, name))
+
+    def _upsert(self, items: list) -> UpsertStats:
+        assert self.store is not None
+        stats = self.store.upsert(items, datetime.now(UTC), baseline=self.baseline)
+        self.stored += len(items)
+        return stats
+
+    def _refused(self, item, error: Exception) -> None:
+        reason = " ".join(f"{type(error).__name__}: {error}".split())[:300]
+        spider = self.crawler.spider
+        if hasattr(spider, "item_failed"):
+            spider.item_failed(item, f"not stored: {reason}")
+        else:  # a spider of another kind: still counted and logged
+            log.warning("%s not stored: %s", item.id, reason)
+            self.crawler.stats.inc_value("policytrack/failed")
 
     def close_spider(self):
         try:

@@ -19,6 +19,7 @@ from policytrack.config import load_settings
 
 from . import SPIDER_NAMES
 from .challenge import BlockedHosts
+from .child import die_with_parent
 
 log = logging.getLogger("spiders.run")
 
@@ -229,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job", required=True, help="JSON file: config_file, spiders, replay, record, summary")
     args = parser.parse_args(argv)
     job = json.loads(Path(args.job).read_text("utf-8"))
+    if job.get("parent"):
+        die_with_parent(int(job["parent"]), job.get("watch_fd"))
     results = run(job)
     Path(job["summary"]).write_text(json.dumps(results, indent=1), "utf-8")
     return 0

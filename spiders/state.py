@@ -62,6 +62,10 @@ class CrawlState:
     def mark_seen(self, key: str) -> None:
         self.entries.add(key)
 
+    def unsee(self, key: str) -> None:
+        """Follow the entry ``key`` again next run (what it led to was not stored)."""
+        self.entries.discard(key)
+
     # -- last successful run per query / feed
     def last_success(self, name: str) -> datetime | None:
         """When the last run that completed ``name`` (a query or feed: it answered, and every page

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import child
 from .errors import CrawlError
 from .replay import SHIPPED_RECORDING
 from .replay import manifest as _manifest
@@ -38,8 +40,10 @@ def crawl(
     """Crawl in a child process (Twisted's reactor cannot restart) and return its summary."""
     if replay is not None:
         _manifest.load(replay)  # a bad replay folder is a one-line error before anything starts
-    with tempfile.TemporaryDirectory(prefix="policytrack-crawl-") as tmp:
-        summary = Path(tmp) / "summary.json"
+    child.sweep()  # the folders of crawls killed before they could remove them
+    tmp = child.make_folder()
+    try:
+        summary = tmp / "summary.json"
         job = {
             "config_file": str(config_file) if config_file else None,
             "spiders": spiders or None,
@@ -50,13 +54,38 @@ def crawl(
             # For the tests: robots.txt crawl delays shortened, what a replay asked for.
             "crawl_delay_scale": crawl_delay_scale,
             "request_log": str(request_log) if request_log else None,
+            "parent": os.getpid(),
         }
-        (Path(tmp) / "job.json").write_text(json.dumps(job), "utf-8")
-        # The child imports the spiders installed with this interpreter, as the parent did.
-        done = subprocess.run([sys.executable, "-m", "spiders.run", "--job", str(Path(tmp) / "job.json")])
-        if done.returncode != 0 or not summary.is_file():
-            raise CrawlError(f"the crawl process stopped with exit status {done.returncode} before writing its summary")
+        status = _run_child(job, tmp / "job.json")
+        if status != 0 or not summary.is_file():
+            raise CrawlError(f"the crawl process stopped with exit status {status} before writing its summary")
         return json.loads(summary.read_text("utf-8"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run_child(job: dict[str, Any], job_file: Path) -> int:
+    """Run ``python -m spiders.run`` and wait for it; it dies with this process (spiders/child.py)."""
+    read_end, write_end = os.pipe() if os.name == "posix" else (None, None)
+    job["watch_fd"] = read_end
+    job_file.write_text(json.dumps(job), "utf-8")
+    # The child imports the spiders installed with this interpreter, as the parent did.
+    command = [sys.executable, "-m", "spiders.run", "--job", str(job_file)]
+    try:
+        try:
+            process = subprocess.Popen(command, pass_fds=(read_end,) if read_end is not None else ())
+        finally:
+            if read_end is not None:
+                os.close(read_end)  # the child's copy is the only reader; ours stays the only writer
+        try:
+            return process.wait()
+        except BaseException:  # Ctrl-C: the child goes with us
+            process.kill()
+            process.wait()
+            raise
+    finally:
+        if write_end is not None:
+            os.close(write_end)
 
 
 def default_replay(configured: str) -> Path:

@@ -109,3 +109,55 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+AXE = Path(__file__).resolve().parents[1] / ".cache" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """``axe(page)``: the serious and critical violations of axe-core's default rules on the page
+    (installed by scripts/axe-setup: pinned, no network at test time), one line each."""
+    if not AXE.is_file():
+        _missing_browser(f"{AXE} is missing: run scripts/axe-setup")
+    source = AXE.read_text("utf-8")
+
+    def check(page) -> list[str]:
+        page.add_script_tag(content=source)
+        found = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+                 .filter(v => v.impact === "serious" || v.impact === "critical")
+                 .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(" ")).join(", ")}`)"""
+        )
+        return [f"{page.url}: {line}" for line in found]
+
+    return check
+
+
+HTML_CHECKER = Path(__file__).resolve().parents[1] / ".cache" / "html-checker" / "classpath.txt"
+
+
+@pytest.fixture(scope="session")
+def html_checker():
+    """``html_checker(files)``: the errors the Nu HTML Checker finds in the files, one line each
+    (installed by scripts/html-check-setup: pinned, from Maven Central; runs offline on Java)."""
+    import shutil
+    import subprocess
+
+    if not HTML_CHECKER.is_file() or shutil.which("java") is None:
+        _missing_browser(f"{HTML_CHECKER} or java is missing: run scripts/html-check-setup")
+    classpath = HTML_CHECKER.read_text("utf-8").strip()
+
+    def check(files: list[Path]) -> list[str]:
+        done = subprocess.run(
+            ["java", "-cp", classpath, "nu.validator.client.SimpleCommandLineValidator", "--errors-only"]
+            + [str(f) for f in files],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        lines = [line for line in (done.stdout + done.stderr).splitlines() if '":' in line and "error" in line]
+        assert lines or done.returncode == 0, done.stderr[-2000:]
+        return lines
+
+    return check

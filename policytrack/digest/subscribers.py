@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..store import STATUSES, Store, Subscriber, SubscriberFields
+from ..text import is_clean
 from ..textfiles import Decoded, TextEncodingError, decode
 from .addresses import validate_address
 from .errors import AddressError, SubscriberError
@@ -51,7 +52,9 @@ def clean_name(value: object) -> str:
         return ""
     if not isinstance(value, str):
         raise SubscriberError(f"name must be text, got {type(value).__name__}")
-    if _CONTROL_RE.search(value):
+    # Line breaks are refused outright (a name goes into a header); the rest by the one text
+    # rule (policytrack/text.py), so that no bidi override can reorder what a digest shows.
+    if _CONTROL_RE.search(value) or not is_clean(value):
         raise SubscriberError(f"name {value[:60]!r} contains line breaks or control characters")
     value = " ".join(value.split())
     if len(value) > 200:
@@ -98,7 +101,7 @@ class Subscribers:
                 raise SubscriberError(f"unknown saved search {name_!r}; known: {', '.join(known_searches) or 'none'}")
         queries = split_list(list(queries))
         for q in queries:
-            if _CONTROL_RE.search(q) or len(q) > 1000:
+            if _CONTROL_RE.search(q) or not is_clean(q) or len(q) > 1000:
                 raise SubscriberError(f"query {q[:60]!r} contains control characters or is too long")
         if len(queries) > MAX_QUERIES:
             raise SubscriberError(f"{len(queries)} own searches; at most {MAX_QUERIES} can be followed")

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import PolicytrackError, StoreError
 from ..merge import MERGE_VERSION
 from ..model import Document, Note, Procedure, Topic, item_from_dict
 from ..timeutil import parse_utc, utc_text
@@ -300,10 +300,13 @@ class Store:
         changed_since: datetime | None = None,
         tracked: bool | None = None,
         after_rev: int | None = None,
+        on_invalid: Callable[[str, Exception], None] | None = None,
     ) -> Iterator[StoredItem]:
         """Stored merged items by id. ``tracked``: only tracked (True) or untracked (False)
-        ones; ``after_rev``: only rows rewritten after that revision (incremental indexing)."""
-        sql = f"SELECT {_ITEM_COLUMNS} FROM items"
+        ones; ``after_rev``: only rows rewritten after that revision (incremental indexing).
+        ``on_invalid``: a row that is no valid item any more (a store edited by hand, or written
+        before a rule was tightened) is passed to it, with why, and skipped; without it, raised."""
+        sql = f"SELECT {_ITEM_COLUMNS}, id FROM items"
         where: list[str] = []
         args: list[Any] = []
         if kind:
@@ -321,7 +324,15 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         for row in self._conn.execute(sql + " ORDER BY id", args):
-            yield _record(row)
+            if on_invalid is None:
+                yield _record(row)
+                continue
+            try:
+                record = _record(row)
+            except (PolicytrackError, ValueError, TypeError) as e:  # bad JSON, a field, a stamp
+                on_invalid(row[6], e)
+                continue
+            yield record
 
     def items(self, kind: str | None = None, *, tracked: bool | None = None) -> Iterator[Item]:
         for rec in self.records(kind, tracked=tracked):

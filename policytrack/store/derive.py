@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..errors import PolicytrackError
 from ..merge import SourceRecord, contributions, merge
 from ..model import Document, Procedure, Topic, item_from_dict, json_hash
 from ..topics import item_topics
@@ -158,7 +159,10 @@ class Deriver:
         row = self.conn.execute("SELECT data FROM items WHERE id = ?", (item_id,)).fetchone()
         if row is None:
             return
-        item = item_from_dict(json.loads(row[0]))
+        try:
+            item = item_from_dict(json.loads(row[0]))
+        except (PolicytrackError, ValueError, TypeError):
+            return  # a row that is no valid item (edited by hand) stays as it is; readers skip it
         if not isinstance(item, (Document, Procedure)):
             return
         topics = self._topics_of(item)

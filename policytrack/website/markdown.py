@@ -3,10 +3,13 @@
 markdown-it-py renders CommonMark (tables, footnotes, heading anchors); raw HTML is allowed in
 the source because authors paste it, so the result always goes through nh3 with a short
 allow-list. Nothing a note says can add a script, an event handler or a ``javascript:`` link.
+A link whose address is refused loses its ``<a>`` and keeps its text: an ``<a>`` left without
+``href`` (but with the ``rel`` every link gets) is invalid HTML and reads as a dead link.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -82,8 +85,24 @@ def _parser() -> MarkdownIt:
     return md
 
 
+# nh3 serialises attributes double-quoted and lower-case, and a link never holds another link:
+# an <a> runs to the next </a>.
+_LINK = re.compile(r'<a((?:\s+[a-z][a-z0-9_:.\-]*(?:="[^"]*")?)*)\s*>(.*?)</a>', re.DOTALL)
+_HREF = re.compile(r'\shref="')
+
+
+def _unwrap_dead_links(html: str) -> str:
+    if "<a" not in html:
+        return html
+    return _LINK.sub(lambda m: m.group(0) if _HREF.search(m.group(1)) else m.group(2), html)
+
+
 def sanitise(html: str) -> str:
     """Keep only harmless markup; links open nothing but http(s) and mailto."""
+    return _unwrap_dead_links(_clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=_TAGS,

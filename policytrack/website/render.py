@@ -16,6 +16,7 @@ from markupsafe import Markup
 from .. import urls
 from ..identifiers import act_label
 from ..merge import SOURCE_NAMES
+from ..upcoming import event_actor, event_deadline
 from .markdown import render_markdown
 
 ACTORS = (
@@ -81,5 +82,7 @@ def make_environment(template_dir: Path) -> Environment:
         note_path=urls.note_path,
         topic_path=urls.topic_path,
         item_path=urls.item_path,
+        event_actor=event_actor,
+        event_deadline=event_deadline,
     )
     return env

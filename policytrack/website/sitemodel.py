@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from ..content import line_of, load_content, references
+from ..errors import PolicytrackError
 from ..identifiers import celex_and_base
 from ..model import Document, Note, Procedure, Topic
 from ..store import Change, Store, StoredItem
@@ -56,6 +57,7 @@ class SiteModel:
     upcoming: list[UpcomingDate] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)  # ids of stored items that are not valid
 
     @property
     def today(self) -> date:
@@ -72,6 +74,13 @@ class SiteModel:
 
     def note_topics(self, note: Note) -> list[Topic]:
         return [t for t in self.topics if t.slug in note.topics]
+
+
+def _skip(model: SiteModel, item_id: str, error: Exception) -> None:
+    """A stored item that is no valid item (an old store, a hand-edited row) is left out of the
+    site, with a warning naming it; the rest is built."""
+    model.skipped.add(item_id)
+    model.warnings.append(f"store: skipped {item_id}: {' '.join(str(error).split())[:300]}")
 
 
 def _celex_keys(celex: str) -> list[str]:
@@ -98,7 +107,9 @@ def build_model(
     model = SiteModel(
         title=title, base_url=base_url, now=now, topics=tuple(topics), unsubscribe_address=unsubscribe_address
     )
-    records: list[StoredItem] = list(store.records(tracked=True)) if store is not None else []
+    records: list[StoredItem] = []
+    if store is not None:
+        records = list(store.records(tracked=True, on_invalid=lambda i, e: _skip(model, i, e)))
     for rec in records:
         item = rec.item
         stamp = Stamp(rec.hash, rec.first_seen, rec.last_changed)
@@ -172,7 +183,14 @@ def _link_notes(model: SiteModel, store: Store | None) -> None:
     known = {t.slug for t in model.topics}
 
     def missing(kind: str, value: str, item_id: str, where: str) -> None:
-        if store is not None and store.get_record(item_id) is not None:
+        try:
+            stored = store is not None and item_id not in model.skipped and store.get_record(item_id) is not None
+        except (PolicytrackError, ValueError, TypeError) as e:
+            _skip(model, item_id, e)
+            stored = False
+        if item_id in model.skipped:
+            problem = f"{kind} {value} was skipped (its stored data is invalid)"
+        elif stored:
             problem = f"{kind} {value} is not tracked (in no topic: add it to a topic's watch list to publish it)"
         else:
             problem = f"unknown {kind} {value} (not in the store)"

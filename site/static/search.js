@@ -3,17 +3,43 @@
   "use strict";
   var box = document.getElementById("search");
   if (!box) return;
+  // Opened from the disk (file://), the browser refuses to load the index: say what to do
+  // instead of a search box that spins for ever.
+  if (window.location.protocol === "file:") {
+    document.getElementById("search-file").hidden = false;
+    return;
+  }
   if (typeof window.PagefindUI !== "function") {
     document.getElementById("search-missing").hidden = false;
     return;
   }
+  // Result links are relative to the site's root wherever it is hosted (/, or /sub/path/):
+  // Pagefind prefixes its root-relative URLs with this path.
+  var root = new URL(box.getAttribute("data-root") || "../", window.location.href).pathname;
   var ui = new window.PagefindUI({
     element: "#search",
     bundlePath: box.getAttribute("data-bundle"),
+    baseUrl: root,
     showSubResults: true,
     showImages: false,
     resetStyles: false
   });
+  // Pagefind's input has a placeholder but no label: tie the page's label to it.
+  function label() {
+    var input = box.querySelector("input[type='text'], input[type='search'], input:not([type])");
+    if (!input) return false;
+    input.id = "search-input";
+    var text = document.getElementById("search-label");
+    text.setAttribute("for", "search-input");
+    text.hidden = false;
+    return true;
+  }
+  if (!label() && window.MutationObserver) {
+    var watch = new MutationObserver(function () {
+      if (label()) watch.disconnect();
+    });
+    watch.observe(box, { childList: true, subtree: true });
+  }
   var q = new URLSearchParams(window.location.search).get("q");
   if (q) {
     ui.triggerSearch(q);

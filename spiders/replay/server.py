@@ -108,7 +108,12 @@ class ReplayServer:
             return self._send(
                 h, 404, b"not recorded (a gap of this recording)\n", "text/plain", {NOT_RECORDED: "not-recorded"}
             )
-        content = (self.folder / entry.file).read_bytes() if entry.file else b""
+        if entry.delay:
+            time.sleep(entry.delay)
+        try:
+            content = manifest.body_path(self.folder, entry.file).read_bytes() if entry.file else b""
+        except (OSError, ValueError):  # the file changed since the manifest was checked
+            return self._send(h, 404, b"not in this recording\n", "text/plain")
         if entry.status != 200:
             return self._send(h, entry.status, content, entry.content_type, entry.headers)
         etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'

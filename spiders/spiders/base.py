@@ -12,6 +12,12 @@ Incremental behaviour, in order:
    answered and every page it led to was handled — and asks only for what changed since.
 A failed page also makes its feed forget its validators and keeps its index's watermark where
 it was, so the next run retries the page.
+
+The state advances only for what was stored: an item the store refuses (``item_failed``, from
+the pipeline) undoes, before the state is saved, what its page did — the page's content hash and
+validators are forgotten, its feed entries are unseen again, its index keeps its watermark — so
+the next run fetches it again. Which page an item came from is known from Scrapy's
+``item_scraped`` signal (the response, or the failure of an errback, with its request's meta).
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ from ..replay.handler import NotRecorded
 from ..state import CrawlState
 
 log = logging.getLogger(__name__)
+# What the crawl state needs to know of the page an item came from, to undo it.
+_ORIGIN_KEYS = ("index", "parent", "pending_key", "entry_key")
 
 
 class PolicySpider(scrapy.Spider):
@@ -55,6 +63,10 @@ class PolicySpider(scrapy.Spider):
         self.asked: set[str] = set()  # indexes asked this run (queries, feeds, watch lists)
         self.answered: set[str] = set()  # indexes that answered in full this run
         self.incomplete: set[str] = set()  # indexes with a failure (their own or a page's)
+        # (item id, source) → the request metas of the pages that gave it; the items the store
+        # refused, with the reason. Joined when the spider closes, after the pipeline's last write.
+        self.origins: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.refused: dict[tuple[str, str], tuple[Any, str]] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -62,9 +74,42 @@ class PolicySpider(scrapy.Spider):
         state_dir = Path(crawler.settings.get("POLICYTRACK_STATE_DIR") or ".policytrack-state")
         spider.state = CrawlState(state_dir / f"{spider.name}.json")
         crawler.signals.connect(spider._closed, signal=scrapy.signals.spider_closed)
+        crawler.signals.connect(spider._scraped, signal=scrapy.signals.item_scraped)
         return spider
 
+    def _scraped(self, item=None, response=None, spider=None) -> None:
+        item_id, source = getattr(item, "id", None), getattr(item, "source", None)
+        # A response, or the failure an errback yielded the item from: both carry the request.
+        request = getattr(response, "request", None)
+        if isinstance(item_id, str) and isinstance(source, str) and request is not None:
+            meta = {k: request.meta[k] for k in _ORIGIN_KEYS if request.meta.get(k)}
+            self.origins.setdefault((item_id, source), []).append({"url": request.url, **meta})
+
+    def item_failed(self, item: Any, reason: str) -> None:
+        """The store refused ``item`` (the pipeline says why): counted now, named in the summary
+        and undone in the crawl state when the spider closes (``_undo_refused``)."""
+        self.crawler.stats.inc_value("policytrack/failed")
+        self.refused[(item.id, item.source)] = (item, reason)
+
+    def _undo_refused(self) -> None:
+        for key, (item, reason) in self.refused.items():
+            origins = self.origins.get(key) or [{"url": getattr(item, "url", "") or ""}]
+            pages = ", ".join(dict.fromkeys(o["url"] for o in origins if o.get("url"))) or "(no page)"
+            message = f"{item.id} ({pages}): {' '.join(reason.split())}"
+            log.warning("%s failed: %s", self.name, message)
+            self.failures.append(message)
+            for meta in origins:
+                if meta.get("index"):
+                    self.incomplete.add(meta["index"])
+                for url in (meta.get("url"), meta.get("pending_key"), meta.get("parent")):
+                    if url:
+                        self.state.forget(url)
+                for entry in self.pending.get(meta.get("pending_key", ""), [meta.get("entry_key")]):
+                    if entry:
+                        self.state.unsee(entry)
+
     def _closed(self, spider=None, reason: str = "") -> None:
+        self._undo_refused()
         if reason == "finished":
             for name in self.answered - self.incomplete:
                 self.state.succeeded(name, self.started)

@@ -56,6 +56,9 @@ def test_existing_address_needs_update(book):
         ({"language": "tlh"}, "unknown language 'tlh'; available: en"),
         ({"name": "Ana\r\nBcc: evil@example.org"}, "line breaks or control characters"),
         ({"queries": ["a\nb"]}, "control characters"),
+        ({"name": "Ana \u202egnilleK"}, "line breaks or control characters"),  # a bidi override
+        ({"name": "Ana\x85"}, "line breaks or control characters"),  # C1
+        ({"queries": ["repair\u2066"]}, "control characters"),
     ],
 )
 def test_invalid_fields_are_refused(book, fields, message):

@@ -48,3 +48,17 @@ def test_unknown_kind_is_a_usage_error_exit_2(real_fixtures):
 def test_missing_file_is_a_usage_error(tmp_path):
     result = CliRunner().invoke(main, ["parse", str(tmp_path / "nope.html"), "--kind", "feed"])
     assert result.exit_code == 2
+
+
+def test_text_that_cannot_be_encoded_is_cleaned_not_fatal(real_fixtures, tmp_path):
+    """A lone surrogate escape, ESC and a right-to-left override in a real answer (a variant
+    derived here): the items are printed, cleaned (policytrack/text.py)."""
+    body = (real_fixtures / "ep-odp" / "document_A-9-2024-0163.json").read_bytes()
+    assert b'"en":"REPORT on amendments' in body
+    path = tmp_path / "variant.json"
+    path.write_bytes(body.replace(b'"en":"REPORT on amendments', b'"en":"\\ud800\\u001b[2J\\u202eREPORT on amendments'))
+    result = CliRunner().invoke(main, ["parse", str(path), "--kind", "ep-odp-document"])
+    assert result.exit_code == 0, result.output
+    titles = [json.loads(line)["title"] for line in result.output.splitlines()]
+    assert "\ufffd[2JREPORT on amendments" in " ".join(titles)
+    result.output.encode("utf-8")

@@ -78,10 +78,13 @@ def test_dossier_page_links_documents_notes_and_sources(demo_site: Path):
     assert "completed" in html
     # Key players by role, with their political group; every source of the dossier is named.
     assert (
-        '<dt>Rapporteurs</dt><dd><ul class="inline"><li><span class="player-name">WOLTERS Lara</span> <span class="badge">S&amp;D</span>'
+        '<dt>Rapporteurs<span class="visually-hidden">:</span></dt> <dd><ul class="inline"><li><span class="player-name">WOLTERS Lara</span> <span class="badge">S&amp;D</span>'
         in html
     )
-    assert "<dt>Sources</dt><dd>EUR-Lex, Legislative Observatory (OEIL)</dd>" in html
+    assert (
+        '<dt>Sources<span class="visually-hidden">:</span></dt> <dd>EUR-Lex, Legislative Observatory (OEIL)</dd>'
+        in html
+    )
     # Not about this dossier: never listed.
     assert "procurement-ict" not in html
 

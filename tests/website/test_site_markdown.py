@@ -73,3 +73,18 @@ def test_sanitise_keeps_allowed_markup():
         sanitise('<p><strong>a</strong> <abbr title="x">b</abbr></p>')
         == '<p><strong>a</strong> <abbr title="x">b</abbr></p>'
     )
+
+
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        ('<a href="javascript:alert(1)">the <em>act</em></a>', "the <em>act</em>"),
+        ('<a href="vbscript:x" title="a&gt;b">old</a>', "old"),
+        ("<a href='data:text/html,x'>data</a>", "data"),
+        ('<a onclick="x()">no address</a>', "no address"),
+    ],
+)
+def test_a_link_whose_address_is_refused_is_unwrapped(source, text):
+    html = render_markdown(f"Read {source} and [the source](https://eur-lex.europa.eu/).")
+    assert f"Read {text} and" in html
+    assert re.findall(r"<a\b[^>]*>", html) == ['<a href="https://eur-lex.europa.eu/" rel="noopener noreferrer">']
