@@ -105,7 +105,11 @@ def test_search_finds_results(page, demo_site, serve):
     page.fill("#site-q", "repair")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/search/\?q=repair"))
-    page.wait_for_selector(".pagefind-ui__result")
+    # Pagefind first draws placeholder rows (". . ."), then fills each from its fragment.
+    page.wait_for_function(
+        "[...document.querySelectorAll('.pagefind-ui__result-title')]"
+        ".some(e => e.textContent.toLowerCase().includes('right to repair directive'))"
+    )
     titles = page.locator(".pagefind-ui__result-title").all_inner_texts()
     assert any("right to repair directive" in t for t in titles), titles
     _shot(page, "search")
