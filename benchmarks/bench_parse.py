@@ -79,8 +79,8 @@ CASES = {
     "ep-press-release": [("ep/press-release_20241212IPR25960.html", "")],
     "ep-document": [("ep/document_A-9-2024-0163-EN.html", "")],
     "feed": [
-        (str(SHIPPED_RECORDING / "handmade" / "oeil_feed_procedures.xml"), ""),
-        (str(SHIPPED_RECORDING / "handmade" / "eurlex_feed_saved-search_watched-acts.xml"), ""),
+        (str(SHIPPED_RECORDING / "handmade" / "ep_feed_press-releases.xml"), ""),
+        (str(SHIPPED_RECORDING / "handmade" / "eurlex_feed_rssId-162.xml"), ""),
     ],
 }
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_procedures, normalise_procedure
-from policytrack.model import Document, Event, KeyPlayer, Procedure
+from policytrack.model import KEY_PLAYER_ROLES, Document, Event, KeyPlayer, Procedure
 
 from .common import (
     Body,
@@ -184,14 +186,52 @@ def _events(activities: list[Activity] | None, forecast: bool) -> list[Event]:
 
 
 _ACTORS = {"Publication in the Official Journal": "Publications Office of the European Union"}
-# Participation roles: what the participant is, and what a person in that role is.
-_ROLES = {
-    "COMMITTEE_LEAD": "committee responsible",
-    "COMMITTEE_OPINION": "committee for opinion",
-    "RAPPORTEUR": "rapporteur",
-    "RAPPORTEUR_CO": "rapporteur",
-    "RAPPORTEUR_OPINION": "rapporteur for opinion",
-}  # (shadow rapporteurs: the record names them by number only, with no committee)
+# The participation roles of the EP's vocabulary (``def/ep-roles``, tests/fixtures/real/ep-odp/
+# controlled-vocabularies.json) that say who carries a procedure: the key-player role of each,
+# and whether a person in it acts for the committee responsible when the record names none.
+# (Every narrower role of COMMITTEE_LEAD, COMMITTEE_OPINION and RAPPORTEUR is here: a test walks
+# the vocabulary. Chairs, members, authors and the other institutions' roles are not key players.)
+_ROLES: dict[str, tuple[str, bool]] = {
+    "COMMITTEE_LEAD": ("committee responsible", False),
+    "COMMITTEE_LEAD_JOINT": ("committee responsible", False),
+    "COMMITTEE_OPINION": ("committee for opinion", False),
+    "COMMITTEE_OPINION_ASSOCIATED": ("committee for opinion", False),
+    "COMMITTEE_OPINION_DA_AI": ("committee for opinion", False),
+    "COMMITTEE_OPINION_HUMAN_RIGHTS": ("committee for opinion", False),
+    "COMMITTEE_OPINION_LEGAL_BASIS": ("committee for opinion", False),
+    "COMMITTEE_OPINION_RECAST": ("committee for opinion", False),
+    "COMMITTEE_BUDGETARY_ASSESSMENT": ("committee for opinion", False),
+    "RAPPORTEUR": ("rapporteur", True),
+    "RAPPORTEUR_CO": ("rapporteur", True),
+    "RAPPORTEUR_CHAIR": ("rapporteur", True),
+    "RAPPORTEUR_OPINION": ("rapporteur for opinion", False),
+    "RAPPORTEUR_CHAIR_OPINION": ("rapporteur for opinion", False),
+    "RAPPORTEUR_SHADOW": ("shadow rapporteur", True),
+    "RAPPORTEUR_SHADOW_REPORT": ("shadow rapporteur", True),
+    # (for an opinion: the record does not say which committee's, when there are several)
+    "RAPPORTEUR_SHADOW_OPINION": ("shadow rapporteur", False),
+}
+_ROLE_ORDER = {role: i for i, role in enumerate(KEY_PLAYER_ROLES)}
+# The record names people by their number in the EP's register (``person/256884``); their names
+# are in the API's MEP records (``meps/256884``), which the spider asks for. Until then a person
+# is shown by this label, never by the bare identifier.
+_PERSON = re.compile(r"^(?:https?://data\.europarl\.europa\.eu/)?person/(\d{1,12})$")
+_PERSON_LABEL = re.compile(r"^MEP (\d{1,12})$")
+
+
+def person_label(person_id: str) -> str:
+    """``256884`` → ``MEP 256884``: how a person whose name is not known yet is shown."""
+    return f"MEP {person_id}"
+
+
+@lru_cache(maxsize=4096)  # the same few hundred people recur record after record
+def _person(value: str) -> str:
+    """A participant as a name: ``person/256884`` → ``MEP 256884``; a value that is no person
+    reference but reads as a name is kept; anything else (another kind of link) gives ""."""
+    m = _PERSON.match(value.strip())
+    if m:
+        return person_label(m[1])
+    return "" if "/" in value or ":" in value else clean(value)
 
 
 def _code(value: Any) -> str:
@@ -204,35 +244,77 @@ def _last_segment(value: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _role(participation_role: str) -> str | None:
+def _role(participation_role: str) -> tuple[str, bool] | None:
     return _ROLES.get(participation_role.rsplit("/", 1)[-1])
 
 
+@lru_cache(maxsize=8192)  # a crawl meets the same committees and people, in the same roles, again and again
+def _player(role: str, name: str, committee: str = "", group: str = "") -> KeyPlayer:
+    return KeyPlayer(role, name, committee, group)
+
+
+def _rank(chosen: tuple[tuple[str, bool], Participation]) -> tuple[int, int, str]:
+    (role, _), part = chosen
+    who = part.had_participant_organization or part.had_participant_person or [""]
+    return _ROLE_ORDER[role], part.precedenceOrder or 0, who[0]
+
+
 def _key_players(parts: list[Participation]) -> list[KeyPlayer]:
-    """The committees (responsible, for opinion) and rapporteurs (with the committee they act
-    for and their group) of a record's participations; the types leave strings and lists only."""
-    chosen = [(role, part) for part in parts if part.participation_role and (role := _role(part.participation_role))]
+    """The committees (responsible, for opinion) and the rapporteurs, shadow rapporteurs and
+    rapporteurs for opinion (with the committee they act for and their group) of a record's
+    participations; the types leave strings and lists only."""
+    chosen = [(kind, part) for part in parts if part.participation_role and (kind := _role(part.participation_role))]
     lead = next(
         (
             _code(o)
-            for role, p in chosen
+            for (role, _), p in chosen
             if role == "committee responsible"
             for o in p.had_participant_organization or ()
+            if _code(o)
         ),
         "",
     )
+    # In a stable order (the record's own order varies): by role, then as the EP ranks people.
+    chosen.sort(key=_rank)
     out = []
-    for role, part in chosen:
+    for (role, for_lead), part in chosen:
         committee = _code(part.participation_in_name_of)
         group = group_name(_code(part.politicalGroup)) if part.politicalGroup else ""
         for org in part.had_participant_organization or ():
-            if _code(org):
-                out.append(KeyPlayer(role, _code(org), _code(org)))
+            code = _code(org)
+            if code:
+                out.append(_player(role, code, code))
         for person in part.had_participant_person or ():
-            if person.strip():
-                in_name_of = committee or (lead if role == "rapporteur" else "")
-                out.append(KeyPlayer(role, person.strip(), in_name_of, group))
+            name = _person(person)
+            if name:
+                out.append(_player(role, name, committee or (lead if for_lead else ""), group))
     return out
+
+
+def unnamed_people(procedures: Sequence[Procedure]) -> list[str]:
+    """The register numbers of the people the procedures still show by their label (``MEP 256884``)."""
+    out: dict[str, None] = {}
+    for procedure in procedures:
+        for player in procedure.key_players:
+            m = _PERSON_LABEL.match(player.name)
+            if m:
+                out[m[1]] = None
+    return list(out)
+
+
+def with_names(procedure: Procedure, names: Mapping[str, str]) -> Procedure:
+    """The procedure with the people it shows by their label named (``MEP 103246`` → ``Auke
+    ZIJLSTRA``) where ``names`` (register number → name) knows them; the others keep the label."""
+    players = []
+    changed = False
+    for player in procedure.key_players:
+        m = _PERSON_LABEL.match(player.name)
+        name = names.get(m[1]) if m else None
+        if name:
+            player = _player(player.role, name, player.committee, player.group)
+            changed = True
+        players.append(player)
+    return replace(procedure, key_players=tuple(players)) if changed else procedure
 
 
 def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
@@ -283,6 +365,25 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     if not out:
         raise fail(url, kind, "no 'Process' record")
     return out
+
+
+def parse_person(body: Body, url: str = "") -> tuple[str, str]:
+    """``/api/v2/meps/103246`` → (``103246``, ``Auke ZIJLSTRA``): the register number and name of
+    the ``Person`` the answer holds (its ``label``, else its given and family names)."""
+    kind = "EP Open Data MEP record"
+    for record in _records(body, url, kind):
+        if record.get("type") != "Person":
+            continue
+        identifier = record.get("identifier")
+        m = _PERSON.match(record.get("id") or "") if isinstance(record.get("id"), str) else None
+        number = identifier if isinstance(identifier, str) and identifier.isdigit() else (m[1] if m else "")
+        name = _label(record.get("label"))
+        if not name:
+            family = _label(record.get("upperFamilyName")) or _label(record.get("familyName"))
+            name = clean(f"{_label(record.get('givenName'))} {family}") if family else ""
+        if number and name and len(name) <= 200:
+            return number, name
+    raise fail(url, kind, "no 'Person' record with a register number and a name")
 
 
 # Publications Office corporate bodies that are not groups or committees.

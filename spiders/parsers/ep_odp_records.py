@@ -32,6 +32,7 @@ class Participation(msgspec.Struct):
     participation_role: str | None = None
     participation_in_name_of: str | None = None
     politicalGroup: str | None = None
+    precedenceOrder: int | None = None  # the order the EP lists the people in
 
 
 class Titles(msgspec.Struct):
@@ -81,6 +82,8 @@ def _lenient(value: Any, into: type) -> Any:
             kept[name] = _lenient(item, nested)
         elif "list" in str(hint):
             kept[name] = [i for i in item if isinstance(i, str)] if isinstance(item, list) else None
+        elif "int" in str(hint):
+            kept[name] = item if isinstance(item, int) and not isinstance(item, bool) else None
         else:
             kept[name] = item if isinstance(item, str) else None
     return into(**kept)

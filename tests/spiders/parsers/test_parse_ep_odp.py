@@ -7,8 +7,12 @@ import json
 import logging
 from datetime import date
 
+import pytest
+
 from policytrack.model import KeyPlayer
+from spiders.errors import ParseError
 from spiders.parsers import parse
+from spiders.parsers.ep_odp import parse_person, unnamed_people, with_names
 
 
 def record(real_fixtures, name: str) -> dict:
@@ -65,10 +69,87 @@ def test_ongoing_procedure_keeps_its_reading_as_stage(real_fixtures):
 
 def test_key_players_with_groups(real_fixtures):
     [proc] = parse("ep-odp-procedure", (real_fixtures / "ep-odp" / "procedure_2024-2006.json").read_bytes(), "")
+    # Committees, then people as the EP ranks them; shadow rapporteurs work on the committee
+    # responsible's report. People are shown by their register number until the spider names them.
     assert proc.key_players == (
         KeyPlayer("committee responsible", "AFCO", "AFCO"),
-        KeyPlayer("rapporteur", "person/197435", "AFCO", "S&D"),
+        KeyPlayer("rapporteur", "MEP 197435", "AFCO", "S&D"),
+        KeyPlayer("shadow rapporteur", "MEP 2323", "AFCO", "EPP"),
+        KeyPlayer("shadow rapporteur", "MEP 197577", "AFCO", "Renew"),
+        KeyPlayer("shadow rapporteur", "MEP 197531", "AFCO", "Greens/EFA"),
+        KeyPlayer("shadow rapporteur", "MEP 96646", "AFCO", "The Left"),
     )
+    assert unnamed_people([proc]) == ["197435", "2323", "197577", "197531", "96646"]
+
+
+def test_every_role_the_vocabulary_has_for_who_carries_a_procedure(real_fixtures):
+    """Every narrower role of a committee responsible, a committee for opinion and a rapporteur
+    in the EP's vocabulary (def/ep-roles) is read, as its kind of key player."""
+    vocabulary = json.loads((real_fixtures / "ep-odp" / "controlled-vocabularies.json").read_bytes())
+    concepts = vocabulary["vocabularyDetails"]["def/ep-roles"]["data"][0]["inverse_inScheme"]
+
+    def broader(concept) -> set[str]:
+        found = concept.get("broader") or []
+        out = set()
+        for b in found if isinstance(found, list) else [found]:
+            if isinstance(b, dict):
+                out |= {b["identifier"], *broader(b)}
+            elif isinstance(b, str):
+                out.add(b.rsplit("/", 1)[-1])
+        return out
+
+    expected = {}
+    for concept in concepts:
+        lineage = {concept["identifier"], *broader(concept)}
+        if "RAPPORTEUR_SHADOW" in lineage:
+            expected[concept["identifier"]] = "shadow rapporteur"
+        elif "RAPPORTEUR" in lineage:
+            opinion = "OPINION" in concept["identifier"]
+            expected[concept["identifier"]] = "rapporteur for opinion" if opinion else "rapporteur"
+        elif "COMMITTEE_LEAD" in lineage:
+            expected[concept["identifier"]] = "committee responsible"
+        elif "COMMITTEE_OPINION" in lineage:
+            expected[concept["identifier"]] = "committee for opinion"
+    assert len(expected) == 17
+    data = record(real_fixtures, "procedure_2024-2006.json")
+    data["data"][0]["had_participation"] = [
+        {"participation_role": f"def/ep-roles/{code}", "had_participant_person": [f"person/{i}"]}
+        for i, code in enumerate(sorted(expected), 1)
+    ] + [  # not key players: a chair, a member, an author, another institution's member
+        {"participation_role": f"def/ep-roles/{code}", "had_participant_person": ["person/999"]}
+        for code in ("CHAIR_COMMITTEE", "MEMBER_PARLIAMENT", "AUTHOR_REPORT", "MEMBER_COMMISSION")
+    ]
+    [proc] = parse("ep-odp-procedure", json.dumps(data).encode(), "")
+    got = {kp.name: kp.role for kp in proc.key_players}
+    assert got == {f"MEP {i}": expected[code] for i, code in enumerate(sorted(expected), 1)}
+
+
+def test_people_are_named_where_the_names_are_known(real_fixtures):
+    """Derived variant: the rapporteur of 2024-2006 is the person of the real MEP record."""
+    data = record(real_fixtures, "procedure_2024-2006.json")
+    for part in data["data"][0]["had_participation"]:
+        if part.get("had_participant_person") == ["person/197435"]:
+            part["had_participant_person"] = ["http://data.europarl.europa.eu/person/103246"]  # as a full URI
+    [proc] = parse("ep-odp-procedure", json.dumps(data).encode(), "")
+    mep = record(real_fixtures, "feed-entries-jsonld/meps__person-103246.json")
+    number, name = parse_person(json.dumps({"data": [mep]}).encode(), "")
+    assert (number, name) == ("103246", "Auke ZIJLSTRA")
+    named = with_names(proc, {number: name})
+    assert KeyPlayer("rapporteur", "Auke ZIJLSTRA", "AFCO", "S&D") in named.key_players
+    assert "103246" not in unnamed_people([named]) and "2323" in unnamed_people([named])
+    assert with_names(proc, {}) is proc
+
+
+def test_a_person_record_without_a_label_is_named_from_its_parts(real_fixtures):
+    """Derived variants of the real MEP record: the detailed record may lack ``label``."""
+    mep = record(real_fixtures, "feed-entries-jsonld/meps__person-103246.json")
+    del mep["label"]
+    assert parse_person(json.dumps({"data": [mep]}), "") == ("103246", "Auke Zijlstra")
+    mep["upperFamilyName"] = "ZIJLSTRA"
+    assert parse_person(json.dumps({"data": [mep]}), "") == ("103246", "Auke ZIJLSTRA")
+    for bad in (b"", b"[]", b'{"data": [{"type": "Person", "identifier": "1"}]}', b'{"data": [{"type": "Work"}]}'):
+        with pytest.raises(ParseError, match="not a usable EP Open Data MEP record"):
+            parse_person(bad, "https://data.europarl.europa.eu/api/v2/meps/1")
 
 
 def test_summary_has_no_html_tags(real_fixtures):
