@@ -70,7 +70,7 @@ CASES = {
     "oeil-summary": [
         (
             "oeil/document-summary_1864147.html",
-            "https://oeil.secure.europarl.europa.eu/oeil/en/document-summary?id=1864147",
+            "https://oeil.europarl.europa.eu/oeil/en/document-summary?id=1864147",
         )
     ],
     "ep-odp-procedure": [("ep-odp/procedure_2025-0260.json", ""), ("ep-odp/procedure_2024-2006.json", "")],

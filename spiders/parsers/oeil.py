@@ -43,7 +43,9 @@ from .common import (
 )
 from .oeil_players import KeyPlayers
 
-OEIL = "https://oeil.secure.europarl.europa.eu/oeil/en"
+# OEIL's one address, for the spider's requests and the items' URLs: it left
+# oeil.secure.europarl.europa.eu in December 2025 (tests/fixtures/real/SOURCES.md, facts).
+OEIL = "https://oeil.europarl.europa.eu/oeil/en"
 _DOCEO = re.compile(r"/doceo/document/([A-Z]{1,4})-(\d{1,2})-(\d{4})-(\d{4})_")
 _SUMMARY_ID = re.compile(r"(?:document-summary\?id=|summary\.do\?id=)(\d+)")
 _NUMDOC = re.compile(r"numdoc=([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})")
@@ -84,6 +86,8 @@ _NOT_CONTENT = frozenset(
 
 
 def procedure_url(reference: str) -> str:
+    """The procedure file's address (also the item's, whatever address the page was read from:
+    the old host, the old ``popups/ficheprocedure.do`` address)."""
     return f"{OEIL}/procedure-file?reference={reference}"
 
 
@@ -286,7 +290,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         raise fail(url, kind, "no procedure reference or 'Key events' section")
     if not rows:
         raise fail(url, kind, "'Key events' has no dated events")
-    event_url = url or procedure_url(reference)
+    event_url = procedure_url(reference)
     events = [
         Event(
             date=when,
@@ -320,7 +324,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             reference=reference,
             title=title or f"Procedure {reference}",
             source="oeil",
-            url=url or procedure_url(reference),
+            url=event_url,
             stage=stage or stated,
             status=procedure_status(events, final_act=final_act, stated=stated),
             events=tuple(events),
@@ -441,7 +445,7 @@ def parse_summary(body: Body, url: str = "") -> list[Document]:
             id=f"oeil-summary:{summary_id}",
             title=title,
             source="oeil",
-            url=url or summary_url(summary_id),
+            url=summary_url(summary_id),
             doc_type="summary",
             procedure=reference,
             date=when,
