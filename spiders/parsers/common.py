@@ -16,25 +16,11 @@ import lxml.etree
 from policytrack.identifiers import PREPARATORY_TYPES, parse_celex
 from policytrack.model import DOCUMENT_TYPES, Event
 
+from ..challenge import challenge_reason
 from ..errors import ParseError
 
 Body = bytes | str
 
-# Signatures of the bot-challenge / WAF pages some institutions serve instead of content.
-_CHALLENGE_MARKERS = (
-    "awswaf",
-    "challenge-platform",
-    "cf-browser-verification",
-    "cf-challenge",
-    "just a moment...",
-    "attention required!",
-    "please enable javascript to continue",
-    "the requested url was rejected",
-    "request rejected",
-    "human verification",
-    "captcha",
-    "access denied",
-)
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 log = logging.getLogger("spiders.parsers")
 
@@ -59,14 +45,12 @@ def as_bytes(body: Body) -> bytes:
     raise TypeError(f"body must be bytes or text, not {type(body).__name__}")
 
 
-def check_challenge(head: bytes, url: str, kind: str) -> None:
-    """Raise if a page looks like a bot challenge rather than content (challenges are small)."""
-    if len(head) >= 20000:
-        return
-    sample = head[:6000].lower().decode("utf-8", "replace")
-    for marker in _CHALLENGE_MARKERS:
-        if marker in sample:
-            raise fail(url, kind, f"bot-challenge page ({marker!r})")
+def check_challenge(raw: bytes, url: str, kind: str) -> None:
+    """Raise if a body is a bot challenge rather than content, by the crawl's one rule
+    (``spiders.challenge``; a parser knows no status or header, only the body)."""
+    reason = challenge_reason(None, "", raw)
+    if reason:
+        raise fail(url, kind, f"bot-challenge page ({reason})")
 
 
 # A declared character set: <meta charset="…">, or the http-equiv Content-Type meta.
@@ -133,9 +117,13 @@ def load_xml(body: Body, url: str, kind: str) -> lxml.etree._Element:
     if not raw or raw.isspace():
         raise fail(url, kind, "empty response")
     try:
-        return lxml.etree.fromstring(raw, _XML_PARSER)
+        root = lxml.etree.fromstring(raw, _XML_PARSER)
     except lxml.etree.XMLSyntaxError as e:
+        check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
         raise fail(url, kind, f"not well-formed XML ({e})") from None
+    if isinstance(root.tag, str) and root.tag.rsplit("}", 1)[-1].lower() == "html":
+        check_challenge(raw, url, kind)  # (one that happens to be well-formed)
+    return root
 
 
 def load_json(body: Body, url: str, kind: str) -> Any:
@@ -145,6 +133,7 @@ def load_json(body: Body, url: str, kind: str) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as e:
+        check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
         raise fail(url, kind, f"not JSON ({e})") from None
 
 

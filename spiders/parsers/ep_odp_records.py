@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from .common import Body, as_bytes, fail, load_json, warn
+from .common import Body, as_bytes, check_challenge, fail, load_json, warn
 
 
 class Activity(msgspec.Struct):
@@ -98,6 +98,7 @@ def processes(body: Body, url: str, kind: str) -> list[Process]:
     except msgspec.ValidationError as e:
         warn(url, kind, f"fields of an unexpected shape left out ({e})")
     except (msgspec.DecodeError, RecursionError) as e:
+        check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
         raise fail(url, kind, f"not JSON ({e})") from None
     data = load_json(raw, url, kind)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):

@@ -74,9 +74,15 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
     canonical = meta.get("og:url", "") or (_X_CANONICAL(root) or [""])[0]
     m = _PRESS_ID.search(url or "") or _PRESS_ID.search(canonical)
     keywords = meta.get("keywords", "")
-    if not m or ("PRESS_RELEASE" not in keywords and "press-room" not in (url or canonical)):
+    if not m:
         raise fail(url, kind, "no press-room id (…/press-room/YYYYMMDDIPRnnnnn) in the URL or page")
-    title = text_of(_X_ARTICLE_H1(root)) or text_of(_X_H1(root))
+    headline = _X_ARTICLE_H1(root)
+    # The page itself must say it is a press release (its product type, its own press-room
+    # address, or an article with a headline): a block or error page served at a press-room
+    # address says none of these.
+    if "PRESS_RELEASE" not in keywords and not _PRESS_ID.search(canonical) and not headline:
+        raise fail(url, kind, "the page does not say it is a press release (no product type, address or article)")
+    title = text_of(headline) or text_of(_X_H1(root))
     if not title:
         raise fail(url, kind, "no headline")
     when = parse_date(next(iter(_X_ARTICLE_TIME(root) or _X_TIME(root)), ""))
