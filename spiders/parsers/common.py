@@ -344,13 +344,30 @@ _ACTORS = (
     ("committee", "European Parliament"),
     ("plenary", "European Parliament"),
 )
+# A deadline for transposition falls on the Member States, whichever act (of the Parliament and
+# of the Council) the wording names; a report on transposition is still its author's.
+_TRANSPOSITION = re.compile(
+    r"\b(?:deadline|time[ -]limit|date)\b[^()]{0,60}\btranspos|\btransposition deadline|\bto transpose\b"
+    r"|\bnational (?:transposition )?measures\b",
+    re.I,
+)
+# Dates an act sets for itself (it applies, it enters into force): no institution acts then,
+# whichever institutions the act's name mentions.
+_SET_BY_THE_ACT = re.compile(r"\b(?:applies|enters? into force|entry into force|date of application)\b", re.I)
 
 
 @lru_cache(maxsize=1024)
-def actor_from_title(title: str) -> str:
-    """The institution an event's wording names, for sources whose events do not say who acted."""
+def actor_from_title(title: str, default: str = "") -> str:
+    """The institution (or the Member States) an event's wording names, for sources whose events
+    do not say who acted; "" for a date the act sets for itself; ``default`` when the wording
+    names no one (an OEIL forecast is the Parliament's planning: "Debate scheduled")."""
+    if _TRANSPOSITION.search(title):
+        return "Member States"
     low = f"{title.lower()} "
-    return next((actor for word, actor in _ACTORS if word in low), "")
+    found = next((actor for word, actor in _ACTORS if word in low), None)
+    if _SET_BY_THE_ACT.search(title) and found != "Publications Office of the European Union":
+        return ""
+    return found or default
 
 
 _COM = re.compile(r"\bCOM\s*[(/]\s*(\d{4})\s*[)/]\s*(\d{1,4})\b")

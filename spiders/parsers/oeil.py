@@ -295,7 +295,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         Event(
             date=when,
             title=what,
-            actor="European Parliament" if forecast else actor_from_title(what),
+            actor=actor_from_title(what, "European Parliament" if forecast else ""),
             documents=linked,
             url="" if forecast else event_url,
             forecast=forecast,

@@ -203,3 +203,33 @@ def test_page_without_key_events_is_one_line_parse_error(real_fixtures):
     with pytest.raises(ParseError, match=r"^x\.html: not a usable OEIL procedure file: .*Key events") as e:
         parse("oeil-procedure", page, "x.html")
     assert "\n" not in str(e.value)
+
+
+def test_forecasts_name_who_acts(real_fixtures):
+    """Derived variant: the current page with a "Forecasts" section. OEIL's forecasts are the
+    Parliament's planning, but a deadline for transposition falls on the Member States, and a
+    date the act sets for itself (it applies) is no one's act, whatever institutions it names."""
+    page = read(real_fixtures, "procedure-file_2024-0258-COD.html").decode()
+    rows = {
+        "26/07/2027": "Deadline for transposition by the Member States (Directive (EU) 2024/1760 of the "
+        "European Parliament and of the Council)",
+        "14/12/2027": "Regulation (EU) 2024/3015 of the European Parliament and of the Council applies",
+        "10/03/2027": "Indicative plenary sitting date",
+        "02/02/2027": "Debate scheduled",
+    }
+    forecasts = (
+        '<h2 class="es_title-h2 mb-2">Forecasts</h2><table><tbody>'
+        + "".join(f"<tr><td>{d}</td><td>{t}</td></tr>" for d, t in rows.items())
+        + "</tbody></table>"
+    )
+    heading = '<h2 class="es_title-h2 mb-2">Technical information</h2>'
+    [proc] = parse("oeil-procedure", page.replace(heading, forecasts + heading, 1).encode(), "")
+    actors = {e.title: e.actor for e in proc.events if e.forecast}
+    assert actors == {
+        rows["26/07/2027"]: "Member States",
+        rows["14/12/2027"]: "",
+        "Indicative plenary sitting date": "European Parliament",
+        "Debate scheduled": "European Parliament",
+    }
+    # The key events keep their institutions.
+    assert {e.actor for e in proc.events if e.title.startswith("Legislative proposal")} == {"European Commission"}
