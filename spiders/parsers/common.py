@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 import lxml.etree
@@ -301,6 +302,9 @@ _LAPSED = re.compile(r"\blapse", re.I)
 _REJECTED = re.compile(r"\breject", re.I)
 
 
+_DATE = attrgetter("date")
+
+
 @lru_cache(maxsize=4096)  # a few hundred event titles, met again in every procedure
 def completes(title: str) -> bool:
     """Whether an event with this title ends a procedure (the act signed or published)."""
@@ -312,19 +316,22 @@ def procedure_status(events: Sequence[Event], *, final_act: str | None = None, s
     Official Journal (or the source names the final act); otherwise what the source states
     ("Procedure completed", "Procedure lapsed or withdrawn"…); otherwise what its latest event
     says (a withdrawal, a rejection); otherwise ongoing."""
-    past = [e for e in events if not e.forecast]
-    if final_act or any(completes(e.title) for e in past):
+    if final_act:
+        return "completed"
+    titles = [e.title for e in events if not e.forecast]
+    if any(map(completes, titles)):  # (C-level loops: procedures have dozens of events)
         return "completed"
     words = stated.lower()
     if _WITHDRAWN.search(words) and _LAPSED.search(words):  # OEIL: "Procedure lapsed or withdrawn"
-        return "withdrawn" if any(_WITHDRAWN.search(e.title) for e in past) else "lapsed"
+        return "withdrawn" if any(map(_WITHDRAWN.search, titles)) else "lapsed"
     for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed"), (_REJECTED, "rejected")):
         if rule.search(words):
             return status
     if "completed" in words or "concluded" in words:
         return "completed"
+    past = [e for e in events if not e.forecast]
     if past:
-        latest = max(past, key=lambda e: e.date).title
+        latest = max(past, key=_DATE).title
         for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed")):
             if rule.search(latest):
                 return status

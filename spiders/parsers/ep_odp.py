@@ -8,6 +8,7 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -166,23 +167,48 @@ def _events(activities: list[Activity] | None, forecast: bool) -> list[Event]:
     """The events of a record's activities, in one tight loop: a procedure has dozens."""
     out = []
     for activity in activities or ():
-        when = parse_date(activity.activity_date)
+        day = activity.activity_date
+        when = _day(day) if day else None
         if when is None:
             continue
         kind = activity.had_activity_type
-        title = _humanise_code(kind) if kind else _title_from_id(activity.activity_id or "", activity.type or "")
-        docs: list[str] = []
-        for values in (
-            activity.based_on_a_realization_of,
-            activity.decided_on_a_realization_of,
-            activity.recorded_in_a_realization_of,
-            activity.documented_by_a_realization_of,
-        ):
-            if values:  # most activities link none of the four
-                for value in values:
-                    docs += _linked(value)
-        out.append(Event(when, title, _ACTORS.get(title, _EP), docs, "", forecast))
+        title, actor = _said(kind) if kind else _said_by_id(activity.activity_id or "", activity.type or "")
+        # (written out: most activities link none of the four kinds of document)
+        docs: tuple[str, ...] = ()
+        if activity.based_on_a_realization_of:
+            docs += _links(activity.based_on_a_realization_of)
+        if activity.decided_on_a_realization_of:
+            docs += _links(activity.decided_on_a_realization_of)
+        if activity.recorded_in_a_realization_of:
+            docs += _links(activity.recorded_in_a_realization_of)
+        if activity.documented_by_a_realization_of:
+            docs += _links(activity.documented_by_a_realization_of)
+        out.append(Event(when, title, actor, docs, "", forecast))
     return out
+
+
+@lru_cache(maxsize=1024)  # a few dozen activity types
+def _said(activity_type: str) -> tuple[str, str]:
+    """An activity type's title and the institution that acts."""
+    title = _humanise_code(activity_type)
+    return title, _ACTORS.get(title, _EP)
+
+
+@lru_cache(maxsize=1024)
+def _said_by_id(activity_id: str, record_type: str) -> tuple[str, str]:
+    title = _title_from_id(activity_id, record_type)
+    return title, _ACTORS.get(title, _EP)
+
+
+def _links(values: list[str]) -> tuple[str, ...]:
+    if len(values) == 1:
+        return _linked(values[0])
+    return tuple([d for value in values for d in _linked(value)])
+
+
+@lru_cache(maxsize=8192)  # a few hundred days, met again activity after activity
+def _day(text: str) -> date | None:
+    return parse_date(text)
 
 
 _ACTORS = {"Publication in the Official Journal": "Publications Office of the European Union"}
@@ -248,47 +274,62 @@ def _role(participation_role: str) -> tuple[str, bool] | None:
     return _ROLES.get(participation_role.rsplit("/", 1)[-1])
 
 
-@lru_cache(maxsize=8192)  # a crawl meets the same committees and people, in the same roles, again and again
-def _player(role: str, name: str, committee: str = "", group: str = "") -> KeyPlayer:
-    return KeyPlayer(role, name, committee, group)
-
-
-def _rank(chosen: tuple[tuple[str, bool], Participation]) -> tuple[int, int, str]:
-    (role, _), part = chosen
-    who = part.had_participant_organization or part.had_participant_person or [""]
-    return _ROLE_ORDER[role], part.precedenceOrder or 0, who[0]
+@lru_cache(maxsize=16384)  # a crawl meets the same committees and people, in the same roles, again and again
+def _player(
+    participation_role: str, who: str, organisation: bool, in_name_of: str | None, group: str | None, lead: str
+) -> tuple[int, KeyPlayer] | None:
+    """One participant of a participation as a key player (with the rank of its role), or None
+    when the role is no key player's or the participant no one readable."""
+    found = _role(participation_role)
+    if found is None:
+        return None
+    role, for_lead = found
+    if organisation:
+        code = _last_segment(who)
+        return (_ROLE_ORDER[role], KeyPlayer(role, code, code)) if code else None
+    name = _person(who)
+    if not name:
+        return None
+    committee = _last_segment(in_name_of) if in_name_of else ""
+    return _ROLE_ORDER[role], KeyPlayer(
+        role,
+        name,
+        committee or (lead if for_lead else ""),
+        group_name(_last_segment(group)) if group else "",
+    )
 
 
 def _key_players(parts: list[Participation]) -> list[KeyPlayer]:
     """The committees (responsible, for opinion) and the rapporteurs, shadow rapporteurs and
     rapporteurs for opinion (with the committee they act for and their group) of a record's
     participations; the types leave strings and lists only."""
-    chosen = [(kind, part) for part in parts if part.participation_role and (kind := _role(part.participation_role))]
-    lead = next(
-        (
-            _code(o)
-            for (role, _), p in chosen
-            if role == "committee responsible"
-            for o in p.had_participant_organization or ()
-            if _code(o)
-        ),
-        "",
-    )
+    lead = ""  # the committee responsible: rapporteurs and shadows act for it unless said otherwise
+    for part in parts:
+        role = part.participation_role
+        if role and part.had_participant_organization and _role(role) in _LEAD_ROLES:
+            lead = next((c for c in map(_last_segment, part.had_participant_organization) if c), "")
+            if lead:
+                break
+    ranked = []
+    for i, part in enumerate(parts):
+        role = part.participation_role
+        if not role:
+            continue
+        in_name_of, group, rank = part.participation_in_name_of, part.politicalGroup, part.precedenceOrder or 0
+        for who in part.had_participant_organization or ():
+            player = _player(role, who, True, in_name_of, group, lead)
+            if player is not None:
+                ranked.append((player[0], rank, who, i, player[1]))
+        for who in part.had_participant_person or ():
+            player = _player(role, who, False, in_name_of, group, lead)
+            if player is not None:
+                ranked.append((player[0], rank, who, i, player[1]))
     # In a stable order (the record's own order varies): by role, then as the EP ranks people.
-    chosen.sort(key=_rank)
-    out = []
-    for (role, for_lead), part in chosen:
-        committee = _code(part.participation_in_name_of)
-        group = group_name(_code(part.politicalGroup)) if part.politicalGroup else ""
-        for org in part.had_participant_organization or ():
-            code = _code(org)
-            if code:
-                out.append(_player(role, code, code))
-        for person in part.had_participant_person or ():
-            name = _person(person)
-            if name:
-                out.append(_player(role, name, committee or (lead if for_lead else ""), group))
-    return out
+    ranked.sort()
+    return [r[-1] for r in ranked]
+
+
+_LEAD_ROLES = (("committee responsible", False),)
 
 
 def unnamed_people(procedures: Sequence[Procedure]) -> list[str]:
@@ -311,7 +352,7 @@ def with_names(procedure: Procedure, names: Mapping[str, str]) -> Procedure:
         m = _PERSON_LABEL.match(player.name)
         name = names.get(m[1]) if m else None
         if name:
-            player = _player(player.role, name, player.committee, player.group)
+            player = KeyPlayer(player.role, name, player.committee, player.group)
             changed = True
         players.append(player)
     return replace(procedure, key_players=tuple(players)) if changed else procedure
