@@ -225,16 +225,11 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
 _LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}_[A-Z]{1,3}\(\d{4}\)\d{4}))", re.I)
 # "descendant::x[…]" rather than ".//x[…]": the same nodes, but libxml2 walks "//" as
 # descendant-or-self::node()/child::x, visiting every node's children list once more.
-_X_HREFS = lxml.etree.XPath("descendant::a/@href")
 _X_MAIN = lxml.etree.XPath('id("MainContent")')
 _X_ACTOR = lxml.etree.XPath('descendant::h3[not(contains(@class,"pdfOnly"))][1]')
-_X_DATE_CELL = lxml.etree.XPath('div[contains(@class,"eventDate")][1]')
-_X_TITLE_CELL = lxml.etree.XPath('div[contains(@class,"eventTitle")][1]')
-_X_MORE = lxml.etree.XPath('descendant::*[contains(@class,"VMIMore")][1]')
 _X_REF = lxml.etree.XPath('id("MainContent")/descendant::p[contains(@class,"DocumentTitle")][1]')
 _X_HEADING = lxml.etree.XPath('id("procedureHeading")')
 _X_PUB_OJ = lxml.etree.XPath('id("pubOjHeading")')
-_X_DETAILS_DL = lxml.etree.XPath("descendant::dl")
 _X_EUROVOC = lxml.etree.XPath('id("eurovocProc")/descendant::a')
 _X_SCRIPTS = lxml.etree.XPath('/descendant::script[contains(.,"startYear")]/text()')
 
@@ -250,7 +245,7 @@ def _linked_id(celex: str | None, ep: str | None) -> str | None:
 
 
 def _linked_documents(element) -> list[str]:
-    hrefs = _X_HREFS(element)
+    hrefs = [href for a in element.iter("a") if (href := a.get("href"))]
     return _linked_in(" ".join(hrefs)) if hrefs else []
 
 
@@ -283,18 +278,18 @@ def _key_players(details) -> list[KeyPlayer]:
     named in an event's details (``<dt>`` label, ``<dd>`` values separated by ";")."""
     out: list[KeyPlayer] = []
     rapporteur_role, committees = "", [""]
-    for dl in _X_DETAILS_DL(details):
+    for dl in details.iter("dl"):
         for label, dd in _definitions(dl):
             low = label.lower()
             if low in _PLAYER_LABELS:
                 role, rapporteur_role = _PLAYER_LABELS[low]
                 names = _split_names(text_of(dd))
                 committees = [committee_code(n) for n in names] or [""]
-                out += [KeyPlayer(role, n, committee=committee_code(n)) for n in names]
+                out += [_player(role, n, committee_code(n)) for n in names]
             elif low == "rapporteur" and rapporteur_role:
                 names = _split_names(text_of(dd))
                 paired = committees if len(committees) == len(names) else [committees[0]] * len(names)
-                out += [KeyPlayer(rapporteur_role, n, committee=c) for n, c in zip(names, paired)]
+                out += [_player(rapporteur_role, n, c) for n, c in zip(names, paired)]
     return out
 
 
@@ -321,23 +316,58 @@ def _script_events(root) -> list[tuple[date, str, str, list[str], str]]:
     return out
 
 
+def _cell(row, name: str):
+    """The first child ``div`` of a row whose class names ``name`` (``eventDate``, ``eventTitle``)."""
+    for child in row:
+        if child.tag == "div" and name in (child.get("class") or ""):
+            return child
+    return None
+
+
+def _title_of(cell) -> str:
+    """An event's title: the first of the expand button's two copies (``VMIMore``), or the cell
+    itself when the event has no details to expand ("Adoption of the legislative act")."""
+    for el in cell.iter():
+        if "VMIMore" in (el.get("class") or "") and isinstance(el.tag, str):
+            return text_of(el)
+    return text_of(cell)
+
+
+def _blocks_and_rows(root) -> list[tuple[object, list]]:
+    """The timeline's blocks (one per institution) and their event rows, in one walk over the
+    main content's ``div`` elements."""
+    blocks: dict[object, list] = {}
+    rows = []
+    for main in _X_MAIN(root):
+        for div in main.iter("div"):
+            cls = div.get("class")
+            if not cls:
+                continue
+            if "cd-timeline__content" in cls:
+                blocks[div] = []
+            elif "eventRow" in cls and " eventRow " in f" {cls} ":
+                rows.append(div)
+    for row in rows:
+        owner = next((a for a in row.iterancestors("div") if a in blocks), None)
+        if owner is not None:
+            blocks[owner].append(row)
+    return list(blocks.items())
+
+
+@lru_cache(maxsize=4096)  # the same committees, rapporteurs and DGs, event after event
+def _player(role: str, name: str, committee: str = "") -> KeyPlayer:
+    return KeyPlayer(role, name, committee=committee)
+
+
 def _timeline(root, base: str) -> tuple[list[Event], list[KeyPlayer]]:
     events: list[Event] = []
     players: list[KeyPlayer] = []
-    blocks = [
-        div
-        for main in _X_MAIN(root)
-        for div in main.iterdescendants("div")
-        if "cd-timeline__content" in (div.get("class") or "")
-    ]
-    for block in blocks:
+    for block, rows in _blocks_and_rows(root):
         actor = text_of(_X_ACTOR(block))
-        for row in [div for div in block.iterdescendants("div") if " eventRow " in f" {div.get('class') or ''} "]:
-            when = parse_date(text_of(_X_DATE_CELL(row)))
-            cell = _X_TITLE_CELL(row)
-            # The title: the first of the expand button's two copies, or the cell itself when the
-            # event has no details to expand ("Adoption of the legislative act").
-            what = text_of(_X_MORE(cell[0]) or cell) if cell else ""
+        for row in rows:
+            when = parse_date(text_of(_cell(row, "eventDate")))
+            cell = _cell(row, "eventTitle")
+            what = _title_of(cell) if cell is not None else ""
             if when is None or not what:
                 continue
             details = row.getnext()

@@ -64,6 +64,8 @@ SECTIONS = (
     "forecasts",
     "transparency",
 )
+# Sections whose rows are read whole (their cells), not element by element.
+_READ_BY_ROWS = frozenset(["key events", "forecasts", "key players", "technical information"])
 _LABELS = ("subject", "subjects", "geographical area", "geographical areas", "status", "legislative priorities")
 # Text inside these is navigation, a link or a control, never a heading or a label.
 _NOT_CONTENT = frozenset(
@@ -258,12 +260,17 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     technical: dict[str, str] = {}
     final_links: list[str] = []
     final_words: list[str] = []
-    for el in _main(root).iter(*_WALKED):
+    walker = lxml.etree.iterwalk(_main(root), events=("start",), tag=_WALKED)
+    for _, el in walker:
         tag = el.tag
         if (tag == "tr" or tag == "div") and _is_row(el):
             cells = _row_cells(el)
             if cells:
                 _row(section, cells, rows, documents, players, technical)
+                if section in _READ_BY_ROWS:
+                    # Its cells are read: the walk goes on after the row (most of a page's
+                    # elements sit in the rows of its tables).
+                    walker.skip_subtree()
             continue
         if tag == "a":
             if section == "final act" and _ACT_LINK.search(el.get("href") or ""):
