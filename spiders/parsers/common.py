@@ -205,24 +205,30 @@ def doc_type_from_words(words: str) -> str:
         return w
     if w in _TYPE_WORDS:
         return _TYPE_WORDS[w]
-    for t in (
-        "proposal",
-        "regulation",
-        "directive",
-        "decision",
-        "recommendation",
-        "communication",
-        "report",
-        "opinion",
-        "resolution",
-        "amendments",
-        "position",
-        "agreement",
-        "judgment",
-    ):
-        if t in w:
-            return t
+    for word, kind in _TYPE_PARTS:
+        if word in w:
+            return kind
     return "other"
+
+
+# Words a longer name of a type contains, first match wins ("Proposal for a regulation" is a
+# proposal; the EP's codes read as words: "Amendment list", "Document staff working").
+_TYPE_PARTS = (
+    ("proposal", "proposal"),
+    ("staff working", "staff working document"),
+    ("regulation", "regulation"),
+    ("directive", "directive"),
+    ("decision", "decision"),
+    ("recommendation", "recommendation"),
+    ("communication", "communication"),
+    ("report", "report"),
+    ("opinion", "opinion"),
+    ("resolution", "resolution"),
+    ("amendment", "amendments"),
+    ("position", "position"),
+    ("agreement", "agreement"),
+    ("judgment", "judgment"),
+)
 
 
 def doc_type_from_celex(celex: str) -> str:

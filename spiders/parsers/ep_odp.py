@@ -467,7 +467,8 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             continue
         title = _label(record.get("title_dcterms"))
         alternative = ""
-        for expression in record.get("is_realized_by") or []:
+        expressions = record.get("is_realized_by") or []
+        for expression in [expressions] if isinstance(expressions, dict) else expressions:  # (a set of one)
             if isinstance(expression, dict) and str(expression.get("id", "")).endswith("/en"):
                 title = title or _label(expression.get("title"))
                 alternative = _label(expression.get("title_alternative"))

@@ -3,7 +3,9 @@
 Decoding into these types reads only those fields and skips the rest (two dozen translated
 titles, ids, the stage of every activity) without building them: what keeps extracting a
 procedure near the cost of a bare ``json.loads`` of it. A record with a field of another shape
-than these is decoded whole and the odd fields left out (with a warning), never rejected.
+than these is decoded whole, a single value where a list is expected read as a list of one (as
+JSON-LD compacts a set of one value), and the other odd fields left out (with a warning), never
+rejected.
 """
 
 from __future__ import annotations
@@ -74,14 +76,14 @@ def _lenient(value: Any, into: type) -> Any:
         if item is None:
             continue
         nested = next((t for t in (Activity, Participation, Titles) if t.__name__ in str(hint)), None)
+        if "list" in str(hint) and not isinstance(item, list):
+            item = [item]  # JSON-LD writes a set of one value as the value itself
         if nested is not None and "list" in str(hint):
-            kept[name] = (
-                [v for v in (_lenient(i, nested) for i in item) if v is not None] if isinstance(item, list) else None
-            )
+            kept[name] = [v for v in (_lenient(i, nested) for i in item) if v is not None]
         elif nested is not None:
             kept[name] = _lenient(item, nested)
         elif "list" in str(hint):
-            kept[name] = [i for i in item if isinstance(i, str)] if isinstance(item, list) else None
+            kept[name] = [i for i in item if isinstance(i, str)]
         elif "int" in str(hint):
             kept[name] = item if isinstance(item, int) and not isinstance(item, bool) else None
         else:
@@ -96,7 +98,7 @@ def processes(body: Body, url: str, kind: str) -> list[Process]:
     try:
         return _PROCESSES.decode(raw).data
     except msgspec.ValidationError as e:
-        warn(url, kind, f"fields of an unexpected shape left out ({e})")
+        warn(url, kind, f"fields of an unexpected shape read leniently or left out ({e})")
     except (msgspec.DecodeError, RecursionError) as e:
         check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
         raise fail(url, kind, f"not JSON ({e})") from None

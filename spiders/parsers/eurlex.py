@@ -125,7 +125,30 @@ def _definitions(root) -> list[tuple[str, object]]:
 
 
 # id() is a hash lookup in libxml2's HTML documents; //*[@id=…] would scan the whole page.
-_X_DOC_PARTS = lxml.etree.XPath('id("PP1Contents") | id("document1") | id("text") | id("TexteOnly") | id("title")')
+_X_DOC_PARTS = lxml.etree.XPath(
+    'id("PP1Contents") | id("document1") | id("text") | id("TexteOnly") | id("title") | id("translatedTitle")'
+)
+_X_DOCUMENT_H1 = lxml.etree.XPath('/descendant::h1[contains(@class,"DocumentTitle")][1]')
+_URI = re.compile(r"[?&]uri=(?:CELEX|EP):([^&#\s]+)", re.I)
+
+
+_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
+
+
+def _words(element) -> str:
+    """An element's text, or "" when it has no visible word (EUR-Lex leaves a zero-width space in
+    the title block of documents it has no title for)."""
+    return clean(text_of(element).translate(_INVISIBLE))
+
+
+def _document_reference(root, url: str) -> str:
+    """What the page is, when its analytics metas (``WT.z_docID``, a legacy of a retired
+    tracker) are gone: its heading ("Document 32017R2403"), else the address's ``uri=``."""
+    heading = text_of(_X_DOCUMENT_H1(root))
+    if heading.startswith("Document "):
+        return heading[9:].strip()
+    m = _URI.search(unquote(url))
+    return m.group(1) if m else ""
 
 
 def parse_document(body: Body, url: str = "") -> list[Document]:
@@ -133,12 +156,15 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     kind = "EUR-Lex document page"
     root = load_html(body, url, kind)
     meta, eli_abouts = _document_head(root)
-    doc_ref, title = meta.get("WT.z_docID", ""), meta.get("WT.z_docTitle", "")
     parts: dict[str, object] = {}
     for element in _X_DOC_PARTS(root):
         parts.setdefault(element.get("id"), element)
-    if not doc_ref or not ("PP1Contents" in parts or "document1" in parts):
-        raise fail(url, kind, "no EUR-Lex document metadata (WT.z_docID / PP1Contents)")
+    if not ("PP1Contents" in parts or "document1" in parts):
+        raise fail(url, kind, "no EUR-Lex document metadata (PP1Contents / document1)")
+    doc_ref = meta.get("WT.z_docID", "") or _document_reference(root, url)
+    title = meta.get("WT.z_docTitle", "") or _words(parts.get("translatedTitle"))
+    if not doc_ref:
+        raise fail(url, kind, "no document reference (WT.z_docID, 'Document …' heading or uri=)")
     celex = normalise_celex(doc_ref) if is_celex(doc_ref) else None
     if celex is None:
         from_url = find_celex(unquote(url))
@@ -147,7 +173,10 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     if item_id is None:
         raise fail(url, kind, f"document reference {doc_ref[:60]!r} is neither a CELEX number nor an EP reference")
     if not title:
-        title = text_of(parts.get("title")) or text_of(_X_H1(root))
+        heading = text_of(_X_H1(root))
+        title = _words(parts.get("title")) or ("" if heading.startswith("Document ") else heading)
+    if not title:
+        raise fail(url, kind, f"{doc_ref[:60]} has no title")
     eli = None
     for about in eli_abouts:
         try:

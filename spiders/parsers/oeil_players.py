@@ -48,30 +48,46 @@ def _people(cell) -> Iterator[tuple[str, str, bool]]:
             after_shadow_button = True
 
 
-_PLAYER_HEADERS = {
-    "committee responsible": ("committee responsible", "rapporteur"),
-    "joint committee responsible": ("committee responsible", "rapporteur"),
-    "committee for opinion": ("committee for opinion", "rapporteur for opinion"),
-    "committee for opinion on the legal basis": ("committee for opinion", "rapporteur for opinion"),
-    "commission dg": ("commission", "commission"),
-    "council configuration": ("council", "council"),
-}
+# Column headings by how they start: OEIL adds what kind of opinion ("Committee for opinion on
+# the recast technique", "… on the legal basis", "… on budgetary assessment") or of
+# responsibility ("Joint committee responsible"). A former committee (before a referral
+# changed) carries the file no more: its rows are read as no one's.
+_PLAYER_HEADERS = (
+    ("former ", None),
+    ("committee responsible", ("committee responsible", "rapporteur")),
+    ("joint committee responsible", ("committee responsible", "rapporteur")),
+    ("committee for opinion", ("committee for opinion", "rapporteur for opinion")),
+    ("commission dg", ("commission", "commission")),
+    ("council configuration", ("council", "council")),
+)
+_OTHER_HEADERS = ("commissioner", "meetings")
+
+
+def _heading(text: str) -> tuple[bool, tuple[str, str] | None]:
+    """Whether a row's first cell is a column heading, and the roles of the rows under it."""
+    low = text.lower()
+    for start, roles in _PLAYER_HEADERS:
+        # (a heading is short: a committee's own name never starts with these words)
+        if low.startswith(start) and len(low) <= 80:
+            return True, roles
+    return low in _OTHER_HEADERS, None
 
 
 class KeyPlayers:
     """Key players, read row by row under the column heading that says what the rows are."""
 
     def __init__(self) -> None:
-        self.header = ""
+        self.roles: tuple[str, str] | None = None  # of the rows under the latest column heading
         self.players: list[KeyPlayer] = []
         self.committee = ""  # the code of the committee the latest row named
 
     def row(self, cells: list) -> None:
         first = clean(" ".join(cells[0].itertext()))
-        if first.lower() in _PLAYER_HEADERS or first.lower() in ("commissioner", "meetings"):
-            self.header = first.lower()
+        heading, roles = _heading(first)
+        if heading:
+            self.roles = roles
             return
-        roles = _PLAYER_HEADERS.get(self.header)
+        roles = self.roles
         if roles is None:
             return
         own_role, person_role = roles

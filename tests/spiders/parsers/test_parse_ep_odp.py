@@ -187,3 +187,61 @@ def test_fields_of_an_unusual_shape_are_left_out_with_a_warning(real_fixtures, c
         [proc] = parse("ep-odp-procedure", json.dumps(data).encode(), "")
     assert len(proc.events) == 8
     assert any("unexpected shape" in r.getMessage() for r in caplog.records)
+
+
+def test_a_set_of_one_written_as_the_value_itself_is_read(real_fixtures, caplog):
+    """Derived variant: JSON-LD compacts a set of one value to the value itself (no list), as
+    another API version or context could: the people, organisations, activities and documents
+    are read all the same."""
+    data = record(real_fixtures, "procedure_2025-0260.json")
+    [original] = parse("ep-odp-procedure", json.dumps(data).encode(), "")
+    process = data["data"][0]
+    for part in process["had_participation"]:
+        for key in ("had_participant_person", "had_participant_organization"):
+            if key in part:
+                part[key] = part[key][0]
+    for activity in process["consists_of"]:
+        for key, value in list(activity.items()):
+            if key.endswith("_realization_of") and len(value) == 1:
+                activity[key] = value[0]
+    process["was_scheduled_in"] = process["was_scheduled_in"][0]
+    with caplog.at_level(logging.WARNING, logger="spiders.parsers"):
+        [proc] = parse("ep-odp-procedure", json.dumps(data).encode(), "")
+    assert proc.key_players == original.key_players and len(proc.key_players) == 19
+    assert [e for e in proc.events if not e.forecast] == [e for e in original.events if not e.forecast]
+    assert len([e for e in proc.events if e.forecast]) == 1
+    assert any("unexpected shape" in r.getMessage() for r in caplog.records)  # said, not silent
+
+
+def test_a_document_with_one_expression_written_as_an_object(real_fixtures):
+    """Derived variant: the English expression as the value itself, not a list of expressions."""
+    data = record(real_fixtures, "document_A-9-2024-0163.json")
+    [original] = parse("ep-odp-document", json.dumps(data).encode(), "")
+    work = data["data"][0]
+    work["is_realized_by"] = next(e for e in work["is_realized_by"] if e["id"].endswith("/en"))
+    del work["title_dcterms"]
+    [doc] = parse("ep-odp-document", json.dumps(data).encode(), "")
+    assert (doc.title, doc.summary, doc.procedure) == (original.title, original.summary, original.procedure)
+    assert doc.summary
+
+
+def test_document_types_of_the_vocabulary_read_as_their_kind(real_fixtures):
+    """Every EP document type (def/ep-document-types) whose English name says amendment, staff
+    working document, report, opinion or resolution is read as that kind."""
+    vocabulary = json.loads((real_fixtures / "ep-odp" / "controlled-vocabularies.json").read_bytes())
+    concepts = vocabulary["vocabularyDetails"]["def/ep-document-types"]["data"][0]["inverse_inScheme"]
+    data = record(real_fixtures, "document_A-9-2024-0163.json")
+    checked = 0
+    for concept in concepts:
+        name = concept["prefLabel"]["en"].lower()
+        kind = next(
+            (k for w, k in (("amendment", "amendments"), ("staff working", "staff working document")) if w in name),
+            None,
+        ) or next((k for k in ("opinion", "resolution") if k in name and "question" not in name), None)
+        if kind is None:
+            continue
+        data["data"][0]["work_type"] = f"def/ep-document-types/{concept['identifier']}"
+        [doc] = parse("ep-odp-document", json.dumps(data).encode(), "")
+        assert doc.doc_type == kind, (concept["identifier"], name)
+        checked += 1
+    assert checked == 23

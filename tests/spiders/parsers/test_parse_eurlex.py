@@ -219,3 +219,36 @@ def test_reference_from_the_procedure_heading(real_fixtures):
     page = re.sub(rb'<p class="DocumentTitle[^"]*">[^<]*</p>', b"", read(real_fixtures, "procedure_2021-0106-COD.html"))
     [proc] = parse("eurlex-procedure", page, "")
     assert proc.reference == "2021/0106(COD)"
+
+
+@pytest.mark.parametrize(
+    "name, url",
+    [
+        (
+            "legal-content_EN-ALL_CELEX-32017R2403.html",
+            "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32017R2403",
+        ),
+        ("legal-content_EN-ALL_CELEX-32017R2403.html", ""),  # (its heading says "Document 32017R2403")
+        (
+            "document_EP-report_A9-2021-0270.html",
+            "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=EP:P9_A(2021)0270",
+        ),
+    ],
+)
+def test_document_page_without_the_analytics_metas(real_fixtures, name, url):
+    """Derived variant: the page without its ``WT.*`` metas (a retired tracker's: EUR-Lex stubs it
+    out already, ``sendDcsMultiTrack() {}``). The page's heading, the title block and the
+    address still say what the document is."""
+    page = read(real_fixtures, name)
+    stripped = re.sub(rb'<meta name="WT\.[^"]*" content="[^"]*"/>', b"", page)
+    assert b"WT.z_docID" not in stripped
+    [original] = parse("eurlex-document", page, url)
+    [doc] = parse("eurlex-document", stripped, url)
+    assert (doc.id, doc.title, doc.celex, doc.eli, doc.date) == (
+        original.id,
+        original.title,
+        original.celex,
+        original.eli,
+        original.date,
+    )
+    assert doc.authors == original.authors and doc.dates == original.dates and doc.text == original.text

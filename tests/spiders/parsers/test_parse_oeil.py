@@ -233,3 +233,20 @@ def test_forecasts_name_who_acts(real_fixtures):
     }
     # The key events keep their institutions.
     assert {e.actor for e in proc.events if e.title.startswith("Legislative proposal")} == {"European Commission"}
+
+
+def test_key_player_headings_say_more_than_their_first_words(real_fixtures):
+    """Derived variants of the current page's key players: OEIL adds what kind of opinion a
+    committee gives ("Committee for opinion on the recast technique") — its rows are still
+    opinions, not the committee responsible's — and a former committee carries the file no more."""
+    page = read(real_fixtures, "procedure-file_2024-0258-COD.html").decode()
+    [original] = parse("oeil-procedure", page.encode(), "")
+    recast = page.replace(">Committee for opinion</th>", ">Committee for opinion on the recast technique</th>")
+    [proc] = parse("oeil-procedure", recast.encode(), "")
+    assert proc.key_players == original.key_players
+    assert KeyPlayer("committee for opinion", "INTA International Trade", "INTA") in proc.key_players
+    former = page.replace(">Joint committee responsible</th>", ">Former committee responsible</th>")
+    [proc] = parse("oeil-procedure", former.encode(), "")
+    roles = {p.role for p in proc.key_players}
+    assert "committee responsible" not in roles and "shadow rapporteur" not in roles and "rapporteur" not in roles
+    assert KeyPlayer("rapporteur for opinion", "ZDROJEWSKI Bogdan Andrzej", "INTA", "EPP") in proc.key_players
