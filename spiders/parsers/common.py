@@ -185,6 +185,21 @@ def _parse_date(text: str) -> date | None:
 _parse_short_date = lru_cache(maxsize=8192)(_parse_date)
 
 
+def add_date(dates: dict[str, date], name: str, when: date | None) -> None:
+    """Record a dated fact of a document: the first of a name as ``name`` (``transposition``),
+    the next ones as ``name_2``, ``name_3``… (a directive with staggered transposition deadlines,
+    an act that applies in stages). An end of validity in the year 9999 is no end: not recorded."""
+    if when is None or (name == "end_of_validity" and when.year == 9999):
+        return
+    key, n = name, 1
+    while key in dates:
+        if dates[key] == when:
+            return  # (the same fact twice)
+        n += 1
+        key = f"{name}_{n}"
+    dates[key] = when
+
+
 _TYPE_WORDS = {
     "framework decision": "decision",
     "ep legislative resolution": "resolution",

@@ -44,7 +44,7 @@ _X_ARTICLE_TIME = lxml.etree.XPath("(/descendant::article/descendant::time/@date
 _X_TIME = lxml.etree.XPath("/descendant::time[@datetime][1]/@datetime")
 _X_REFERENCE_HREFS = lxml.etree.XPath('/descendant::a[contains(@href,"reference=")]/@href')
 _X_ARTICLE = lxml.etree.XPath("/descendant::article[1]")
-_PRESS_META = ("og:url", "keywords", "description")
+_PRESS_META = ("og:url", "keywords", "description", "available")
 _NESTED = frozenset(("p", "li", "ul", "ol", "h2", "h3", "h4", "table"))
 
 
@@ -86,7 +86,8 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
     title = text_of(headline) or text_of(_X_H1(root))
     if not title:
         raise fail(url, kind, "no headline")
-    when = parse_date(next(iter(_X_ARTICLE_TIME(root) or _X_TIME(root)), ""))
+    # The article's time, else the page's "available" meta (``18-07-2019``, on every layout).
+    when = parse_date(next(iter(_X_ARTICLE_TIME(root) or _X_TIME(root)), "")) or parse_date(meta.get("available"))
     procedures: list[str] = []
     for href in _X_REFERENCE_HREFS(root):
         try:

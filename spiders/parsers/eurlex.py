@@ -24,6 +24,7 @@ from policytrack.model import Document, Event, KeyPlayer, Procedure
 from .common import (
     Body,
     actor_from_title,
+    add_date,
     block_text,
     clean,
     completes,
@@ -114,6 +115,24 @@ def _names(dd) -> list[str]:
     return out
 
 
+# "Dates" of the document information: label → the name of the date (repeated labels are
+# numbered: transposition, transposition_2…); a "Date of effect" is named by what it says.
+_DATE_LABELS = {
+    "date of effect": "",
+    "date of transposition": "transposition",
+    "deadline": "deadline",
+    "date of signature": "signature",
+    "date of end of validity": "end_of_validity",
+}
+
+
+def _effect(value: str) -> str:
+    """``17/01/2018; Entry into force Date pub. +20 See Art 48`` → entry_into_force;
+    ``…; Application See Art 39`` → application; anything else → effect."""
+    low = value.lower()
+    return "entry_into_force" if "entry into force" in low else "application" if "application" in low else "effect"
+
+
 def _definitions(root) -> list[tuple[str, object]]:
     """(label, dd element) pairs of the page's metadata lists, in order."""
     out = []
@@ -185,33 +204,16 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
         except IdentifierError:
             continue
     date_doc, authors, eurovoc, subjects = None, [], [], []
-    # None marks a label seen with an unreadable date: setdefault keeps later labels from filling it.
-    dates: dict[str, date | None] = {}
+    dates: dict[str, date] = {}
     doc_type = doc_type_from_celex(celex) if celex else "other"
     procedure = None
-    deadlines = 0
     for label, dd in _definitions(root):
         value = text_of(dd)
         low = label.lower()
         if low == "date of document":
             date_doc = parse_date(value)
-        elif low == "date of effect":
-            # "17/01/2018; Entry into force Date pub. +20 See Art 48" or "…; Application See Art 39"
-            name = (
-                "entry_into_force"
-                if "entry into force" in value.lower()
-                else "application"
-                if "application" in value.lower()
-                else "effect"
-            )
-            dates.setdefault(name, parse_date(value))
-        elif low == "date of transposition":
-            dates.setdefault("transposition", parse_date(value))
-        elif low == "deadline":
-            deadlines += 1
-            dates["deadline" if deadlines == 1 else f"deadline_{deadlines}"] = parse_date(value)
-        elif low == "date of signature":
-            dates["signature"] = parse_date(value)
+        elif low in _DATE_LABELS:
+            add_date(dates, _DATE_LABELS[low] or _effect(value), parse_date(value))
         elif low == "author" or low == "rapporteur":
             authors += _names(dd)
         elif low == "subject matter":
@@ -228,7 +230,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             eurovoc = [text_of(li) for li in _X_LIS(dd)] or [value]
     header = text_of(parts.get("PP1Contents"))
     with contextlib.suppress(IdentifierError):
-        dates["publication"] = parse_oj_reference(header).date
+        add_date(dates, "publication", parse_oj_reference(header).date)
     text_el = parts.get("text") if parts.get("text") is not None else parts.get("TexteOnly")
     text = block_text(text_el) if text_el is not None else ""
     return [
@@ -242,7 +244,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             eli=eli,
             procedure=procedure,
             date=date_doc,
-            dates={name: when for name, when in dates.items() if when is not None},
+            dates=dates,
             authors=tuple(authors),
             eurovoc=tuple(eurovoc),
             text=text,

@@ -252,3 +252,34 @@ def test_document_page_without_the_analytics_metas(real_fixtures, name, url):
         original.date,
     )
     assert doc.authors == original.authors and doc.dates == original.dates and doc.text == original.text
+
+
+def test_repeated_dates_are_all_kept(real_fixtures):
+    """Derived variant of the dates of 32017R2403: an act that applies in stages, a directive's
+    staggered transposition deadlines and a real end of validity (31/12/9999 is none). Each
+    repeated label is kept, numbered, as the deadlines already were."""
+    page = read(real_fixtures, "legal-content_EN-ALL_CELEX-32017R2403.html").decode()
+    end = '<dt xmlns="http://www.w3.org/1999/xhtml">Date of end of validity: </dt>'
+    extra = "".join(
+        f"<dt>{label}: </dt><dd>{value}</dd>"
+        for label, value in (
+            ("Date of effect", "17/07/2018; <span>Application See Art 49</span>"),
+            ("Date of effect", "17/01/2019; <span>Application See Art 49.2</span>"),
+            ("Date of transposition", "26/07/2027; <span>At the latest See Art 37</span>"),
+            ("Date of transposition", "26/07/2028; <span>See Art 37.1(b)</span>"),
+        )
+    )
+    variant = page.replace(end, extra + end).replace("31/12/9999", "31/12/2030")
+    [doc] = parse("eurlex-document", variant.encode(), "")
+    assert {k: v.isoformat() for k, v in doc.dates.items() if k != "publication"} == {
+        "entry_into_force": "2018-01-17",
+        "deadline": "2022-04-17",
+        "deadline_2": "2023-01-17",
+        "application": "2018-07-17",
+        "application_2": "2019-01-17",
+        "transposition": "2027-07-26",
+        "transposition_2": "2028-07-26",
+        "end_of_validity": "2030-12-31",
+    }
+    [real] = parse("eurlex-document", page.encode(), "")
+    assert "end_of_validity" not in real.dates  # 31/12/9999: no end
