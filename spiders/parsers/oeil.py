@@ -64,8 +64,11 @@ SECTIONS = (
     "forecasts",
     "transparency",
 )
-# Sections whose rows are read whole (their cells), not element by element.
-_READ_BY_ROWS = frozenset(["key events", "forecasts", "key players", "technical information"])
+# Sections whose rows are read whole (their cells) or not at all (the documentation gateway's
+# and the transparency section's tables), never element by element.
+_READ_BY_ROWS = frozenset(
+    ["key events", "forecasts", "key players", "technical information", "documentation gateway", "transparency"]
+)
 _LABELS = ("subject", "subjects", "geographical area", "geographical areas", "status", "legislative priorities")
 # Text inside these is navigation, a link or a control, never a heading or a label.
 _NOT_CONTENT = frozenset(
@@ -277,8 +280,11 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
                 final_links.append(el.get("href"))
                 final_words.append(text_of(el))
             continue
-        if not len(el) and (el.text is None or el.text.isspace()):
-            continue  # (most elements: wrappers and spacers; decided without a call)
+        text, children = el.text, len(el)
+        if (not children or children > 4) and (text is None or text.isspace()):
+            # (most elements: spacers, and wrappers of many children, whose own words are only
+            # their text: decided without a call)
+            continue
         own = _own_text(el)
         if not own or len(own) > 1000:
             continue

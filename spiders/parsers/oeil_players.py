@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from policytrack.model import KeyPlayer
 
@@ -13,10 +14,31 @@ from .common import clean, text_of
 from .ep_names import committee_code, group_name
 
 
+_NAME_AND_GROUP = re.compile(r"(.+?)\s*\(([^()]+)\)")
+_ASSOCIATED = re.compile(r"\s*\((?:associated committee|joint committee)[^)]*\)\s*", re.I)
+_CODE = re.compile(r"[A-Z][A-Z0-9]{3}")
+
+
+@lru_cache(maxsize=4096)  # the same MEPs in file after file
 def person_and_group(text: str) -> tuple[str, str]:
     """``MIKSER Sven (S&D)`` → (``MIKSER Sven``, ``S&D``)."""
-    m = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", text.strip())
+    m = _NAME_AND_GROUP.fullmatch(text.strip())
     return (m.group(1), group_name(m.group(2))) if m else (text.strip(), "")
+
+
+@lru_cache(maxsize=4096)  # a crawl meets the same committees and people again and again
+def _player(role: str, name: str, committee: str = "", group: str = "") -> KeyPlayer:
+    return KeyPlayer(role, name, committee, group)
+
+
+def _in_shadow_block(link, cell) -> bool:
+    """Whether a link sits in a block (up to its cell) whose id or class says "shadow"."""
+    for a in link.iterancestors():
+        if a is cell:
+            return False
+        if "shadow" in f"{a.get('id') or ''} {a.get('class') or ''}".lower():
+            return True
+    return False
 
 
 def _people(cell) -> Iterator[tuple[str, str, bool]]:
@@ -33,11 +55,7 @@ def _people(cell) -> Iterator[tuple[str, str, bool]]:
             name, group = person_and_group(text_of(el))
             if not name:
                 continue
-            shadow = after_shadow_button or any(
-                "shadow" in f"{a.get('id') or ''} {a.get('class') or ''}".lower()
-                for a in el.iterancestors()
-                if a is not cell
-            )
+            shadow = after_shadow_button or _in_shadow_block(el, cell)
             yield name, group or group_hint, shadow
             group_hint = ""
             continue
@@ -95,15 +113,15 @@ class KeyPlayers:
             for cell in cells[: 2 if own_role == "commission" else 1]:
                 name = clean(" ".join(cell.itertext()))
                 if name:
-                    self.players.append(KeyPlayer(own_role, name))
+                    self.players.append(_player(own_role, name))
             return
         if first:
-            name = re.sub(r"\s*\((?:associated committee|joint committee)[^)]*\)\s*", " ", first, flags=re.I).strip()
+            name = _ASSOCIATED.sub(" ", first).strip() if "(" in first else first
             words = name.split()
-            code = words[0] if re.fullmatch(r"[A-Z][A-Z0-9]{3}", words[0]) else committee_code(name)
+            code = words[0] if _CODE.fullmatch(words[0]) else committee_code(name)
             self.committee = code
-            self.players.append(KeyPlayer(own_role, name, committee=code))
+            self.players.append(_player(own_role, name, code))
         for cell in cells[1:2]:
             for person, group, shadow in _people(cell):
                 role = "shadow rapporteur" if shadow else person_role
-                self.players.append(KeyPlayer(role, person, committee=self.committee, group=group))
+                self.players.append(_player(role, person, self.committee, group))
