@@ -13,7 +13,6 @@ from policytrack.model import KeyPlayer
 from .common import clean, text_of
 from .ep_names import committee_code, group_name
 
-
 _NAME_AND_GROUP = re.compile(r"(.+?)\s*\(([^()]+)\)")
 _ASSOCIATED = re.compile(r"\s*\((?:associated committee|joint committee)[^)]*\)\s*", re.I)
 _CODE = re.compile(r"[A-Z][A-Z0-9]{3}")
