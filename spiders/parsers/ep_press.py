@@ -42,10 +42,13 @@ _X_ARTICLE_H1 = lxml.etree.XPath("(/descendant::article/descendant::h1)[1]")
 _X_H1 = lxml.etree.XPath("/descendant::h1[1]")
 _X_ARTICLE_TIME = lxml.etree.XPath("(/descendant::article/descendant::time/@datetime)[1]")
 _X_TIME = lxml.etree.XPath("/descendant::time[@datetime][1]/@datetime")
-_X_REFERENCE_HREFS = lxml.etree.XPath('/descendant::a[contains(@href,"reference=")]/@href')
 _X_ARTICLE = lxml.etree.XPath("/descendant::article[1]")
 _PRESS_META = ("og:url", "keywords", "description", "available")
 _NESTED = frozenset(("p", "li", "ul", "ol", "h2", "h3", "h4", "table"))
+
+
+def _reference_links(scope) -> list[str]:
+    return [href for a in scope.iter("a") if "reference=" in (href := a.get("href") or "")]
 
 
 def _article_text(article) -> str:
@@ -54,14 +57,21 @@ def _article_text(article) -> str:
     parts = []
     for el in article.iter("p", "li"):
         if el.tag == "li":
-            if any(d.tag in _NESTED for d in el.iterdescendants()):
-                continue
-            words = text_of(el)
-            linked = clean(" ".join(text_of(a) for a in el.iter("a")))
-            if not words or linked == words:
-                continue
-        else:
-            words = text_of(el)
+            # One look at what the item holds: a list or paragraphs of its own (read by
+            # themselves), and the words of its links.
+            linked: list[str] = []
+            for d in el.iterdescendants():
+                tag = d.tag
+                if tag in _NESTED:
+                    break
+                if tag == "a":
+                    linked.append(text_of(d))
+            else:
+                words = text_of(el)
+                if words and (not linked or clean(" ".join(linked)) != words):
+                    parts.append(words)
+            continue
+        words = text_of(el)
         if words:
             parts.append(words)
     return "\n\n".join(parts)
@@ -88,15 +98,16 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
         raise fail(url, kind, "no headline")
     # The article's time, else the page's "available" meta (``18-07-2019``, on every layout).
     when = parse_date(next(iter(_X_ARTICLE_TIME(root) or _X_TIME(root)), "")) or parse_date(meta.get("available"))
+    article = _X_ARTICLE(root)
     procedures: list[str] = []
-    for href in _X_REFERENCE_HREFS(root):
+    # The procedure files the release links (in its article: the page's menus link none).
+    for href in _reference_links(article[0] if article else root):
         try:
             ref = normalise_procedure(href)
         except IdentifierError:
             continue
         if ref not in procedures:
             procedures.append(ref)
-    article = _X_ARTICLE(root)
     text = _article_text(article[0]) if article else ""
     if not text:
         warn(url, kind, "no article text")
