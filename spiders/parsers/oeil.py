@@ -427,6 +427,21 @@ def parse_summary(body: Body, url: str = "") -> list[Document]:
             subtitle.append(element)
         elif "product-content" in cls:
             content.append(element)
+    if title_el is None or not content:
+        # Another markup (the classes renamed, as the procedure files' were twice): the main
+        # content's heading, the block of its first date, its paragraphs.
+        main = _main(root)
+        title_el = title_el if title_el is not None else next(main.iter("h1"), None)
+        if not subtitle:
+            # the block around the first date that also names the procedure
+            first_time = _X_FIRST_TIME(main)
+            for block in first_time[0].iterancestors() if first_time else ():
+                if _TITLE_REFERENCE.search(text_of(block)) or block is main:
+                    subtitle = [block]
+                    break
+        content = content or ([main] if _X_PARAGRAPHS(main) else [])
+        if title_el is not None and content:
+            warn(url, kind, "no product-title / product-content classes: parts found by the page's structure")
     title = text_of(title_el)
     if not title or not content:
         raise fail(url, kind, "no summary title or content")

@@ -250,3 +250,14 @@ def test_key_player_headings_say_more_than_their_first_words(real_fixtures):
     roles = {p.role for p in proc.key_players}
     assert "committee responsible" not in roles and "shadow rapporteur" not in roles and "rapporteur" not in roles
     assert KeyPlayer("rapporteur for opinion", "ZDROJEWSKI Bogdan Andrzej", "INTA", "EPP") in proc.key_players
+
+
+def test_summary_with_other_class_names_still_parses(real_fixtures):
+    """Derived variant: the summary page with every class renamed (the procedure files' markup
+    changed twice in two years; the summaries' would too)."""
+    page = read(real_fixtures, "document-summary_1864147.html")
+    url = "https://oeil.europarl.europa.eu/oeil/en/document-summary?id=1864147"
+    [original] = parse("oeil-summary", page, url)
+    [doc] = parse("oeil-summary", re.sub(rb'class="[^"]*"', b'class="zz-renamed"', page), url)
+    assert (doc.title, doc.procedure, doc.date) == (original.title, original.procedure, original.date)
+    assert doc.text == original.text and doc.text.startswith("The European Parliament adopted by 370 votes")
