@@ -61,6 +61,7 @@ RECORDS = {
     "plenary-documents": ("ep-odp-document", JSONLD),
 }
 RECENT_SITTINGS = timedelta(days=7)
+RETRIED = "ep-odp:people"  # the index of procedures read again for their people's names
 # A person's record that answered, but not with a name, is no passing failure: asking again next
 # run would get the same answer.
 _FOR_GOOD = (404, 410)
@@ -107,15 +108,17 @@ class EpOdpSpider(PolicySpider):
         self.people.save()
 
     def index_requests(self):
-        # Procedures stored last run with a person shown by a label: read again (not conditionally).
+        # Procedures stored last run with a person shown by a label: read again (not
+        # conditionally), under an index of their own (their failure holds back no feed).
         for url in sorted(self.people.retry):
             self.state.forget(url)
             request = self.page_request(
                 url,
                 "ep-odp-procedure",
-                index="ep-odp:procedures/feed",
+                index=RETRIED,
                 headers={"Accept": JSONLD},
                 callback=self.parse_procedure,
+                errback=self.retry_failed,
             )
             if request is not None:
                 yield request
@@ -207,6 +210,13 @@ class EpOdpSpider(PolicySpider):
             self.held[response.url] = held
         else:
             yield from self._store(response.url, held)
+
+    def retry_failed(self, failure):
+        """A procedure read again for its people failed: said as any page; it is dropped from
+        the list when it is gone for good (it stays stored as it was)."""
+        if failure.check(HttpError) and failure.value.response.status in _FOR_GOOD:
+            self.people.retry.discard(failure.request.url)
+        return self.on_error(failure)
 
     def _person_request(self, person: str) -> scrapy.Request:
         self.crawler.stats.inc_value("policytrack/page_requests")

@@ -153,3 +153,44 @@ def test_a_person_without_a_record_is_labelled_and_not_read_again(project: Path,
         assert KeyPlayer("rapporteur", "MEP 197435", "AFCO", "S&D") in rules.key_players
     [people_file] = (project / "data" / "crawl").glob("state-replay-*/ep_odp-people.json")
     assert json.loads(people_file.read_text("utf-8")) == {"names": {}, "retry": []}
+
+
+def test_a_procedure_read_again_that_is_gone_holds_nothing_back(project: Path, real_fixtures):
+    """A procedure on the list to read again (a person's record failed last run) that is gone
+    (404): one failure naming it, dropped from the list, the feed's watermark moves all the same."""
+    body = narrowed(real_fixtures, "procedure_2024-2006.json", {"person/197435": "person/197435"})
+    common = [
+        {"url": f"{API}/procedures/feed", "any_query": True, "status": 204},
+        {"url": f"{API}/plenary-documents/feed", "status": 204},
+        {"url": f"{API}/meetings", "any_query": True, "content_type": JSONLD, "body": b'{"data": []}'},
+    ]
+    rec = project / "rec"
+    feed_entry = {
+        "url": f"{API}/procedures/feed",
+        "any_query": True,
+        "content_type": "application/atom+xml",
+        "body": feed("2024-2006"),
+    }
+    recording(
+        rec,
+        feed_entry,
+        *common[1:],
+        {"url": procedure("2024-2006"), "content_type": JSONLD, "body": body},
+        {"url": mep("197435"), "status": 503, "content_type": "text/plain", "body": b"busy"},
+    )
+    [row] = crawl(config_file=project / "policytrack.toml", replay=rec, spiders=["ep_odp"])
+    assert row["failed"] == 0 and row["new"] == 1
+    [people_file] = (project / "data" / "crawl").glob("state-replay-*/ep_odp-people.json")
+    assert json.loads(people_file.read_text("utf-8"))["retry"] == [procedure("2024-2006")]
+
+    recording(
+        rec, *common, {"url": procedure("2024-2006"), "status": 404, "content_type": "text/plain", "body": b"gone"}
+    )
+    [row] = crawl(config_file=project / "policytrack.toml", replay=rec, spiders=["ep_odp"])
+    assert row["failed"] == 1 and row["failures"] == [f"{procedure('2024-2006')}: HTTP 404"], row
+    assert json.loads(people_file.read_text("utf-8"))["retry"] == []
+    state = json.loads(people_file.with_name("ep_odp.json").read_text("utf-8"))
+    assert set(state["last_success"]) == {"ep-odp:procedures/feed", "ep-odp:plenary-documents/feed", "ep-odp:meetings"}
+    settings = load_settings(project / "policytrack.toml")
+    with Store(settings.store_path, readonly=True) as store:
+        assert store.get("proc:2024/2006(REG)") is not None  # stored last run, kept
