@@ -312,7 +312,7 @@ class Event:
             own["documents"] = _as_strings(k, "documents", documents)
         else:
             own["documents"] = ()
-        own["url"] = _url(k, "url", url)
+        own["url"] = url if url == "" and type(url) is str else _url(k, "url", url)
         own["forecast"] = forecast
         own["sources"] = _as_strings(k, "sources", sources) if sources or type(sources) not in _EMPTY else ()
 

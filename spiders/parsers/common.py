@@ -343,13 +343,14 @@ def procedure_status(events: Sequence[Event], *, final_act: str | None = None, s
     if any(map(completes, titles)):  # (C-level loops: procedures have dozens of events)
         return "completed"
     words = stated.lower()
-    if _WITHDRAWN.search(words) and _LAPSED.search(words):  # OEIL: "Procedure lapsed or withdrawn"
-        return "withdrawn" if any(map(_WITHDRAWN.search, titles)) else "lapsed"
-    for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed"), (_REJECTED, "rejected")):
-        if rule.search(words):
-            return status
-    if "completed" in words or "concluded" in words:
-        return "completed"
+    if words:  # (most sources state nothing)
+        if _WITHDRAWN.search(words) and _LAPSED.search(words):  # OEIL: "Procedure lapsed or withdrawn"
+            return "withdrawn" if any(map(_WITHDRAWN.search, titles)) else "lapsed"
+        for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed"), (_REJECTED, "rejected")):
+            if rule.search(words):
+                return status
+        if "completed" in words or "concluded" in words:
+            return "completed"
     past = [e for e in events if not e.forecast]
     if past:
         latest = max(past, key=_DATE).title

@@ -175,14 +175,16 @@ def _events(activities: list[Activity] | None, forecast: bool) -> list[Event]:
         title, actor = _said(kind) if kind else _said_by_id(activity.activity_id or "", activity.type or "")
         # (written out: most activities link none of the four kinds of document)
         docs: tuple[str, ...] = ()
-        if activity.based_on_a_realization_of:
-            docs += _links(activity.based_on_a_realization_of)
-        if activity.decided_on_a_realization_of:
-            docs += _links(activity.decided_on_a_realization_of)
-        if activity.recorded_in_a_realization_of:
-            docs += _links(activity.recorded_in_a_realization_of)
-        if activity.documented_by_a_realization_of:
-            docs += _links(activity.documented_by_a_realization_of)
+        based, decided = activity.based_on_a_realization_of, activity.decided_on_a_realization_of
+        recorded, documented = activity.recorded_in_a_realization_of, activity.documented_by_a_realization_of
+        if based:
+            docs = _linked(based[0]) if len(based) == 1 else _links(based)
+        if decided:
+            docs += _links(decided)
+        if recorded:
+            docs += _links(recorded)
+        if documented:
+            docs += _links(documented)
         out.append(Event(when, title, actor, docs, "", forecast))
     return out
 
