@@ -309,18 +309,20 @@ def _key_players(details) -> list[KeyPlayer]:
     named in an event's details (``<dt>`` label, ``<dd>`` values separated by ";")."""
     out: list[KeyPlayer] = []
     rapporteur_role, committees = "", [""]
-    for dl in details.iter("dl"):
-        for label, dd in _definitions(dl):
-            low = label.lower()
-            if low in _PLAYER_LABELS:
-                role, rapporteur_role = _PLAYER_LABELS[low]
-                names = _split_names(text_of(dd))
-                committees = [committee_code(n) for n in names] or [""]
-                out += [_player(role, n, committee_code(n)) for n in names]
-            elif low == "rapporteur" and rapporteur_role:
-                names = _split_names(text_of(dd))
-                paired = committees if len(committees) == len(names) else [committees[0]] * len(names)
-                out += [_player(rapporteur_role, n, c) for n, c in zip(names, paired)]
+    for dt in details.iter("dt"):
+        dd = dt.getnext()
+        if dd is None or dd.tag != "dd":
+            continue
+        low = text_of(dt).rstrip(":").strip().lower()
+        if low in _PLAYER_LABELS:
+            role, rapporteur_role = _PLAYER_LABELS[low]
+            names = _split_names(text_of(dd))
+            committees = [committee_code(n) for n in names] or [""]
+            out += [_player(role, n, committee_code(n)) for n in names]
+        elif low == "rapporteur" and rapporteur_role:
+            names = _split_names(text_of(dd))
+            paired = committees if len(committees) == len(names) else [committees[0]] * len(names)
+            out += [_player(rapporteur_role, n, c) for n, c in zip(names, paired)]
     return out
 
 
@@ -370,7 +372,9 @@ def _blocks_and_rows(root) -> list[tuple[object, list]]:
     blocks: dict[object, list] = {}
     rows = []
     for main in _X_MAIN(root):
-        for div in main.iter("div"):
+        # (the timeline's own section when it has one: a third of the main content's divs)
+        scopes = [s for s in main.iter("section") if "cd-timeline" in (s.get("class") or "")] or [main]
+        for div in (div for scope in scopes for div in scope.iter("div")):
             cls = div.get("class")
             if not cls:
                 continue
@@ -518,7 +522,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             stage=latest.title,
             status=procedure_status(events, final_act=final_act, stated=stated),
             events=tuple(events),
-            documents=tuple(d for e in events for d in e.documents),
+            documents=tuple(dict.fromkeys(d for e in events for d in e.documents)),
             final_act=final_act,
             key_players=tuple(key_players),
             eurovoc=tuple(text_of(a) for a in _X_EUROVOC(root)),
