@@ -562,13 +562,13 @@ class KeyPlayer:
         normalised = " ".join(_text(k, "role", role, limit=100).split()).lower() or "other"
         if normalised not in KEY_PLAYER_ROLES:
             _fail(k, "role", f"must be one of {', '.join(KEY_PLAYER_ROLES)}; got {role!r}")
-        fields = {
+        values = {
             "role": normalised,
             "name": _words(_text(k, "name", name, required=True, limit=500)),
             "committee": _words(_text(k, "committee", committee, limit=200)),
             "group": _words(_text(k, "group", group, limit=200)),
         }
-        self.__dict__.update(fields, _hash=hash(tuple(fields.values())))
+        self.__dict__.update(values, _hash=hash(tuple(values.values())))
 
     # Hashed once, not at every lookup (a procedure's players are deduplicated in a dict, a merge
     # compares every source's): the fields never change. The hash is not pickled (string hashes
@@ -580,8 +580,8 @@ class KeyPlayer:
         return {name: self.__dict__[name] for name in _PLAYER_FIELDS}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        fields = {name: state[name] for name in _PLAYER_FIELDS}
-        self.__dict__.update(fields, _hash=hash(tuple(fields.values())))
+        values = {name: state[name] for name in _PLAYER_FIELDS}
+        self.__dict__.update(values, _hash=hash(tuple(values.values())))
 
     def __str__(self) -> str:
         """``Lara WOLTERS (S&D), rapporteur, JURI``: how pages, digests and the index show it."""

@@ -17,8 +17,10 @@ openapi-v2.json``; the suite checks every URL of a replayed crawl against it):
 - ``GET /meps/{mep-id}?format=application/ld+json``: the name of each person a procedure names
   only by number (``person/256884``: rapporteurs, shadow rapporteurs, rapporteurs for opinion),
   asked once ever (names are kept in ``ep_odp-people.json`` next to the crawl state). A
-  procedure is stored once the names it needs are answered; a person whose record fails is shown
-  as ``MEP 256884``, and the procedure is read again next run when the failure was a passing one.
+  procedure naming people not known yet is read again once their records have answered, and
+  stored from that answer (so the item comes from its own page, as every item does); a person
+  whose record fails is shown as ``MEP 256884``, and the procedure is read again next run when
+  the failure was a passing one.
 
 Feeds take 25-120 s to answer: they get ``[crawl] feed_timeout`` (at least 180 s) and are not
 asked again after a timeout. The API allows 500 requests per 5 minutes.
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,6 +64,7 @@ RECORDS = {
 }
 RECENT_SITTINGS = timedelta(days=7)
 RETRIED = "ep-odp:people"  # the index of procedures read again for their people's names
+_PAGE_KEYS = ("role", "kind", "parent", "entry_key", "pending_key", "index")
 # A person's record that answered, but not with a name, is no passing failure: asking again next
 # run would get the same answer.
 _FOR_GOOD = (404, 410)
@@ -73,14 +76,11 @@ def record_url(collection: str, identifier: str, media_type: str) -> str:
 
 @dataclass
 class _Held:
-    """A procedure record parsed and waiting for the names of the people it names."""
+    """A procedure record waiting for the names of the people it names, to be read again."""
 
-    items: list[Any]
     missing: set[str]
     meta: dict[str, Any]
-    body: bytes
     retry: bool = False  # a person's record failed for a passing reason: read it again next run
-    labelled: set[str] = field(default_factory=set)
 
 
 class EpOdpSpider(PolicySpider):
@@ -180,8 +180,9 @@ class EpOdpSpider(PolicySpider):
 
     # ------------------------------------------------------------------ procedures and people
     def parse_procedure(self, response):
-        """A procedure record: stored at once when every person it names is known by name, else
-        once the records of the people not known yet have answered (or failed)."""
+        """A procedure record: stored when every person it names is known by name (or known to
+        have no readable record); else the people not known yet are asked for, and the record
+        is read again once they have answered."""
         self.fetched(response)
         meta = response.meta
         if self.state.unchanged(response.url, response.body):
@@ -193,23 +194,32 @@ class EpOdpSpider(PolicySpider):
         except ParseError as e:
             self.fail(response.url, str(e), parent=meta.get("parent", ""), index=meta.get("index", ""))
             return
-        held = _Held(items, set(), meta, response.body)
-        for person in unnamed_people([i for i in items if isinstance(i, Procedure)]):
-            if person in self.people.names:
-                continue
-            if person in self.unnamed:
-                held.labelled.add(person)
-                held.retry = held.retry or self.unnamed[person]
-                continue
-            held.missing.add(person)
-            self.waiting.setdefault(person, []).append(response.url)
-            if person not in self.asked_people:
-                self.asked_people.add(person)
-                yield self._person_request(person)
-        if held.missing:
-            self.held[response.url] = held
+        people = unnamed_people([i for i in items if isinstance(i, Procedure)])
+        unknown = [p for p in people if p not in self.people.names and p not in self.unnamed]
+        if unknown and not meta.get("names_asked"):
+            # (only the page's own keys: Scrapy's download keys are the first request's)
+            self.held[response.url] = _Held(set(unknown), {k: meta[k] for k in _PAGE_KEYS if k in meta})
+            for person in unknown:
+                self.waiting.setdefault(person, []).append(response.url)
+                if person not in self.asked_people:
+                    self.asked_people.add(person)
+                    yield self._person_request(person)
+            return
+        # (people the record names anew between the two readings are left for next run)
+        labelled = [p for p in people if p not in self.people.names]
+        retry = bool(unknown) or any(self.unnamed.get(p, False) for p in labelled) or meta.get("retry", False)
+        yield from (with_names(i, self.people.names) if isinstance(i, Procedure) else i for i in items)
+        if labelled:
+            self.note(
+                "people whose MEP record could not be read are shown by their number (MEP 123456)"
+                + ("; their procedures are read again next run" if retry else "")
+            )
+        if retry:
+            self.people.retry.add(response.url)  # (not remembered as read: the next run parses it again)
         else:
-            yield from self._store(response.url, held)
+            self.people.retry.discard(response.url)
+            self.state.remember_content(response.url, response.body)
+        self._done(meta)
 
     def retry_failed(self, failure):
         """A procedure read again for its people failed: said as any page; it is dropped from
@@ -261,7 +271,8 @@ class EpOdpSpider(PolicySpider):
         yield from self._settle(person, passing=passing)
 
     def _settle(self, person: str, *, passing: bool):
-        """The person's record answered or failed: the procedures waiting for it go on."""
+        """The person's record answered or failed: a procedure no longer waiting for anyone is
+        read again (not conditionally: a 304 would bring no record), to be stored from its page."""
         if person not in self.people.names:
             self.unnamed[person] = passing
             self.crawler.stats.inc_value("policytrack/people_unnamed")
@@ -270,27 +281,18 @@ class EpOdpSpider(PolicySpider):
             if held is None:
                 continue
             held.missing.discard(person)
-            if person not in self.people.names:
-                held.labelled.add(person)
-                held.retry = held.retry or passing
+            held.retry = held.retry or (passing and person not in self.people.names)
             if not held.missing:
                 del self.held[url]
-                yield from self._store(url, held)
-
-    def _store(self, url: str, held: _Held):
-        names = self.people.names
-        yield from (with_names(i, names) if isinstance(i, Procedure) else i for i in held.items)
-        if held.labelled:
-            self.note(
-                "people whose MEP record could not be read are shown by their number (MEP 123456)"
-                + ("; their procedures are read again next run" if held.retry else "")
-            )
-        if held.retry:
-            self.people.retry.add(url)  # (not remembered as read: the next run parses it again)
-        else:
-            self.people.retry.discard(url)
-            self.state.remember_content(url, held.body)
-        self._done(held.meta)
+                self.crawler.stats.inc_value("policytrack/page_requests")
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_procedure,
+                    errback=self.on_error,
+                    headers={"Accept": JSONLD},
+                    meta={**held.meta, "names_asked": True, "retry": held.retry, "conditional": False},
+                    dont_filter=True,
+                )
 
     # ------------------------------------------------------------------ meetings
     def _meetings(self, year: int, offset: int):

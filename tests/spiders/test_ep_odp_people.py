@@ -87,6 +87,8 @@ def test_people_are_named_once_and_a_failed_record_loses_nothing(project: Path, 
     asked = [r["url"] for r in json.loads(log.read_text("utf-8"))]
     assert asked.count(mep("103246")) == 1  # named in two procedures, asked once
     assert asked.count(mep("256884")) >= 1
+    # Each procedure read, then read again once its people's records answered: stored from its page.
+    assert asked.count(procedure("2025-0260")) == asked.count(procedure("2024-2006")) == 2
 
     settings = load_settings(project / "policytrack.toml")
     with Store(settings.store_path, readonly=True) as store:
@@ -109,7 +111,8 @@ def test_people_are_named_once_and_a_failed_record_loses_nothing(project: Path, 
     assert row["failed"] == 0 and row["notes"] == [], row
     asked = [r["url"] for r in json.loads(log.read_text("utf-8"))]
     assert mep("103246") not in asked  # known by name since the first run
-    assert asked.count(procedure("2025-0260")) == 1 and procedure("2024-2006") not in asked  # only the retry
+    assert procedure("2024-2006") not in asked  # only the one to read again (then once more, named)
+    assert asked.count(procedure("2025-0260")) == 2
     with Store(settings.store_path, readonly=True) as store:
         customs = store.get("proc:2025/0260(COD)")
         assert isinstance(customs, Procedure)

@@ -58,11 +58,15 @@ def test_replay_twice_second_run_is_quiet(project: Path):
     assert all(not row["outright"] and row["failed"] == 0 for row in first.values()), first
     # Cellar: a notice for each of the two real ones, notice + text for the six acts with texts.
     assert first["cellar"]["pages"] == 14 and first["cellar"]["new"] == 8
-    assert first["eurlex"]["pages"] == 1  # 32017R2403 from the feed; the watched acts' pages are the watch list
+    # 32017R2403 from the feed; the watched acts' pages are the watch list. (A watched act the feed
+    # also lists counts as a page when the feed answers before the watch list is queued: 1 or 2.)
+    assert first["eurlex"]["pages"] in (1, 2)
     # The recording's gaps, counted apart: 15 pages, and the MEP records of the 21 people the two
     # recorded EP procedures name (each asked once).
     assert sum(row["not_recorded"] for row in first.values()) == 15 + 21
     requested = [r["url"] for r in json.loads(log.read_text("utf-8"))]
+    eurlex_pages = [u for u in requested if "eur-lex.europa.eu/legal-content/" in u]
+    assert len(eurlex_pages) == len(set(eurlex_pages)) and any("CELEX:32017R2403" in u for u in eurlex_pages)
     people = [u for u in requested if "/api/v2/meps/" in u]
     assert len(people) == len(set(people)) == 21
     assert not any("oeil.secure" in u for u in requested)  # OEIL left that host in December 2025
