@@ -234,6 +234,38 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_EMPTY = (tuple, list)
+_DATE_TYPE = date
+
+
+# An event's title and actor checked once per distinct text: a crawl meets the same few hundred
+# ("Committee referral announced in Parliament", "European Parliament") procedure after procedure.
+# (Plain str only: an lxml "smart" string would keep its whole document alive in the cache; a
+# text that fails its check raises and is not cached.)
+@lru_cache(maxsize=8192)
+def _event_title(title: str) -> str:
+    return _words(_text("event", "title", title, required=True, limit=2000))
+
+
+@lru_cache(maxsize=1024)
+def _event_actor(actor: str) -> str:
+    return _text("event", "actor", actor, limit=500).strip()
+
+
+# A procedure's events link the same few documents again and again (a report is the basis of its
+# debate, its vote, its adoption): a tuple of ids is checked once.
+@lru_cache(maxsize=4096)
+def _checked_documents(documents: tuple[str, ...]) -> tuple[str, ...]:
+    return _as_strings("event", "documents", documents)
+
+
+def _event_documents(documents: tuple[Any, ...]) -> tuple[str, ...]:
+    try:
+        return _checked_documents(documents)
+    except TypeError:  # (something unhashable in it: not a list of strings, said as such)
+        return _as_strings("event", "documents", documents)
+
+
 @dataclass(frozen=True, init=False)
 class Event:
     """One step of a procedure: a proposal, a committee vote, a plenary vote, a publication…
@@ -263,21 +295,32 @@ class Event:
         sources: Any = (),
     ) -> None:
         k = "event"
-        when = _as_date(k, "date", date)
+        # (a parser's date is a date already: no call to check it; a datetime is not one)
+        when = date if type(date) is _DATE_TYPE else _as_date(k, "date", date)
         if when is None:
             _fail(k, "date", "is required")
         if not isinstance(forecast, bool):
             _fail(k, "forecast", "must be true or false")
-        # (one update of the instance's dict: what frozen dataclasses do field by field, at once)
-        self.__dict__.update(
-            date=when,
-            title=_words(_text(k, "title", title, required=True, limit=2000)),
-            actor=_text(k, "actor", actor, limit=500).strip(),
-            documents=_as_strings(k, "documents", documents),
-            url=_url(k, "url", url),
-            forecast=forecast,
-            sources=_as_strings(k, "sources", sources),
-        )
+        # Straight into the instance's dict (frozen dataclasses forbid setting attributes; item by
+        # item is the cheapest way). Titles and actors are checked once per distinct text; most
+        # events link no document, and only merged ones have sources: an empty list or tuple is
+        # no list to check.
+        own = self.__dict__
+        own["date"] = when
+        if type(title) is str:
+            own["title"] = _event_title(title)
+        else:
+            own["title"] = _words(_text(k, "title", title, required=True, limit=2000))
+        own["actor"] = _event_actor(actor) if type(actor) is str else _text(k, "actor", actor, limit=500).strip()
+        if type(documents) is tuple:
+            own["documents"] = _event_documents(documents)
+        elif documents or type(documents) not in _EMPTY:
+            own["documents"] = _as_strings(k, "documents", documents)
+        else:
+            own["documents"] = ()
+        own["url"] = url if url == "" and type(url) is str else _url(k, "url", url)
+        own["forecast"] = forecast
+        own["sources"] = _as_strings(k, "sources", sources) if sources or type(sources) not in _EMPTY else ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
@@ -406,6 +449,8 @@ def _provenance(kind: str, value: Any) -> dict[str, tuple[str, ...]]:
 
 def _merged_fields(item: Any, kind: str) -> None:
     """Validate the fields every merged item carries (sources, provenance, disagreements)."""
+    if item.sources == () and item.disagreements == () and type(item.provenance) is dict and not item.provenance:
+        return  # a source's own record (not merged): nothing to check
     object.__setattr__(item, "sources", _as_strings(kind, "sources", item.sources))
     object.__setattr__(item, "provenance", _provenance(kind, item.provenance))
     object.__setattr__(item, "disagreements", _disagreements(kind, item.disagreements))
@@ -500,6 +545,9 @@ KEY_PLAYER_ROLES = (
 )
 
 
+_PLAYER_FIELDS = ("role", "name", "committee", "group")
+
+
 @dataclass(frozen=True, init=False)
 class KeyPlayer:
     """Who carries a dossier: a committee, a (shadow) rapporteur with their group, a DG…
@@ -520,12 +568,26 @@ class KeyPlayer:
         normalised = " ".join(_text(k, "role", role, limit=100).split()).lower() or "other"
         if normalised not in KEY_PLAYER_ROLES:
             _fail(k, "role", f"must be one of {', '.join(KEY_PLAYER_ROLES)}; got {role!r}")
-        self.__dict__.update(
-            role=normalised,
-            name=_words(_text(k, "name", name, required=True, limit=500)),
-            committee=_words(_text(k, "committee", committee, limit=200)),
-            group=_words(_text(k, "group", group, limit=200)),
-        )
+        values = {
+            "role": normalised,
+            "name": _words(_text(k, "name", name, required=True, limit=500)),
+            "committee": _words(_text(k, "committee", committee, limit=200)),
+            "group": _words(_text(k, "group", group, limit=200)),
+        }
+        self.__dict__.update(values, _hash=hash(tuple(values.values())))
+
+    # Hashed once, not at every lookup (a procedure's players are deduplicated in a dict, a merge
+    # compares every source's): the fields never change. The hash is not pickled (string hashes
+    # differ from one process to the next).
+    def __hash__(self) -> int:
+        return self.__dict__["_hash"]  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: self.__dict__[name] for name in _PLAYER_FIELDS}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        values = {name: state[name] for name in _PLAYER_FIELDS}
+        self.__dict__.update(values, _hash=hash(tuple(values.values())))
 
     def __str__(self) -> str:
         """``Lara WOLTERS (S&D), rapporteur, JURI``: how pages, digests and the index show it."""
@@ -554,7 +616,7 @@ def _key_players(kind: str, value: Any) -> tuple[KeyPlayer, ...]:
         _fail(kind, "key_players", "must be a list")
     out: dict[KeyPlayer, None] = {}
     for v in value:
-        out.setdefault(KeyPlayer.from_value(v))
+        out.setdefault(v if type(v) is KeyPlayer else KeyPlayer.from_value(v))
     return tuple(out)
 
 
@@ -609,7 +671,8 @@ class Procedure(Item):
         checked["events"] = _events(k, self.events)
         checked["final_act"] = _celex(k, "final_act", self.final_act)
         for name in ("documents", "eurovoc", "topics", "subjects", "geo_areas"):
-            checked[name] = _as_strings(k, name, getattr(self, name))
+            value = getattr(self, name)
+            checked[name] = value if value == () else _as_strings(k, name, value)  # (most are empty)
         checked["key_players"] = _key_players(k, self.key_players)
         checked["summary"] = _text(k, "summary", self.summary, limit=200_000)
         self.__dict__.update(checked)  # at once, as Event does

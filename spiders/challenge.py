@@ -6,7 +6,8 @@ HTML page — whether HTML, XML or JSON was asked for — on europarl with HTTP 
 CAPTCHA), often with an ``x-amzn-waf-action: challenge`` header, and ``awswaf``,
 ``AwsWafIntegration`` or ``gokuProps`` in its body. After the first challenge from a host the run
 stops asking that host (more requests would only prolong the block), and nothing from a challenge
-page is ever stored, cached or recorded.
+page is ever stored, cached or recorded. The parsers, which see only a body (``policytrack parse
+FILE``, a recording), ask the same rule without a status.
 """
 
 from __future__ import annotations
@@ -23,20 +24,22 @@ MARKERS = ("awswafintegration", "gokuprops", "awswaf", "aws-waf-token", "captcha
 _SMALL = 20_000
 
 
-def challenge_reason(status: int, waf_action: str, body: bytes, content_encoding: str = "") -> str | None:
+def challenge_reason(status: int | None, waf_action: str, body: bytes, content_encoding: str = "") -> str | None:
     """Why a response is a bot challenge (one line), or None when it is not one.
 
-    ``waf_action`` is the value of the ``x-amzn-waf-action`` header ("" when absent); ``body`` may
-    still be compressed (``content_encoding``): small bodies are decoded here to be read.
+    ``status`` is None when only the body is known (a parser's input); ``waf_action`` is the
+    value of the ``x-amzn-waf-action`` header ("" when absent); ``body`` may still be compressed
+    (``content_encoding``): small bodies are decoded here to be read.
     """
+    said = f"HTTP {status} with " if status is not None else ""
     if waf_action:
-        return f"HTTP {status} with {WAF_HEADER}: {waf_action}"
+        return f"{said}{WAF_HEADER}: {waf_action}"
     text = _small_text(body, content_encoding)
     marker = next((m for m in MARKERS if m in text), None) if text is not None else None
     if status in CHALLENGE_STATUSES and (marker or _looks_like_html(text)):
         return f"HTTP {status}" + (f" with {marker!r} in the page" if marker else " with an HTML page")
     if marker and marker != "captcha":
-        return f"HTTP {status} with {marker!r} in the page"
+        return f"{said}{marker!r} in the page"
     return None
 
 

@@ -96,3 +96,33 @@ class CrawlState:
             "utf-8",
         )
         os.replace(tmp, self.path)  # atomic: a crash never leaves half a state file
+
+
+class NameCache:
+    """Names of the people a source names only by number (the EP API's ``person/256884``), in a
+    file of their own next to the spider's state, so that each person is asked for once across
+    runs; and the records stored with a stand-in label because a person's record could not be
+    read for a passing reason (a timeout, a server error), to be read again next run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        data: dict[str, Any] = {}
+        if self.path.is_file():
+            try:
+                data = json.loads(self.path.read_text("utf-8"))
+            except (OSError, ValueError):
+                data = {}  # a damaged cache only costs asking the people again
+        names = data.get("names") if isinstance(data, dict) else None
+        retry = data.get("retry") if isinstance(data, dict) else None
+        self.names: dict[str, str] = {
+            str(k): v for k, v in (names.items() if isinstance(names, dict) else ()) if isinstance(v, str) and v
+        }
+        self.retry: set[str] = {u for u in (retry if isinstance(retry, list) else ()) if isinstance(u, str)}
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps({"names": self.names, "retry": sorted(self.retry)}, indent=1, sort_keys=True), "utf-8"
+        )
+        os.replace(tmp, self.path)

@@ -62,16 +62,21 @@ def parse(kind: str, body: Body, url: str = "") -> list[Item]:
     # Only a web address is an item's URL (and a source of ids); anything else (a file name)
     # is only used to say where an error is.
     web = url if isinstance(url, str) and _WEB.match(url) else ""
-    where = " ".join(str(url or "").split()) or "(no url)"
     try:
         return list(parser(body, web))
     except ParseError as e:
+        where = _where(url)
         if web or where == "(no url)":
             raise
         raise ParseError(str(e).replace("(no url)", where, 1)) from None
     except _MALFORMED as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise ParseError(f"{where}: malformed {kind}: {first[:300]}") from e
+        raise ParseError(f"{_where(url)}: malformed {kind}: {first[:300]}") from e
+
+
+def _where(url: object) -> str:
+    """Where an error is: the URL or file name, on one line."""
+    return " ".join(str(url or "").split()) or "(no url)"
 
 
 __all__ = ["KINDS", "PARSERS", "ParseError", "parse"]

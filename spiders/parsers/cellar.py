@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import is_celex, normalise_celex, normalise_procedure, parse_eli
@@ -11,6 +12,7 @@ from policytrack.model import Document, Event, Procedure
 from .common import (
     Body,
     actor_from_title,
+    add_date,
     clean,
     doc_type_from_celex,
     doc_type_from_words,
@@ -111,6 +113,15 @@ def _procedure_in(link) -> str | None:
         return None
 
 
+_WORK_DATES = (
+    ("entry_into_force", "RESOURCE_LEGAL_DATE_ENTRY-INTO-FORCE"),
+    ("signature", "RESOURCE_LEGAL_DATE_SIGNATURE"),
+    ("transposition", "RESOURCE_LEGAL_DATE_TRANSPOSITION"),
+    ("deadline", "RESOURCE_LEGAL_DATE_DEADLINE"),
+    ("end_of_validity", "RESOURCE_LEGAL_DATE_END-OF-VALIDITY"),
+)
+
+
 def _work(root, work, url: str) -> Document:
     kind = "Cellar branch notice"
     celex = None
@@ -131,25 +142,17 @@ def _work(root, work, url: str) -> Document:
         eli = str(parse_eli(raw_eli)) if raw_eli else None
     except IdentifierError:
         eli = None
-    dates = {}
-    for name, path in (
-        ("entry_into_force", "RESOURCE_LEGAL_DATE_ENTRY-INTO-FORCE"),
-        ("signature", "RESOURCE_LEGAL_DATE_SIGNATURE"),
-        ("transposition", "RESOURCE_LEGAL_DATE_TRANSPOSITION"),
-    ):
-        when = parse_date(_value(work, path))
-        if when:
-            dates[name] = when
-    deadlines = sorted(
-        d for d in (parse_date(clean(e.findtext("VALUE"))) for e in work.findall("RESOURCE_LEGAL_DATE_DEADLINE")) if d
-    )
-    for i, d in enumerate(deadlines, 1):
-        dates["deadline" if i == 1 else f"deadline_{i}"] = d
+    dates: dict[str, date] = {}
+    # Each kind of date in the order of its dates (a directive can set several transposition
+    # deadlines, an act enter into force in parts): the first as its name, then name_2…
+    for name, path in _WORK_DATES:
+        for when in sorted(
+            d for d in (parse_date(clean(e.findtext("VALUE"))) for e in work.findall(path)) if d is not None
+        ):
+            add_date(dates, name, when)
     published = work.find("RESOURCE_LEGAL_PUBLISHED_IN_OFFICIAL-JOURNAL")
     if published is not None:
-        pub = parse_date(clean(published.findtext(".//DATE_PUBLICATION/VALUE")))
-        if pub:
-            dates["publication"] = pub
+        add_date(dates, "publication", parse_date(clean(published.findtext(".//DATE_PUBLICATION/VALUE"))))
     procedures: list[str] = []
     for path in ("WORK_PART_OF_DOSSIER", "RESOURCE_LEGAL_PRODUCED_BY_DOSSIER"):
         for link in work.findall(path):

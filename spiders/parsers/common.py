@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 import lxml.etree
@@ -16,25 +17,11 @@ import lxml.etree
 from policytrack.identifiers import PREPARATORY_TYPES, parse_celex
 from policytrack.model import DOCUMENT_TYPES, Event
 
+from ..challenge import challenge_reason
 from ..errors import ParseError
 
 Body = bytes | str
 
-# Signatures of the bot-challenge / WAF pages some institutions serve instead of content.
-_CHALLENGE_MARKERS = (
-    "awswaf",
-    "challenge-platform",
-    "cf-browser-verification",
-    "cf-challenge",
-    "just a moment...",
-    "attention required!",
-    "please enable javascript to continue",
-    "the requested url was rejected",
-    "request rejected",
-    "human verification",
-    "captcha",
-    "access denied",
-)
 _XML_PARSER = lxml.etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 log = logging.getLogger("spiders.parsers")
 
@@ -59,14 +46,12 @@ def as_bytes(body: Body) -> bytes:
     raise TypeError(f"body must be bytes or text, not {type(body).__name__}")
 
 
-def check_challenge(head: bytes, url: str, kind: str) -> None:
-    """Raise if a page looks like a bot challenge rather than content (challenges are small)."""
-    if len(head) >= 20000:
-        return
-    sample = head[:6000].lower().decode("utf-8", "replace")
-    for marker in _CHALLENGE_MARKERS:
-        if marker in sample:
-            raise fail(url, kind, f"bot-challenge page ({marker!r})")
+def check_challenge(raw: bytes, url: str, kind: str) -> None:
+    """Raise if a body is a bot challenge rather than content, by the crawl's one rule
+    (``spiders.challenge``; a parser knows no status or header, only the body)."""
+    reason = challenge_reason(None, "", raw)
+    if reason:
+        raise fail(url, kind, f"bot-challenge page ({reason})")
 
 
 # A declared character set: <meta charset="…">, or the http-equiv Content-Type meta.
@@ -133,9 +118,13 @@ def load_xml(body: Body, url: str, kind: str) -> lxml.etree._Element:
     if not raw or raw.isspace():
         raise fail(url, kind, "empty response")
     try:
-        return lxml.etree.fromstring(raw, _XML_PARSER)
+        root = lxml.etree.fromstring(raw, _XML_PARSER)
     except lxml.etree.XMLSyntaxError as e:
+        check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
         raise fail(url, kind, f"not well-formed XML ({e})") from None
+    if isinstance(root.tag, str) and root.tag.rsplit("}", 1)[-1].lower() == "html":
+        check_challenge(raw, url, kind)  # (one that happens to be well-formed)
+    return root
 
 
 def load_json(body: Body, url: str, kind: str) -> Any:
@@ -145,6 +134,7 @@ def load_json(body: Body, url: str, kind: str) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, RecursionError) as e:
+        check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
         raise fail(url, kind, f"not JSON ({e})") from None
 
 
@@ -195,6 +185,21 @@ def _parse_date(text: str) -> date | None:
 _parse_short_date = lru_cache(maxsize=8192)(_parse_date)
 
 
+def add_date(dates: dict[str, date], name: str, when: date | None) -> None:
+    """Record a dated fact of a document: the first of a name as ``name`` (``transposition``),
+    the next ones as ``name_2``, ``name_3``… (a directive with staggered transposition deadlines,
+    an act that applies in stages). An end of validity in the year 9999 is no end: not recorded."""
+    if when is None or (name == "end_of_validity" and when.year == 9999):
+        return
+    key, n = name, 1
+    while key in dates:
+        if dates[key] == when:
+            return  # (the same fact twice)
+        n += 1
+        key = f"{name}_{n}"
+    dates[key] = when
+
+
 _TYPE_WORDS = {
     "framework decision": "decision",
     "ep legislative resolution": "resolution",
@@ -215,24 +220,30 @@ def doc_type_from_words(words: str) -> str:
         return w
     if w in _TYPE_WORDS:
         return _TYPE_WORDS[w]
-    for t in (
-        "proposal",
-        "regulation",
-        "directive",
-        "decision",
-        "recommendation",
-        "communication",
-        "report",
-        "opinion",
-        "resolution",
-        "amendments",
-        "position",
-        "agreement",
-        "judgment",
-    ):
-        if t in w:
-            return t
+    for word, kind in _TYPE_PARTS:
+        if word in w:
+            return kind
     return "other"
+
+
+# Words a longer name of a type contains, first match wins ("Proposal for a regulation" is a
+# proposal; the EP's codes read as words: "Amendment list", "Document staff working").
+_TYPE_PARTS = (
+    ("proposal", "proposal"),
+    ("staff working", "staff working document"),
+    ("regulation", "regulation"),
+    ("directive", "directive"),
+    ("decision", "decision"),
+    ("recommendation", "recommendation"),
+    ("communication", "communication"),
+    ("report", "report"),
+    ("opinion", "opinion"),
+    ("resolution", "resolution"),
+    ("amendment", "amendments"),
+    ("position", "position"),
+    ("agreement", "agreement"),
+    ("judgment", "judgment"),
+)
 
 
 def doc_type_from_celex(celex: str) -> str:
@@ -312,6 +323,9 @@ _LAPSED = re.compile(r"\blapse", re.I)
 _REJECTED = re.compile(r"\breject", re.I)
 
 
+_DATE = attrgetter("date")
+
+
 @lru_cache(maxsize=4096)  # a few hundred event titles, met again in every procedure
 def completes(title: str) -> bool:
     """Whether an event with this title ends a procedure (the act signed or published)."""
@@ -323,19 +337,23 @@ def procedure_status(events: Sequence[Event], *, final_act: str | None = None, s
     Official Journal (or the source names the final act); otherwise what the source states
     ("Procedure completed", "Procedure lapsed or withdrawn"…); otherwise what its latest event
     says (a withdrawal, a rejection); otherwise ongoing."""
-    past = [e for e in events if not e.forecast]
-    if final_act or any(completes(e.title) for e in past):
+    if final_act:
+        return "completed"
+    titles = [e.title for e in events if not e.forecast]
+    if any(map(completes, titles)):  # (C-level loops: procedures have dozens of events)
         return "completed"
     words = stated.lower()
-    if _WITHDRAWN.search(words) and _LAPSED.search(words):  # OEIL: "Procedure lapsed or withdrawn"
-        return "withdrawn" if any(_WITHDRAWN.search(e.title) for e in past) else "lapsed"
-    for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed"), (_REJECTED, "rejected")):
-        if rule.search(words):
-            return status
-    if "completed" in words or "concluded" in words:
-        return "completed"
+    if words:  # (most sources state nothing)
+        if _WITHDRAWN.search(words) and _LAPSED.search(words):  # OEIL: "Procedure lapsed or withdrawn"
+            return "withdrawn" if any(map(_WITHDRAWN.search, titles)) else "lapsed"
+        for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed"), (_REJECTED, "rejected")):
+            if rule.search(words):
+                return status
+        if "completed" in words or "concluded" in words:
+            return "completed"
+    past = [e for e in events if not e.forecast]
     if past:
-        latest = max(past, key=lambda e: e.date).title
+        latest = max(past, key=_DATE).title
         for rule, status in ((_WITHDRAWN, "withdrawn"), (_LAPSED, "lapsed")):
             if rule.search(latest):
                 return status
@@ -355,13 +373,30 @@ _ACTORS = (
     ("committee", "European Parliament"),
     ("plenary", "European Parliament"),
 )
+# A deadline for transposition falls on the Member States, whichever act (of the Parliament and
+# of the Council) the wording names; a report on transposition is still its author's.
+_TRANSPOSITION = re.compile(
+    r"\b(?:deadline|time[ -]limit|date)\b[^()]{0,60}\btranspos|\btransposition deadline|\bto transpose\b"
+    r"|\bnational (?:transposition )?measures\b",
+    re.I,
+)
+# Dates an act sets for itself (it applies, it enters into force): no institution acts then,
+# whichever institutions the act's name mentions.
+_SET_BY_THE_ACT = re.compile(r"\b(?:applies|enters? into force|entry into force|date of application)\b", re.I)
 
 
 @lru_cache(maxsize=1024)
-def actor_from_title(title: str) -> str:
-    """The institution an event's wording names, for sources whose events do not say who acted."""
+def actor_from_title(title: str, default: str = "") -> str:
+    """The institution (or the Member States) an event's wording names, for sources whose events
+    do not say who acted; "" for a date the act sets for itself; ``default`` when the wording
+    names no one (an OEIL forecast is the Parliament's planning: "Debate scheduled")."""
+    if _TRANSPOSITION.search(title):
+        return "Member States"
     low = f"{title.lower()} "
-    return next((actor for word, actor in _ACTORS if word in low), "")
+    found = next((actor for word, actor in _ACTORS if word in low), None)
+    if _SET_BY_THE_ACT.search(title) and found != "Publications Office of the European Union":
+        return ""
+    return found or default
 
 
 _COM = re.compile(r"\bCOM\s*[(/]\s*(\d{4})\s*[)/]\s*(\d{1,4})\b")

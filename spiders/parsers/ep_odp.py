@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from policytrack.errors import IdentifierError
 from policytrack.identifiers import find_procedures, normalise_procedure
-from policytrack.model import Document, Event, KeyPlayer, Procedure
+from policytrack.model import KEY_PLAYER_ROLES, Document, Event, KeyPlayer, Procedure
 
 from .common import (
     Body,
@@ -164,34 +167,99 @@ def _events(activities: list[Activity] | None, forecast: bool) -> list[Event]:
     """The events of a record's activities, in one tight loop: a procedure has dozens."""
     out = []
     for activity in activities or ():
-        when = parse_date(activity.activity_date)
+        day = activity.activity_date
+        when = _day(day) if day else None
         if when is None:
             continue
         kind = activity.had_activity_type
-        title = _humanise_code(kind) if kind else _title_from_id(activity.activity_id or "", activity.type or "")
-        docs: list[str] = []
-        for values in (
-            activity.based_on_a_realization_of,
-            activity.decided_on_a_realization_of,
-            activity.recorded_in_a_realization_of,
-            activity.documented_by_a_realization_of,
-        ):
-            if values:  # most activities link none of the four
-                for value in values:
-                    docs += _linked(value)
-        out.append(Event(when, title, _ACTORS.get(title, _EP), docs, "", forecast))
+        title, actor = _said(kind) if kind else _said_by_id(activity.activity_id or "", activity.type or "")
+        # (written out: most activities link none of the four kinds of document)
+        docs: tuple[str, ...] = ()
+        based, decided = activity.based_on_a_realization_of, activity.decided_on_a_realization_of
+        recorded, documented = activity.recorded_in_a_realization_of, activity.documented_by_a_realization_of
+        if based:
+            docs = _linked(based[0]) if len(based) == 1 else _links(based)
+        if decided:
+            docs += _links(decided)
+        if recorded:
+            docs += _links(recorded)
+        if documented:
+            docs += _links(documented)
+        out.append(Event(when, title, actor, docs, "", forecast))
     return out
 
 
+@lru_cache(maxsize=1024)  # a few dozen activity types
+def _said(activity_type: str) -> tuple[str, str]:
+    """An activity type's title and the institution that acts."""
+    title = _humanise_code(activity_type)
+    return title, _ACTORS.get(title, _EP)
+
+
+@lru_cache(maxsize=1024)
+def _said_by_id(activity_id: str, record_type: str) -> tuple[str, str]:
+    title = _title_from_id(activity_id, record_type)
+    return title, _ACTORS.get(title, _EP)
+
+
+def _links(values: list[str]) -> tuple[str, ...]:
+    if len(values) == 1:
+        return _linked(values[0])
+    return tuple([d for value in values for d in _linked(value)])
+
+
+@lru_cache(maxsize=8192)  # a few hundred days, met again activity after activity
+def _day(text: str) -> date | None:
+    return parse_date(text)
+
+
 _ACTORS = {"Publication in the Official Journal": "Publications Office of the European Union"}
-# Participation roles: what the participant is, and what a person in that role is.
-_ROLES = {
-    "COMMITTEE_LEAD": "committee responsible",
-    "COMMITTEE_OPINION": "committee for opinion",
-    "RAPPORTEUR": "rapporteur",
-    "RAPPORTEUR_CO": "rapporteur",
-    "RAPPORTEUR_OPINION": "rapporteur for opinion",
-}  # (shadow rapporteurs: the record names them by number only, with no committee)
+# The participation roles of the EP's vocabulary (``def/ep-roles``, tests/fixtures/real/ep-odp/
+# controlled-vocabularies.json) that say who carries a procedure: the key-player role of each,
+# and whether a person in it acts for the committee responsible when the record names none.
+# (Every narrower role of COMMITTEE_LEAD, COMMITTEE_OPINION and RAPPORTEUR is here: a test walks
+# the vocabulary. Chairs, members, authors and the other institutions' roles are not key players.)
+_ROLES: dict[str, tuple[str, bool]] = {
+    "COMMITTEE_LEAD": ("committee responsible", False),
+    "COMMITTEE_LEAD_JOINT": ("committee responsible", False),
+    "COMMITTEE_OPINION": ("committee for opinion", False),
+    "COMMITTEE_OPINION_ASSOCIATED": ("committee for opinion", False),
+    "COMMITTEE_OPINION_DA_AI": ("committee for opinion", False),
+    "COMMITTEE_OPINION_HUMAN_RIGHTS": ("committee for opinion", False),
+    "COMMITTEE_OPINION_LEGAL_BASIS": ("committee for opinion", False),
+    "COMMITTEE_OPINION_RECAST": ("committee for opinion", False),
+    "COMMITTEE_BUDGETARY_ASSESSMENT": ("committee for opinion", False),
+    "RAPPORTEUR": ("rapporteur", True),
+    "RAPPORTEUR_CO": ("rapporteur", True),
+    "RAPPORTEUR_CHAIR": ("rapporteur", True),
+    "RAPPORTEUR_OPINION": ("rapporteur for opinion", False),
+    "RAPPORTEUR_CHAIR_OPINION": ("rapporteur for opinion", False),
+    "RAPPORTEUR_SHADOW": ("shadow rapporteur", True),
+    "RAPPORTEUR_SHADOW_REPORT": ("shadow rapporteur", True),
+    # (for an opinion: the record does not say which committee's, when there are several)
+    "RAPPORTEUR_SHADOW_OPINION": ("shadow rapporteur", False),
+}
+_ROLE_ORDER = {role: i for i, role in enumerate(KEY_PLAYER_ROLES)}
+# The record names people by their number in the EP's register (``person/256884``); their names
+# are in the API's MEP records (``meps/256884``), which the spider asks for. Until then a person
+# is shown by this label, never by the bare identifier.
+_PERSON = re.compile(r"^(?:https?://data\.europarl\.europa\.eu/)?person/(\d{1,12})$")
+_PERSON_LABEL = re.compile(r"^MEP (\d{1,12})$")
+
+
+def person_label(person_id: str) -> str:
+    """``256884`` → ``MEP 256884``: how a person whose name is not known yet is shown."""
+    return f"MEP {person_id}"
+
+
+@lru_cache(maxsize=4096)  # the same few hundred people recur record after record
+def _person(value: str) -> str:
+    """A participant as a name: ``person/256884`` → ``MEP 256884``; a value that is no person
+    reference but reads as a name is kept; anything else (another kind of link) gives ""."""
+    m = _PERSON.match(value.strip())
+    if m:
+        return person_label(m[1])
+    return "" if "/" in value or ":" in value else clean(value)
 
 
 def _code(value: Any) -> str:
@@ -204,35 +272,92 @@ def _last_segment(value: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _role(participation_role: str) -> str | None:
+def _role(participation_role: str) -> tuple[str, bool] | None:
     return _ROLES.get(participation_role.rsplit("/", 1)[-1])
 
 
-def _key_players(parts: list[Participation]) -> list[KeyPlayer]:
-    """The committees (responsible, for opinion) and rapporteurs (with the committee they act
-    for and their group) of a record's participations; the types leave strings and lists only."""
-    chosen = [(role, part) for part in parts if part.participation_role and (role := _role(part.participation_role))]
-    lead = next(
-        (
-            _code(o)
-            for role, p in chosen
-            if role == "committee responsible"
-            for o in p.had_participant_organization or ()
-        ),
-        "",
+@lru_cache(maxsize=16384)  # a crawl meets the same committees and people, in the same roles, again and again
+def _player(
+    participation_role: str, who: str, organisation: bool, in_name_of: str | None, group: str | None, lead: str
+) -> tuple[int, KeyPlayer] | None:
+    """One participant of a participation as a key player (with the rank of its role), or None
+    when the role is no key player's or the participant no one readable."""
+    found = _role(participation_role)
+    if found is None:
+        return None
+    role, for_lead = found
+    if organisation:
+        code = _last_segment(who)
+        return (_ROLE_ORDER[role], KeyPlayer(role, code, code)) if code else None
+    name = _person(who)
+    if not name:
+        return None
+    committee = _last_segment(in_name_of) if in_name_of else ""
+    return _ROLE_ORDER[role], KeyPlayer(
+        role,
+        name,
+        committee or (lead if for_lead else ""),
+        group_name(_last_segment(group)) if group else "",
     )
-    out = []
-    for role, part in chosen:
-        committee = _code(part.participation_in_name_of)
-        group = group_name(_code(part.politicalGroup)) if part.politicalGroup else ""
-        for org in part.had_participant_organization or ():
-            if _code(org):
-                out.append(KeyPlayer(role, _code(org), _code(org)))
-        for person in part.had_participant_person or ():
-            if person.strip():
-                in_name_of = committee or (lead if role == "rapporteur" else "")
-                out.append(KeyPlayer(role, person.strip(), in_name_of, group))
-    return out
+
+
+def _key_players(parts: list[Participation]) -> list[KeyPlayer]:
+    """The committees (responsible, for opinion) and the rapporteurs, shadow rapporteurs and
+    rapporteurs for opinion (with the committee they act for and their group) of a record's
+    participations; the types leave strings and lists only."""
+    lead = ""  # the committee responsible: rapporteurs and shadows act for it unless said otherwise
+    for part in parts:
+        role = part.participation_role
+        if role and part.had_participant_organization and _role(role) in _LEAD_ROLES:
+            lead = next((c for c in map(_last_segment, part.had_participant_organization) if c), "")
+            if lead:
+                break
+    ranked = []
+    for i, part in enumerate(parts):
+        role = part.participation_role
+        if not role:
+            continue
+        in_name_of, group, rank = part.participation_in_name_of, part.politicalGroup, part.precedenceOrder or 0
+        for who in part.had_participant_organization or ():
+            player = _player(role, who, True, in_name_of, group, lead)
+            if player is not None:
+                ranked.append((player[0], rank, who, i, player[1]))
+        for who in part.had_participant_person or ():
+            player = _player(role, who, False, in_name_of, group, lead)
+            if player is not None:
+                ranked.append((player[0], rank, who, i, player[1]))
+    # In a stable order (the record's own order varies): by role, then as the EP ranks people.
+    ranked.sort()
+    return [r[-1] for r in ranked]
+
+
+_LEAD_ROLES = (("committee responsible", False),)
+
+
+def unnamed_people(procedures: Sequence[Procedure]) -> list[str]:
+    """The register numbers of the people the procedures still show by their label (``MEP 256884``)."""
+    out: dict[str, None] = {}
+    for procedure in procedures:
+        for player in procedure.key_players:
+            m = _PERSON_LABEL.match(player.name)
+            if m:
+                out[m[1]] = None
+    return list(out)
+
+
+def with_names(procedure: Procedure, names: Mapping[str, str]) -> Procedure:
+    """The procedure with the people it shows by their label named (``MEP 103246`` → ``Auke
+    ZIJLSTRA``) where ``names`` (register number → name) knows them; the others keep the label."""
+    players = []
+    changed = False
+    for player in procedure.key_players:
+        m = _PERSON_LABEL.match(player.name)
+        name = names.get(m[1]) if m else None
+        if name:
+            player = KeyPlayer(player.role, name, player.committee, player.group)
+            changed = True
+        players.append(player)
+    return replace(procedure, key_players=tuple(players)) if changed else procedure
 
 
 def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
@@ -285,6 +410,25 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     return out
 
 
+def parse_person(body: Body, url: str = "") -> tuple[str, str]:
+    """``/api/v2/meps/103246`` → (``103246``, ``Auke ZIJLSTRA``): the register number and name of
+    the ``Person`` the answer holds (its ``label``, else its given and family names)."""
+    kind = "EP Open Data MEP record"
+    for record in _records(body, url, kind):
+        if record.get("type") != "Person":
+            continue
+        identifier = record.get("identifier")
+        m = _PERSON.match(record.get("id") or "") if isinstance(record.get("id"), str) else None
+        number = identifier if isinstance(identifier, str) and identifier.isdigit() else (m[1] if m else "")
+        name = _label(record.get("label"))
+        if not name:
+            family = _label(record.get("upperFamilyName")) or _label(record.get("familyName"))
+            name = clean(f"{_label(record.get('givenName'))} {family}") if family else ""
+        if number and name and len(name) <= 200:
+            return number, name
+    raise fail(url, kind, "no 'Person' record with a register number and a name")
+
+
 # Publications Office corporate bodies that are not groups or committees.
 _BODIES = {
     "EP": "European Parliament",
@@ -325,7 +469,8 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             continue
         title = _label(record.get("title_dcterms"))
         alternative = ""
-        for expression in record.get("is_realized_by") or []:
+        expressions = record.get("is_realized_by") or []
+        for expression in [expressions] if isinstance(expressions, dict) else expressions:  # (a set of one)
             if isinstance(expression, dict) and str(expression.get("id", "")).endswith("/en"):
                 title = title or _label(expression.get("title"))
                 alternative = _label(expression.get("title_alternative"))

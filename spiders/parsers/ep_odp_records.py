@@ -3,7 +3,9 @@
 Decoding into these types reads only those fields and skips the rest (two dozen translated
 titles, ids, the stage of every activity) without building them: what keeps extracting a
 procedure near the cost of a bare ``json.loads`` of it. A record with a field of another shape
-than these is decoded whole and the odd fields left out (with a warning), never rejected.
+than these is decoded whole, a single value where a list is expected read as a list of one (as
+JSON-LD compacts a set of one value), and the other odd fields left out (with a warning), never
+rejected.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from .common import Body, as_bytes, fail, load_json, warn
+from .common import Body, as_bytes, check_challenge, fail, load_json, warn
 
 
 class Activity(msgspec.Struct):
@@ -32,6 +34,7 @@ class Participation(msgspec.Struct):
     participation_role: str | None = None
     participation_in_name_of: str | None = None
     politicalGroup: str | None = None
+    precedenceOrder: int | None = None  # the order the EP lists the people in
 
 
 class Titles(msgspec.Struct):
@@ -73,14 +76,16 @@ def _lenient(value: Any, into: type) -> Any:
         if item is None:
             continue
         nested = next((t for t in (Activity, Participation, Titles) if t.__name__ in str(hint)), None)
+        if "list" in str(hint) and not isinstance(item, list):
+            item = [item]  # JSON-LD writes a set of one value as the value itself
         if nested is not None and "list" in str(hint):
-            kept[name] = (
-                [v for v in (_lenient(i, nested) for i in item) if v is not None] if isinstance(item, list) else None
-            )
+            kept[name] = [v for v in (_lenient(i, nested) for i in item) if v is not None]
         elif nested is not None:
             kept[name] = _lenient(item, nested)
         elif "list" in str(hint):
-            kept[name] = [i for i in item if isinstance(i, str)] if isinstance(item, list) else None
+            kept[name] = [i for i in item if isinstance(i, str)]
+        elif "int" in str(hint):
+            kept[name] = item if isinstance(item, int) and not isinstance(item, bool) else None
         else:
             kept[name] = item if isinstance(item, str) else None
     return into(**kept)
@@ -93,8 +98,9 @@ def processes(body: Body, url: str, kind: str) -> list[Process]:
     try:
         return _PROCESSES.decode(raw).data
     except msgspec.ValidationError as e:
-        warn(url, kind, f"fields of an unexpected shape left out ({e})")
+        warn(url, kind, f"fields of an unexpected shape read leniently or left out ({e})")
     except (msgspec.DecodeError, RecursionError) as e:
+        check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
         raise fail(url, kind, f"not JSON ({e})") from None
     data = load_json(raw, url, kind)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import lxml.etree
 
@@ -41,10 +42,13 @@ _X_ARTICLE_H1 = lxml.etree.XPath("(/descendant::article/descendant::h1)[1]")
 _X_H1 = lxml.etree.XPath("/descendant::h1[1]")
 _X_ARTICLE_TIME = lxml.etree.XPath("(/descendant::article/descendant::time/@datetime)[1]")
 _X_TIME = lxml.etree.XPath("/descendant::time[@datetime][1]/@datetime")
-_X_REFERENCE_HREFS = lxml.etree.XPath('/descendant::a[contains(@href,"reference=")]/@href')
 _X_ARTICLE = lxml.etree.XPath("/descendant::article[1]")
-_PRESS_META = ("og:url", "keywords", "description")
+_PRESS_META = ("og:url", "keywords", "description", "available")
 _NESTED = frozenset(("p", "li", "ul", "ol", "h2", "h3", "h4", "table"))
+
+
+def _reference_links(scope) -> list[str]:
+    return [href for a in scope.iter("a") if "reference=" in (href := a.get("href") or "")]
 
 
 def _article_text(article) -> str:
@@ -53,14 +57,21 @@ def _article_text(article) -> str:
     parts = []
     for el in article.iter("p", "li"):
         if el.tag == "li":
-            if any(d.tag in _NESTED for d in el.iterdescendants()):
-                continue
-            words = text_of(el)
-            linked = clean(" ".join(text_of(a) for a in el.iter("a")))
-            if not words or linked == words:
-                continue
-        else:
-            words = text_of(el)
+            # One look at what the item holds: a list or paragraphs of its own (read by
+            # themselves), and the words of its links.
+            linked: list[str] = []
+            for d in el.iterdescendants():
+                tag = d.tag
+                if tag in _NESTED:
+                    break
+                if tag == "a":
+                    linked.append(text_of(d))
+            else:
+                words = text_of(el)
+                if words and (not linked or clean(" ".join(linked)) != words):
+                    parts.append(words)
+            continue
+        words = text_of(el)
         if words:
             parts.append(words)
     return "\n\n".join(parts)
@@ -74,21 +85,29 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
     canonical = meta.get("og:url", "") or (_X_CANONICAL(root) or [""])[0]
     m = _PRESS_ID.search(url or "") or _PRESS_ID.search(canonical)
     keywords = meta.get("keywords", "")
-    if not m or ("PRESS_RELEASE" not in keywords and "press-room" not in (url or canonical)):
+    if not m:
         raise fail(url, kind, "no press-room id (…/press-room/YYYYMMDDIPRnnnnn) in the URL or page")
-    title = text_of(_X_ARTICLE_H1(root)) or text_of(_X_H1(root))
+    headline = _X_ARTICLE_H1(root)
+    # The page itself must say it is a press release (its product type, its own press-room
+    # address, or an article with a headline): a block or error page served at a press-room
+    # address says none of these.
+    if "PRESS_RELEASE" not in keywords and not _PRESS_ID.search(canonical) and not headline:
+        raise fail(url, kind, "the page does not say it is a press release (no product type, address or article)")
+    title = text_of(headline) or text_of(_X_H1(root))
     if not title:
         raise fail(url, kind, "no headline")
-    when = parse_date(next(iter(_X_ARTICLE_TIME(root) or _X_TIME(root)), ""))
+    # The article's time, else the page's "available" meta (``18-07-2019``, on every layout).
+    when = parse_date(next(iter(_X_ARTICLE_TIME(root) or _X_TIME(root)), "")) or parse_date(meta.get("available"))
+    article = _X_ARTICLE(root)
     procedures: list[str] = []
-    for href in _X_REFERENCE_HREFS(root):
+    # The procedure files the release links (in its article: the page's menus link none).
+    for href in _reference_links(article[0] if article else root):
         try:
             ref = normalise_procedure(href)
         except IdentifierError:
             continue
         if ref not in procedures:
             procedures.append(ref)
-    article = _X_ARTICLE(root)
     text = _article_text(article[0]) if article else ""
     if not text:
         warn(url, kind, "no article text")
@@ -113,8 +132,7 @@ def parse_press_release(body: Body, url: str = "") -> list[Document]:
     ]
 
 
-_X_CANONICAL_ANY = lxml.etree.XPath('//link[@rel="canonical"]/@href')
-_X_TITLE_H1 = lxml.etree.XPath('//h1[contains(@class,"title")]')
+_X_TITLE_H1 = lxml.etree.XPath('/descendant::h1[contains(@class,"title")]')
 _X_MAIN = lxml.etree.XPath('id("website-body")')
 _BEHALF = re.compile(r"^on behalf of (?:the )?(.{1,200}?)(?: group)?$", re.I)
 _RAPPORTEUR = re.compile(r"^(?:co-)?rapporteurs?\s*(?:for the opinion)?\s*:\s*(.+)$", re.I)
@@ -123,7 +141,16 @@ _SKIP_LINE = re.compile(
 )
 # Boxes of a doceo page that are not the document's text: the document's stages in plenary,
 # the lists of links and downloads, the page's header.
-_NOT_TEXT = ("doceo-ring", "links-list", "dropdown", "breadcrumb", "es_header")
+_NOT_TEXT = re.compile("doceo-ring|links-list|dropdown|breadcrumb|es_header")
+
+
+def _boxes(scope) -> Iterator:
+    """The boxes of ``scope`` (by their classes; an XPath ``contains()`` on every element costs
+    ten times more)."""
+    for el in scope.iter("div", "ul", "header", "nav"):
+        cls = el.get("class")
+        if cls and _NOT_TEXT.search(cls):
+            yield el
 
 
 def _header_lines(h1) -> tuple[list, list[str]]:
@@ -206,7 +233,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     full text (recitals, numbered paragraphs, amendments), its authors with their groups."""
     kind = "EP plenary document page"
     root = load_html(body, url, kind)
-    canonical = (_X_CANONICAL_ANY(root) or [""])[0]
+    canonical = (_X_CANONICAL(root) or [""])[0]
     m = _DOCEO_ID.search(url or "") or _DOCEO_ID.search(canonical)
     h1s = _X_TITLE_H1(root) or _X_H1(root)
     title = text_of(h1s[:1])
@@ -219,17 +246,17 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     main = _X_MAIN(root)
     scope = main[0] if main else root
     procs = find_procedures(header_text) or find_procedures(text_of(scope))
-    boxes = set(header_elements)
-    boxes.update(
-        el for el in scope.iter("div", "ul", "header", "nav") if any(w in (el.get("class") or "") for w in _NOT_TEXT)
-    )
+    # The paragraphs outside the header and the boxes (each box's paragraphs found from the box:
+    # a few dozen, instead of walking up from each of the page's hundreds).
+    boxed: set = set()
+    for box in (*header_elements, *_boxes(scope)):
+        boxed.update(box.iter("p"))
     paragraphs = []
     for p in scope.iter("p"):
-        if p in boxes or any(a in boxes for a in p.iterancestors()):
-            continue
-        words = text_of(p)
-        if words:
-            paragraphs.append(words)
+        if p not in boxed:
+            words = text_of(p)
+            if words:
+                paragraphs.append(words)
     if paragraphs and paragraphs[-1].startswith("Last updated"):
         paragraphs.pop()
     series = identifier.split("-", 1)[0]

@@ -24,6 +24,7 @@ from policytrack.model import Document, Event, KeyPlayer, Procedure
 from .common import (
     Body,
     actor_from_title,
+    add_date,
     block_text,
     clean,
     completes,
@@ -114,6 +115,24 @@ def _names(dd) -> list[str]:
     return out
 
 
+# "Dates" of the document information: label → the name of the date (repeated labels are
+# numbered: transposition, transposition_2…); a "Date of effect" is named by what it says.
+_DATE_LABELS = {
+    "date of effect": "",
+    "date of transposition": "transposition",
+    "deadline": "deadline",
+    "date of signature": "signature",
+    "date of end of validity": "end_of_validity",
+}
+
+
+def _effect(value: str) -> str:
+    """``17/01/2018; Entry into force Date pub. +20 See Art 48`` → entry_into_force;
+    ``…; Application See Art 39`` → application; anything else → effect."""
+    low = value.lower()
+    return "entry_into_force" if "entry into force" in low else "application" if "application" in low else "effect"
+
+
 def _definitions(root) -> list[tuple[str, object]]:
     """(label, dd element) pairs of the page's metadata lists, in order."""
     out = []
@@ -125,7 +144,30 @@ def _definitions(root) -> list[tuple[str, object]]:
 
 
 # id() is a hash lookup in libxml2's HTML documents; //*[@id=…] would scan the whole page.
-_X_DOC_PARTS = lxml.etree.XPath('id("PP1Contents") | id("document1") | id("text") | id("TexteOnly") | id("title")')
+_X_DOC_PARTS = lxml.etree.XPath(
+    'id("PP1Contents") | id("document1") | id("text") | id("TexteOnly") | id("title") | id("translatedTitle")'
+)
+_X_DOCUMENT_H1 = lxml.etree.XPath('/descendant::h1[contains(@class,"DocumentTitle")][1]')
+_URI = re.compile(r"[?&]uri=(?:CELEX|EP):([^&#\s]+)", re.I)
+
+
+_INVISIBLE = str.maketrans("", "", "\u200b\u200c\u200d\u2060\ufeff")
+
+
+def _words(element) -> str:
+    """An element's text, or "" when it has no visible word (EUR-Lex leaves a zero-width space in
+    the title block of documents it has no title for)."""
+    return clean(text_of(element).translate(_INVISIBLE))
+
+
+def _document_reference(root, url: str) -> str:
+    """What the page is, when its analytics metas (``WT.z_docID``, a legacy of a retired
+    tracker) are gone: its heading ("Document 32017R2403"), else the address's ``uri=``."""
+    heading = text_of(_X_DOCUMENT_H1(root))
+    if heading.startswith("Document "):
+        return heading[9:].strip()
+    m = _URI.search(unquote(url))
+    return m.group(1) if m else ""
 
 
 def parse_document(body: Body, url: str = "") -> list[Document]:
@@ -133,12 +175,15 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     kind = "EUR-Lex document page"
     root = load_html(body, url, kind)
     meta, eli_abouts = _document_head(root)
-    doc_ref, title = meta.get("WT.z_docID", ""), meta.get("WT.z_docTitle", "")
     parts: dict[str, object] = {}
     for element in _X_DOC_PARTS(root):
         parts.setdefault(element.get("id"), element)
-    if not doc_ref or not ("PP1Contents" in parts or "document1" in parts):
-        raise fail(url, kind, "no EUR-Lex document metadata (WT.z_docID / PP1Contents)")
+    if not ("PP1Contents" in parts or "document1" in parts):
+        raise fail(url, kind, "no EUR-Lex document metadata (PP1Contents / document1)")
+    doc_ref = meta.get("WT.z_docID", "") or _document_reference(root, url)
+    title = meta.get("WT.z_docTitle", "") or _words(parts.get("translatedTitle"))
+    if not doc_ref:
+        raise fail(url, kind, "no document reference (WT.z_docID, 'Document …' heading or uri=)")
     celex = normalise_celex(doc_ref) if is_celex(doc_ref) else None
     if celex is None:
         from_url = find_celex(unquote(url))
@@ -147,7 +192,10 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
     if item_id is None:
         raise fail(url, kind, f"document reference {doc_ref[:60]!r} is neither a CELEX number nor an EP reference")
     if not title:
-        title = text_of(parts.get("title")) or text_of(_X_H1(root))
+        heading = text_of(_X_H1(root))
+        title = _words(parts.get("title")) or ("" if heading.startswith("Document ") else heading)
+    if not title:
+        raise fail(url, kind, f"{doc_ref[:60]} has no title")
     eli = None
     for about in eli_abouts:
         try:
@@ -156,33 +204,16 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
         except IdentifierError:
             continue
     date_doc, authors, eurovoc, subjects = None, [], [], []
-    # None marks a label seen with an unreadable date: setdefault keeps later labels from filling it.
-    dates: dict[str, date | None] = {}
+    dates: dict[str, date] = {}
     doc_type = doc_type_from_celex(celex) if celex else "other"
     procedure = None
-    deadlines = 0
     for label, dd in _definitions(root):
         value = text_of(dd)
         low = label.lower()
         if low == "date of document":
             date_doc = parse_date(value)
-        elif low == "date of effect":
-            # "17/01/2018; Entry into force Date pub. +20 See Art 48" or "…; Application See Art 39"
-            name = (
-                "entry_into_force"
-                if "entry into force" in value.lower()
-                else "application"
-                if "application" in value.lower()
-                else "effect"
-            )
-            dates.setdefault(name, parse_date(value))
-        elif low == "date of transposition":
-            dates.setdefault("transposition", parse_date(value))
-        elif low == "deadline":
-            deadlines += 1
-            dates["deadline" if deadlines == 1 else f"deadline_{deadlines}"] = parse_date(value)
-        elif low == "date of signature":
-            dates["signature"] = parse_date(value)
+        elif low in _DATE_LABELS:
+            add_date(dates, _DATE_LABELS[low] or _effect(value), parse_date(value))
         elif low == "author" or low == "rapporteur":
             authors += _names(dd)
         elif low == "subject matter":
@@ -199,7 +230,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             eurovoc = [text_of(li) for li in _X_LIS(dd)] or [value]
     header = text_of(parts.get("PP1Contents"))
     with contextlib.suppress(IdentifierError):
-        dates["publication"] = parse_oj_reference(header).date
+        add_date(dates, "publication", parse_oj_reference(header).date)
     text_el = parts.get("text") if parts.get("text") is not None else parts.get("TexteOnly")
     text = block_text(text_el) if text_el is not None else ""
     return [
@@ -213,7 +244,7 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
             eli=eli,
             procedure=procedure,
             date=date_doc,
-            dates={name: when for name, when in dates.items() if when is not None},
+            dates=dates,
             authors=tuple(authors),
             eurovoc=tuple(eurovoc),
             text=text,
@@ -225,16 +256,11 @@ def parse_document(body: Body, url: str = "") -> list[Document]:
 _LINKED = re.compile(r"uri=(?:celex:([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})|EP:(P\d{1,2}_[A-Z]{1,3}\(\d{4}\)\d{4}))", re.I)
 # "descendant::x[…]" rather than ".//x[…]": the same nodes, but libxml2 walks "//" as
 # descendant-or-self::node()/child::x, visiting every node's children list once more.
-_X_HREFS = lxml.etree.XPath("descendant::a/@href")
 _X_MAIN = lxml.etree.XPath('id("MainContent")')
 _X_ACTOR = lxml.etree.XPath('descendant::h3[not(contains(@class,"pdfOnly"))][1]')
-_X_DATE_CELL = lxml.etree.XPath('div[contains(@class,"eventDate")][1]')
-_X_TITLE_CELL = lxml.etree.XPath('div[contains(@class,"eventTitle")][1]')
-_X_MORE = lxml.etree.XPath('descendant::*[contains(@class,"VMIMore")][1]')
 _X_REF = lxml.etree.XPath('id("MainContent")/descendant::p[contains(@class,"DocumentTitle")][1]')
 _X_HEADING = lxml.etree.XPath('id("procedureHeading")')
 _X_PUB_OJ = lxml.etree.XPath('id("pubOjHeading")')
-_X_DETAILS_DL = lxml.etree.XPath("descendant::dl")
 _X_EUROVOC = lxml.etree.XPath('id("eurovocProc")/descendant::a')
 _X_SCRIPTS = lxml.etree.XPath('/descendant::script[contains(.,"startYear")]/text()')
 
@@ -250,7 +276,7 @@ def _linked_id(celex: str | None, ep: str | None) -> str | None:
 
 
 def _linked_documents(element) -> list[str]:
-    hrefs = _X_HREFS(element)
+    hrefs = [href for a in element.iter("a") if (href := a.get("href"))]
     return _linked_in(" ".join(hrefs)) if hrefs else []
 
 
@@ -283,18 +309,20 @@ def _key_players(details) -> list[KeyPlayer]:
     named in an event's details (``<dt>`` label, ``<dd>`` values separated by ";")."""
     out: list[KeyPlayer] = []
     rapporteur_role, committees = "", [""]
-    for dl in _X_DETAILS_DL(details):
-        for label, dd in _definitions(dl):
-            low = label.lower()
-            if low in _PLAYER_LABELS:
-                role, rapporteur_role = _PLAYER_LABELS[low]
-                names = _split_names(text_of(dd))
-                committees = [committee_code(n) for n in names] or [""]
-                out += [KeyPlayer(role, n, committee=committee_code(n)) for n in names]
-            elif low == "rapporteur" and rapporteur_role:
-                names = _split_names(text_of(dd))
-                paired = committees if len(committees) == len(names) else [committees[0]] * len(names)
-                out += [KeyPlayer(rapporteur_role, n, committee=c) for n, c in zip(names, paired)]
+    for dt in details.iter("dt"):
+        dd = dt.getnext()
+        if dd is None or dd.tag != "dd":
+            continue
+        low = text_of(dt).rstrip(":").strip().lower()
+        if low in _PLAYER_LABELS:
+            role, rapporteur_role = _PLAYER_LABELS[low]
+            names = _split_names(text_of(dd))
+            committees = [committee_code(n) for n in names] or [""]
+            out += [_player(role, n, committee_code(n)) for n in names]
+        elif low == "rapporteur" and rapporteur_role:
+            names = _split_names(text_of(dd))
+            paired = committees if len(committees) == len(names) else [committees[0]] * len(names)
+            out += [_player(rapporteur_role, n, c) for n, c in zip(names, paired)]
     return out
 
 
@@ -321,23 +349,60 @@ def _script_events(root) -> list[tuple[date, str, str, list[str], str]]:
     return out
 
 
+def _cell(row, name: str):
+    """The first child ``div`` of a row whose class names ``name`` (``eventDate``, ``eventTitle``)."""
+    for child in row:
+        if child.tag == "div" and name in (child.get("class") or ""):
+            return child
+    return None
+
+
+def _title_of(cell) -> str:
+    """An event's title: the first of the expand button's two copies (``VMIMore``), or the cell
+    itself when the event has no details to expand ("Adoption of the legislative act")."""
+    for el in cell.iter():
+        if "VMIMore" in (el.get("class") or "") and isinstance(el.tag, str):
+            return text_of(el)
+    return text_of(cell)
+
+
+def _blocks_and_rows(root) -> list[tuple[object, list]]:
+    """The timeline's blocks (one per institution) and their event rows, in one walk over the
+    main content's ``div`` elements."""
+    blocks: dict[object, list] = {}
+    rows = []
+    for main in _X_MAIN(root):
+        # (the timeline's own section when it has one: a third of the main content's divs)
+        scopes = [s for s in main.iter("section") if "cd-timeline" in (s.get("class") or "")] or [main]
+        for div in (div for scope in scopes for div in scope.iter("div")):
+            cls = div.get("class")
+            if not cls:
+                continue
+            if "cd-timeline__content" in cls:
+                blocks[div] = []
+            elif "eventRow" in cls and " eventRow " in f" {cls} ":
+                rows.append(div)
+    for row in rows:
+        owner = next((a for a in row.iterancestors("div") if a in blocks), None)
+        if owner is not None:
+            blocks[owner].append(row)
+    return list(blocks.items())
+
+
+@lru_cache(maxsize=4096)  # the same committees, rapporteurs and DGs, event after event
+def _player(role: str, name: str, committee: str = "") -> KeyPlayer:
+    return KeyPlayer(role, name, committee=committee)
+
+
 def _timeline(root, base: str) -> tuple[list[Event], list[KeyPlayer]]:
     events: list[Event] = []
     players: list[KeyPlayer] = []
-    blocks = [
-        div
-        for main in _X_MAIN(root)
-        for div in main.iterdescendants("div")
-        if "cd-timeline__content" in (div.get("class") or "")
-    ]
-    for block in blocks:
+    for block, rows in _blocks_and_rows(root):
         actor = text_of(_X_ACTOR(block))
-        for row in [div for div in block.iterdescendants("div") if " eventRow " in f" {div.get('class') or ''} "]:
-            when = parse_date(text_of(_X_DATE_CELL(row)))
-            cell = _X_TITLE_CELL(row)
-            # The title: the first of the expand button's two copies, or the cell itself when the
-            # event has no details to expand ("Adoption of the legislative act").
-            what = text_of(_X_MORE(cell[0]) or cell) if cell else ""
+        for row in rows:
+            when = parse_date(text_of(_cell(row, "eventDate")))
+            cell = _cell(row, "eventTitle")
+            what = _title_of(cell) if cell is not None else ""
             if when is None or not what:
                 continue
             details = row.getnext()
@@ -457,7 +522,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             stage=latest.title,
             status=procedure_status(events, final_act=final_act, stated=stated),
             events=tuple(events),
-            documents=tuple(d for e in events for d in e.documents),
+            documents=tuple(dict.fromkeys(d for e in events for d in e.documents)),
             final_act=final_act,
             key_players=tuple(key_players),
             eurovoc=tuple(text_of(a) for a in _X_EUROVOC(root)),

@@ -43,7 +43,9 @@ from .common import (
 )
 from .oeil_players import KeyPlayers
 
-OEIL = "https://oeil.secure.europarl.europa.eu/oeil/en"
+# OEIL's one address, for the spider's requests and the items' URLs: it left
+# oeil.secure.europarl.europa.eu in December 2025 (tests/fixtures/real/SOURCES.md, facts).
+OEIL = "https://oeil.europarl.europa.eu/oeil/en"
 _DOCEO = re.compile(r"/doceo/document/([A-Z]{1,4})-(\d{1,2})-(\d{4})-(\d{4})_")
 _SUMMARY_ID = re.compile(r"(?:document-summary\?id=|summary\.do\?id=)(\d+)")
 _NUMDOC = re.compile(r"numdoc=([0-9CE]\d{4}[A-Z]{1,2}\d{1,6})")
@@ -61,6 +63,11 @@ SECTIONS = (
     "final act",
     "forecasts",
     "transparency",
+)
+# Sections whose rows are read whole (their cells) or not at all (the documentation gateway's
+# and the transparency section's tables), never element by element.
+_READ_BY_ROWS = frozenset(
+    ["key events", "forecasts", "key players", "technical information", "documentation gateway", "transparency"]
 )
 _LABELS = ("subject", "subjects", "geographical area", "geographical areas", "status", "legislative priorities")
 # Text inside these is navigation, a link or a control, never a heading or a label.
@@ -84,6 +91,8 @@ _NOT_CONTENT = frozenset(
 
 
 def procedure_url(reference: str) -> str:
+    """The procedure file's address (also the item's, whatever address the page was read from:
+    the old host, the old ``popups/ficheprocedure.do`` address)."""
     return f"{OEIL}/procedure-file?reference={reference}"
 
 
@@ -254,20 +263,28 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
     technical: dict[str, str] = {}
     final_links: list[str] = []
     final_words: list[str] = []
-    for el in _main(root).iter(*_WALKED):
+    walker = lxml.etree.iterwalk(_main(root), events=("start",), tag=_WALKED)
+    for _, el in walker:
         tag = el.tag
         if (tag == "tr" or tag == "div") and _is_row(el):
             cells = _row_cells(el)
             if cells:
                 _row(section, cells, rows, documents, players, technical)
+                if section in _READ_BY_ROWS:
+                    # Its cells are read: the walk goes on after the row (most of a page's
+                    # elements sit in the rows of its tables).
+                    walker.skip_subtree()
             continue
         if tag == "a":
             if section == "final act" and _ACT_LINK.search(el.get("href") or ""):
                 final_links.append(el.get("href"))
                 final_words.append(text_of(el))
             continue
-        if not len(el) and (el.text is None or el.text.isspace()):
-            continue  # (most elements: wrappers and spacers; decided without a call)
+        text, children = el.text, len(el)
+        if (not children or children > 4) and (text is None or text.isspace()):
+            # (most elements: spacers, and wrappers of many children, whose own words are only
+            # their text: decided without a call)
+            continue
         own = _own_text(el)
         if not own or len(own) > 1000:
             continue
@@ -286,12 +303,12 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
         raise fail(url, kind, "no procedure reference or 'Key events' section")
     if not rows:
         raise fail(url, kind, "'Key events' has no dated events")
-    event_url = url or procedure_url(reference)
+    event_url = procedure_url(reference)
     events = [
         Event(
             date=when,
             title=what,
-            actor="European Parliament" if forecast else actor_from_title(what),
+            actor=actor_from_title(what, "European Parliament" if forecast else ""),
             documents=linked,
             url="" if forecast else event_url,
             forecast=forecast,
@@ -320,7 +337,7 @@ def parse_procedure(body: Body, url: str = "") -> list[Procedure]:
             reference=reference,
             title=title or f"Procedure {reference}",
             source="oeil",
-            url=url or procedure_url(reference),
+            url=event_url,
             stage=stage or stated,
             status=procedure_status(events, final_act=final_act, stated=stated),
             events=tuple(events),
@@ -410,6 +427,21 @@ def parse_summary(body: Body, url: str = "") -> list[Document]:
             subtitle.append(element)
         elif "product-content" in cls:
             content.append(element)
+    if title_el is None or not content:
+        # Another markup (the classes renamed, as the procedure files' were twice): the main
+        # content's heading, the block of its first date, its paragraphs.
+        main = _main(root)
+        title_el = title_el if title_el is not None else next(main.iter("h1"), None)
+        if not subtitle:
+            # the block around the first date that also names the procedure
+            first_time = _X_FIRST_TIME(main)
+            for block in first_time[0].iterancestors() if first_time else ():
+                if _TITLE_REFERENCE.search(text_of(block)) or block is main:
+                    subtitle = [block]
+                    break
+        content = content or ([main] if _X_PARAGRAPHS(main) else [])
+        if title_el is not None and content:
+            warn(url, kind, "no product-title / product-content classes: parts found by the page's structure")
     title = text_of(title_el)
     if not title or not content:
         raise fail(url, kind, "no summary title or content")
@@ -441,7 +473,7 @@ def parse_summary(body: Body, url: str = "") -> list[Document]:
             id=f"oeil-summary:{summary_id}",
             title=title,
             source="oeil",
-            url=url or summary_url(summary_id),
+            url=summary_url(summary_id),
             doc_type="summary",
             procedure=reference,
             date=when,

@@ -22,19 +22,11 @@ from policytrack.errors import PolicytrackError
 from policytrack.model import Procedure
 from policytrack.store import Store
 
+from ..parsers.oeil import procedure_url, summary_url
 from .base import PolicySpider
 
-OEIL = "https://oeil.europarl.europa.eu/oeil/en"
 FIRST_RUN_WINDOW = timedelta(days=30)  # procedures changed in the store before a first OEIL run
 _SUMMARY = re.compile(rb"document-summary\?id(?:=|%3D)(\d{1,12})")
-
-
-def procedure_file(reference: str) -> str:
-    return f"{OEIL}/procedure-file?reference={reference}"
-
-
-def summary(summary_id: str) -> str:
-    return f"{OEIL}/document-summary?id={summary_id}"
 
 
 class OeilSpider(PolicySpider):
@@ -48,7 +40,7 @@ class OeilSpider(PolicySpider):
             self.note("nothing to ask: no watched procedures, none changed in the store under a topic")
         for reference in references:
             request = self.page_request(
-                procedure_file(reference),
+                procedure_url(reference),
                 "oeil-procedure",
                 index="oeil:procedures",
                 watched=True,
@@ -81,7 +73,7 @@ class OeilSpider(PolicySpider):
             if self.state.seen(key):
                 continue  # a summary does not change once published
             request = self.page_request(
-                summary(summary_id), "oeil-summary", parent=response.url, entry_key=key, index="oeil:procedures"
+                summary_url(summary_id), "oeil-summary", parent=response.url, entry_key=key, index="oeil:procedures"
             )
             if request is not None:
                 yield request

@@ -14,6 +14,7 @@ from policytrack.model import (
     Ask,
     Document,
     Event,
+    KeyPlayer,
     Note,
     Procedure,
     Section,
@@ -214,3 +215,41 @@ def test_bad_sections_name_the_field(section, field):
     twice = [{"kind": "article", "number": "1", "anchor": "art_1"}] * 2
     with pytest.raises(ValidationError, match="anchors must be unique"):
         Document(id="celex:32024L1760", title="t", source="cellar", sections=twice)
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"title": "a\x00b"}, "title"),
+        ({"title": "   "}, "title"),
+        ({"actor": "x" * 501}, "actor"),
+        ({"documents": ("ep:A-1", 5)}, "documents"),
+        ({"documents": ("ep:A-1", ["unhashable"])}, "documents"),  # a tuple checked through the cache
+        ({"documents": 0}, "documents"),  # falsy, but no list
+        ({"sources": 0}, "sources"),
+        ({"date": "2024-13-45"}, "date"),
+    ],
+)
+def test_event_checks_hold_on_the_fast_paths(changes, field):
+    """Events check their titles, actors and documents once per distinct value (a cache) and skip
+    empty lists: what is wrong is still said, by field."""
+    good = {"date": date(2024, 1, 2), "title": "Vote in committee", "actor": "European Parliament"}
+    with pytest.raises(ValidationError) as e:
+        Event(**{**good, **changes})
+    assert e.value.field == field
+    assert Event(**good, documents=("ep:A-1", " ep:A-1 ")).documents == ("ep:A-1",)  # cached, still deduplicated
+    assert Event(**good, documents=[]).documents == () and Event(**good, sources=None).sources == ()
+
+
+def test_key_players_hash_once_and_survive_pickling():
+    import pickle
+
+    player = KeyPlayer("shadow rapporteur", "Auke ZIJLSTRA", "INTA", "PfE")
+    again = pickle.loads(pickle.dumps(player))
+    assert again == player and hash(again) == hash(player) and again in {player}
+    assert "_hash" not in pickle.dumps(player).decode("latin-1")  # (string hashes differ between processes)
+    assert {player: 1}[KeyPlayer("shadow rapporteur", " Auke  ZIJLSTRA ", "INTA", "PfE")] == 1
+    proc = Procedure(
+        id="proc:2025/0260(COD)", reference="2025/0260(COD)", title="t", source="x", key_players=[player] * 2
+    )
+    assert proc.key_players == (player,) and "_hash" not in proc.to_json()

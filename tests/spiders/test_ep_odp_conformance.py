@@ -135,3 +135,4 @@ def test_every_request_of_replayed_crawls_conforms(project: Path, description):
         u.startswith(f"{API}/procedures/feed?timeframe=custom&start-date=") for u in feeds
     )  # then since the last
     assert not any("meetings/feed" in u for u, _ in urls)
+    assert any(u.startswith(f"{API}/meps/") for u, _ in urls)  # the people the procedures name

@@ -158,7 +158,9 @@ def test_index_parsers_on_random_json(data):
     from spiders.parsers.sparql import parse_sparql
 
     body = json.dumps(data).encode()
-    for index_parser in (parse_sparql, parse_atom, parse_meeting_list):
+    from spiders.parsers.ep_odp import parse_person
+
+    for index_parser in (parse_sparql, parse_atom, parse_meeting_list, parse_person):
         with contextlib.suppress(ParseError):
             index_parser(body, URL)
 
@@ -174,6 +176,9 @@ _RECORD = st.recursive(
             "eli/dl/doc/A-9-2024-0163",
             "def/ep-activities/SIGNATURE",
             "def/ep-roles/RAPPORTEUR",
+            "def/ep-roles/RAPPORTEUR_SHADOW_OPINION",
+            "person/256884",
+            "Person",
             "org/S-D",
             "http://data.europa.eu/eli/reg/2024/1689/oj",
             "<p>x</p>",
@@ -189,6 +194,7 @@ _RECORD = st.recursive(
                     "had_activity_type", "based_on_a_realization_of", "documented_by_a_realization_of",
                     "participation_role", "had_participant_person", "had_participant_organization", "politicalGroup",
                     "identifier", "title_dcterms", "creator", "is_realized_by", "id", "title_alternative",
+                    "precedenceOrder", "participation_in_name_of", "givenName", "familyName", "upperFamilyName",
                 ]
             ),
             children,
@@ -207,3 +213,24 @@ def test_odp_parsers_on_random_records(records, kind):
     import json
 
     check(kind, json.dumps({"data": records}).encode())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(_RECORD, max_size=3))
+def test_person_records_and_naming_on_random_records(records):
+    """The MEP-record parser the EP spider calls directly gives a name or a ParseError; naming a
+    procedure's people with what it gives keeps a valid procedure."""
+    import json
+
+    from spiders.parsers.ep_odp import parse_person, unnamed_people, with_names
+
+    body = json.dumps({"data": records}).encode()
+    names = {}
+    with contextlib.suppress(ParseError):
+        number, name = parse_person(body, URL)
+        names[number] = name
+    with contextlib.suppress(ParseError):
+        for proc in parse("ep-odp-procedure", body, URL):
+            named = with_names(proc, {n: names.get(n) or f"Name {n}" for n in unnamed_people([proc])})
+            assert not unnamed_people([named])
+            named.to_json()

@@ -135,3 +135,24 @@ def test_celex_only_in_a_sameas_uri_is_found(real_fixtures):
     [doc] = parse("cellar-notice", notice.encode(), "")
     assert doc.celex == "32017R2403"
     assert doc.subjects == ("Fisheries policy",) and doc.procedures == ("2015/0289(COD)",)
+
+
+def test_every_date_of_a_kind_is_kept(real_fixtures):
+    """Derived variant of the branch notice of 32017R2403: two transposition deadlines and a
+    real end of validity; the first of each kind keeps its name, the next are numbered."""
+    notice = (real_fixtures / "cellar" / "branch-notice_32017R2403.xml").read_text("utf-8")
+    extra = "".join(
+        f'<RESOURCE_LEGAL_DATE_TRANSPOSITION type="date"><VALUE>{d}</VALUE></RESOURCE_LEGAL_DATE_TRANSPOSITION>'
+        for d in ("2028-07-26", "2027-07-26")
+    )
+    variant = notice.replace("<VALUE>9999-12-31</VALUE>", "<VALUE>2030-12-31</VALUE>").replace(
+        '<RESOURCE_LEGAL_DATE_END-OF-VALIDITY type="date">',
+        extra + '<RESOURCE_LEGAL_DATE_END-OF-VALIDITY type="date">',
+        1,
+    )
+    [doc] = parse("cellar-notice", variant.encode(), "")
+    assert doc.dates["transposition"].isoformat() == "2027-07-26"  # the earliest first
+    assert doc.dates["transposition_2"].isoformat() == "2028-07-26"
+    assert doc.dates["end_of_validity"].isoformat() == "2030-12-31"
+    [real] = parse("cellar-notice", notice.encode(), "")
+    assert "end_of_validity" not in real.dates and real.dates["deadline_2"].isoformat() == "2023-01-17"

@@ -20,9 +20,15 @@ def test_odp_procedure_2025_0260(real_fixtures):
     assert (proc.events[0].date, proc.events[0].title) == (date(2025, 10, 20), "Referral")
     assert "ep:A-10-2026-0070" in proc.documents
     assert KeyPlayer("committee responsible", "INTA", committee="INTA") in proc.key_players
-    assert KeyPlayer("rapporteur", "person/1909", committee="INTA", group="S&D") in proc.key_players
-    assert KeyPlayer("rapporteur for opinion", "person/256997", committee="BUDG", group="S&D") in proc.key_players
+    assert KeyPlayer("rapporteur", "MEP 1909", committee="INTA", group="S&D") in proc.key_players
+    assert KeyPlayer("rapporteur for opinion", "MEP 256997", committee="BUDG", group="S&D") in proc.key_players
     assert KeyPlayer("committee for opinion", "PECH", committee="PECH") in proc.key_players
+    # The budgetary assessment is an opinion; seven shadow rapporteurs for the report, seven for
+    # the opinions (the record does not say which committee's).
+    assert KeyPlayer("committee for opinion", "BUDG", committee="BUDG") in proc.key_players
+    shadows = [kp for kp in proc.key_players if kp.role == "shadow rapporteur"]
+    assert sum(kp.committee == "INTA" for kp in shadows) == 7 and sum(kp.committee == "" for kp in shadows) == 7
+    assert KeyPlayer("shadow rapporteur", "MEP 256884", committee="INTA", group="ECR") in shadows
 
 
 def test_odp_procedure_2024_2006(real_fixtures):

@@ -3,6 +3,7 @@ the full text, authors as people with their groups."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from spiders.parsers import parse
@@ -114,3 +115,13 @@ def test_motion_authors_are_people_with_their_groups(real_fixtures):
         "Villy Søvndal (Verts/ALE)",
     )
     assert "on behalf of" not in doc.text
+
+
+def test_a_release_without_a_time_element_is_dated_by_its_page(real_fixtures):
+    """Derived variant: the release with no ``<time>`` (a template that writes the date as text):
+    the page's "available" meta, present on every layout 2019–2025, dates it."""
+    page = (real_fixtures / "ep" / "press-release_20241212IPR25960.html").read_text("utf-8")
+    variant = re.sub(r"<time[^>]*>.*?</time>", "", page, flags=re.S)
+    assert "<time" not in variant
+    [doc] = parse("ep-press-release", variant.encode(), "")
+    assert doc.date == date(2024, 12, 17)

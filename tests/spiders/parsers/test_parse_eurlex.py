@@ -219,3 +219,67 @@ def test_reference_from_the_procedure_heading(real_fixtures):
     page = re.sub(rb'<p class="DocumentTitle[^"]*">[^<]*</p>', b"", read(real_fixtures, "procedure_2021-0106-COD.html"))
     [proc] = parse("eurlex-procedure", page, "")
     assert proc.reference == "2021/0106(COD)"
+
+
+@pytest.mark.parametrize(
+    "name, url",
+    [
+        (
+            "legal-content_EN-ALL_CELEX-32017R2403.html",
+            "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=CELEX:32017R2403",
+        ),
+        ("legal-content_EN-ALL_CELEX-32017R2403.html", ""),  # (its heading says "Document 32017R2403")
+        (
+            "document_EP-report_A9-2021-0270.html",
+            "https://eur-lex.europa.eu/legal-content/EN/ALL/?uri=EP:P9_A(2021)0270",
+        ),
+    ],
+)
+def test_document_page_without_the_analytics_metas(real_fixtures, name, url):
+    """Derived variant: the page without its ``WT.*`` metas (a retired tracker's: EUR-Lex stubs it
+    out already, ``sendDcsMultiTrack() {}``). The page's heading, the title block and the
+    address still say what the document is."""
+    page = read(real_fixtures, name)
+    stripped = re.sub(rb'<meta name="WT\.[^"]*" content="[^"]*"/>', b"", page)
+    assert b"WT.z_docID" not in stripped
+    [original] = parse("eurlex-document", page, url)
+    [doc] = parse("eurlex-document", stripped, url)
+    assert (doc.id, doc.title, doc.celex, doc.eli, doc.date) == (
+        original.id,
+        original.title,
+        original.celex,
+        original.eli,
+        original.date,
+    )
+    assert doc.authors == original.authors and doc.dates == original.dates and doc.text == original.text
+
+
+def test_repeated_dates_are_all_kept(real_fixtures):
+    """Derived variant of the dates of 32017R2403: an act that applies in stages, a directive's
+    staggered transposition deadlines and a real end of validity (31/12/9999 is none). Each
+    repeated label is kept, numbered, as the deadlines already were."""
+    page = read(real_fixtures, "legal-content_EN-ALL_CELEX-32017R2403.html").decode()
+    end = '<dt xmlns="http://www.w3.org/1999/xhtml">Date of end of validity: </dt>'
+    extra = "".join(
+        f"<dt>{label}: </dt><dd>{value}</dd>"
+        for label, value in (
+            ("Date of effect", "17/07/2018; <span>Application See Art 49</span>"),
+            ("Date of effect", "17/01/2019; <span>Application See Art 49.2</span>"),
+            ("Date of transposition", "26/07/2027; <span>At the latest See Art 37</span>"),
+            ("Date of transposition", "26/07/2028; <span>See Art 37.1(b)</span>"),
+        )
+    )
+    variant = page.replace(end, extra + end).replace("31/12/9999", "31/12/2030")
+    [doc] = parse("eurlex-document", variant.encode(), "")
+    assert {k: v.isoformat() for k, v in doc.dates.items() if k != "publication"} == {
+        "entry_into_force": "2018-01-17",
+        "deadline": "2022-04-17",
+        "deadline_2": "2023-01-17",
+        "application": "2018-07-17",
+        "application_2": "2019-01-17",
+        "transposition": "2027-07-26",
+        "transposition_2": "2028-07-26",
+        "end_of_validity": "2030-12-31",
+    }
+    [real] = parse("eurlex-document", page.encode(), "")
+    assert "end_of_validity" not in real.dates  # 31/12/9999: no end

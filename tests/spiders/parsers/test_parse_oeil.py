@@ -203,3 +203,61 @@ def test_page_without_key_events_is_one_line_parse_error(real_fixtures):
     with pytest.raises(ParseError, match=r"^x\.html: not a usable OEIL procedure file: .*Key events") as e:
         parse("oeil-procedure", page, "x.html")
     assert "\n" not in str(e.value)
+
+
+def test_forecasts_name_who_acts(real_fixtures):
+    """Derived variant: the current page with a "Forecasts" section. OEIL's forecasts are the
+    Parliament's planning, but a deadline for transposition falls on the Member States, and a
+    date the act sets for itself (it applies) is no one's act, whatever institutions it names."""
+    page = read(real_fixtures, "procedure-file_2024-0258-COD.html").decode()
+    rows = {
+        "26/07/2027": "Deadline for transposition by the Member States (Directive (EU) 2024/1760 of the "
+        "European Parliament and of the Council)",
+        "14/12/2027": "Regulation (EU) 2024/3015 of the European Parliament and of the Council applies",
+        "10/03/2027": "Indicative plenary sitting date",
+        "02/02/2027": "Debate scheduled",
+    }
+    forecasts = (
+        '<h2 class="es_title-h2 mb-2">Forecasts</h2><table><tbody>'
+        + "".join(f"<tr><td>{d}</td><td>{t}</td></tr>" for d, t in rows.items())
+        + "</tbody></table>"
+    )
+    heading = '<h2 class="es_title-h2 mb-2">Technical information</h2>'
+    [proc] = parse("oeil-procedure", page.replace(heading, forecasts + heading, 1).encode(), "")
+    actors = {e.title: e.actor for e in proc.events if e.forecast}
+    assert actors == {
+        rows["26/07/2027"]: "Member States",
+        rows["14/12/2027"]: "",
+        "Indicative plenary sitting date": "European Parliament",
+        "Debate scheduled": "European Parliament",
+    }
+    # The key events keep their institutions.
+    assert {e.actor for e in proc.events if e.title.startswith("Legislative proposal")} == {"European Commission"}
+
+
+def test_key_player_headings_say_more_than_their_first_words(real_fixtures):
+    """Derived variants of the current page's key players: OEIL adds what kind of opinion a
+    committee gives ("Committee for opinion on the recast technique") — its rows are still
+    opinions, not the committee responsible's — and a former committee carries the file no more."""
+    page = read(real_fixtures, "procedure-file_2024-0258-COD.html").decode()
+    [original] = parse("oeil-procedure", page.encode(), "")
+    recast = page.replace(">Committee for opinion</th>", ">Committee for opinion on the recast technique</th>")
+    [proc] = parse("oeil-procedure", recast.encode(), "")
+    assert proc.key_players == original.key_players
+    assert KeyPlayer("committee for opinion", "INTA International Trade", "INTA") in proc.key_players
+    former = page.replace(">Joint committee responsible</th>", ">Former committee responsible</th>")
+    [proc] = parse("oeil-procedure", former.encode(), "")
+    roles = {p.role for p in proc.key_players}
+    assert "committee responsible" not in roles and "shadow rapporteur" not in roles and "rapporteur" not in roles
+    assert KeyPlayer("rapporteur for opinion", "ZDROJEWSKI Bogdan Andrzej", "INTA", "EPP") in proc.key_players
+
+
+def test_summary_with_other_class_names_still_parses(real_fixtures):
+    """Derived variant: the summary page with every class renamed (the procedure files' markup
+    changed twice in two years; the summaries' would too)."""
+    page = read(real_fixtures, "document-summary_1864147.html")
+    url = "https://oeil.europarl.europa.eu/oeil/en/document-summary?id=1864147"
+    [original] = parse("oeil-summary", page, url)
+    [doc] = parse("oeil-summary", re.sub(rb'class="[^"]*"', b'class="zz-renamed"', page), url)
+    assert (doc.title, doc.procedure, doc.date) == (original.title, original.procedure, original.date)
+    assert doc.text == original.text and doc.text.startswith("The European Parliament adopted by 370 votes")
