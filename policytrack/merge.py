@@ -55,7 +55,7 @@ PRECEDENCE: dict[str, tuple[str, ...]] = {
     "document_facts": ("cellar", "eurlex", "ep-odp", "ep", "oeil", "ep-press"),
 }
 # Bumped when the merge or topic rules change: the store then derives every item again.
-MERGE_VERSION = 2
+MERGE_VERSION = 3
 _ACT_TYPES = ("regulation", "directive", "decision")
 
 
@@ -182,8 +182,20 @@ def merge_events(
     return tuple(sorted(merged, key=lambda e: (e.date, e.title))), disagreements
 
 
+_COMMITTEE_ROLES = ("committee responsible", "committee for opinion")
+
+
+def player_key(kp: KeyPlayer) -> tuple[str, str]:
+    """When two sources name the same key player: the same role, and for a committee the same
+    code (OEIL's "JURI Legal Affairs" is the EP API's "JURI"), for a person the same words in any
+    order (OEIL's "ZIJLSTRA Auke" is the EP API's "Auke ZIJLSTRA")."""
+    if kp.role in _COMMITTEE_ROLES:
+        return kp.role, (kp.committee or kp.name.split()[0]).casefold()
+    return kp.role, " ".join(sorted(kp.name.casefold().split()))
+
+
 def _merge_players(records: Sequence[SourceRecord]) -> tuple[tuple[KeyPlayer, ...], list[str], list[Disagreement]]:
-    """Every source's key players, once each (same role and name); a group two sources give
+    """Every source's key players, once each (``player_key``); a group two sources give
     differently is a disagreement, the first source's group kept."""
     chosen: dict[tuple[str, str], KeyPlayer] = {}
     said: dict[tuple[str, str], dict[str, str]] = {}
@@ -191,7 +203,7 @@ def _merge_players(records: Sequence[SourceRecord]) -> tuple[tuple[KeyPlayer, ..
     for r in records:
         assert isinstance(r.item, Procedure)
         for kp in r.item.key_players:
-            key = (kp.role, kp.name.casefold())
+            key = player_key(kp)
             chosen.setdefault(key, kp)
             said.setdefault(key, {}).setdefault(r.source, kp.group)
             if r.source not in sources:

@@ -258,3 +258,31 @@ def test_the_structured_official_text_survives_a_page_without_it_in_either_order
     # without a structured text, a page's plain text is the text
     only_page = merge([SourceRecord("eurlex", page)])
     assert isinstance(only_page, Document) and only_page.text == "plain page text" and only_page.sections == ()
+
+
+def test_one_person_or_committee_named_two_ways_is_one_key_player():
+    from policytrack.model import KeyPlayer
+
+    base = Procedure(id=f"proc:{REF}", reference=REF, title="CSDDD", source="oeil")
+    from_oeil = base.replace(
+        key_players=(
+            KeyPlayer("committee responsible", "JURI Legal Affairs", committee="JURI"),
+            KeyPlayer("rapporteur", "WOLTERS Lara", committee="JURI", group="S&D"),
+        )
+    )
+    from_api = base.replace(
+        source="ep-odp",
+        key_players=(
+            KeyPlayer("committee responsible", "JURI"),
+            KeyPlayer("rapporteur", "Lara WOLTERS", committee="JURI", group="S&D"),
+            KeyPlayer("shadow rapporteur", "Axel VOSS", committee="JURI", group="EPP"),
+        ),
+    )
+    merged = merge([SourceRecord("ep-odp", from_api), SourceRecord("oeil", from_oeil)])
+    assert isinstance(merged, Procedure)
+    # OEIL's names come first (Parliament's file), each player once
+    assert [(k.role, k.name) for k in merged.key_players] == [
+        ("committee responsible", "JURI Legal Affairs"),
+        ("rapporteur", "WOLTERS Lara"),
+        ("shadow rapporteur", "Axel VOSS"),
+    ]
