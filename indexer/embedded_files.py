@@ -90,6 +90,7 @@ class Catalog:
         for table in ("fts", "terms", "fac", "docs"):
             self.conn.execute(f"DROP TABLE IF EXISTS {table}")
         self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.legacy = False
 
     def close(self) -> None:
