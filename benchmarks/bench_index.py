@@ -56,7 +56,7 @@ console = Console()
 
 def corpus(n: int, seed: int) -> list:
     procs = n // 50
-    return list(generate_procedures(procs, seed)) + list(generate_documents(n - procs, seed))
+    return list(generate_procedures(procs, seed)) + list(generate_documents(n - procs, seed, sections=True))
 
 
 def query_mix(items: list) -> list[str]:

@@ -34,10 +34,10 @@ from policytrack.timeutil import utc_text
 from . import es_bulk
 from .base import Backend, Facet, Hit, Item, SearchResult, SectionHit, check_paging
 from .errors import IndexerError
-from .es_query import SECTION_FIELDS, compile_es
+from .es_query import HEADING_FIELDS, SECTION_FIELDS, compile_es
 from .es_stall import Stall
 from .fields import FACETS
-from .query import Node, parse, words_part
+from .query import Node, parse, positive_texts, words_part
 from .sections import SHOWN, SNIPPET_CHARS, label_for, snippet_around
 
 try:
@@ -473,16 +473,21 @@ class ElasticBackend(Backend):
             after = hits[-1]["sort"]
 
     def _with_sections(self, hits: tuple[Hit, ...], tree: Node) -> tuple[Hit, ...]:
-        """The hits with their best matching sections (``indexer/sections.py``): one request for
-        the page, collapsed on the document, the best ``SHOWN`` of each (articles and annexes
-        first, then by score, then in the document's order) with their whole text marked."""
+        """The hits with their matching parts (``indexer/sections.py``): one request for the page,
+        collapsed on the document, the first ``SHOWN`` of each with their whole text marked."""
         words = words_part(tree)
         parents = [h.id for h in hits if h.kind == "document"]
         if words is None or not parents:
             return hits
+        # Matching parts score 1 when their heading holds one of the words, else 0: the sort is
+        # operative parts first, then that, then the act's own order (indexer/sections.py).
+        in_heading = [compile_es(t, HEADING_FIELDS) for t in positive_texts(words)]
         body: dict[str, Any] = {
             "query": {
-                "bool": {"must": [compile_es(words, SECTION_FIELDS)], "filter": [{"terms": {"parent": parents}}]}
+                "bool": {
+                    "filter": [compile_es(words, SECTION_FIELDS), {"terms": {"parent": parents}}],
+                    "should": [{"constant_score": {"filter": {"bool": {"should": in_heading}}, "boost": 1}}],
+                }
             },
             "collapse": {
                 "field": "parent",

@@ -7,7 +7,7 @@ writes go into the current file in one transaction each (WAL mode: readers keep 
 snapshot until the commit).
 
 Per item: a row of ``docs`` (what a hit shows), of ``fts`` (title, body, identifiers: BM25 with
-column weights), of ``fac`` (facet values) and of ``terms`` (multi-valued filters); per section
+column weights), of ``fac`` (facet codes and date) and of ``terms`` (multi-valued filters); per section
 of a document (article, recital, annex) a row of ``sec`` (FTS5: heading, text) and of ``secs``
 (kind, label, anchor), their rowids a range recorded on the document's row. How a search reads
 them: ``embedded_search.py``.
@@ -17,24 +17,25 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from policytrack.timeutil import utc_text
 
-from . import embedded_facets, embedded_files
+from . import embedded_columns, embedded_files
 from .base import Backend, Item, SearchResult, check_paging
 from .embedded_files import Catalog, open_generation
+from .embedded_filters import in_memory
 from .embedded_search import WEIGHTS, Search
 from .errors import IndexerError
 from .fields import Record, player_terms, to_record
-from .fts_query import compile_fts
-from .query import parse
-from .sections import HEADING_WEIGHT
+from .fts_query import Compiled, compile_fts
+from .query import Node, parse
 
 BATCH = 500
-SEP = embedded_facets.SEP
+SEP = embedded_columns.SEP
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, title TEXT NOT NULL,
@@ -42,18 +43,17 @@ CREATE TABLE IF NOT EXISTS docs (
     procedure TEXT, celex TEXT, topics TEXT NOT NULL, lead TEXT NOT NULL, changed TEXT NOT NULL,
     sec_lo INTEGER, sec_hi INTEGER
 );
-CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
+CREATE INDEX IF NOT EXISTS docs_order ON docs(date, id);
 CREATE INDEX IF NOT EXISTS docs_changed ON docs(changed);
-CREATE INDEX IF NOT EXISTS docs_type ON docs(doc_type, date);
-CREATE INDEX IF NOT EXISTS docs_proc_type ON docs(proc_type, date);
 CREATE INDEX IF NOT EXISTS docs_filter ON docs(rowid, date, doc_type, proc_type, changed);
 CREATE TABLE IF NOT EXISTS terms (doc INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, norm TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS terms_lookup ON terms(field, norm, doc);
 CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc);
-CREATE TABLE IF NOT EXISTS fac (
-    rowid INTEGER PRIMARY KEY, doc_type TEXT, year INTEGER, proc_type TEXT, stage TEXT, topics TEXT, authors TEXT,
-    players TEXT
-);
+-- Facet values as two codes per row: one per combination of (type, year, procedure type,
+-- stage), one per combination of (topics, authors, key players); and the date as YYYYMMDD.
+CREATE TABLE IF NOT EXISTS fac (rowid INTEGER PRIMARY KEY, code1 INTEGER NOT NULL, code2 INTEGER NOT NULL, day INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS combo1 (code INTEGER PRIMARY KEY, doc_type TEXT, year INTEGER, proc_type TEXT, stage TEXT);
+CREATE TABLE IF NOT EXISTS combo2 (code INTEGER PRIMARY KEY, topics TEXT, authors TEXT, players TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -63,12 +63,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS sec USING fts5(
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
-# FTS5 keeps these settings in the index: ORDER BY rank is BM25 with title > meta > body, and
-# a section's heading above its text.
-RANKS = (
-    f"INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25({WEIGHTS})')",
-    f"INSERT INTO sec (sec, rank) VALUES ('rank', 'bm25({HEADING_WEIGHT}, 1.0)')",
-)
+# FTS5 keeps this setting in the index: ORDER BY rank is BM25 with title > meta > body.
+RANKS = (f"INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25({WEIGHTS})')",)
 
 
 def _term_rows(rowid: int, rec: Record) -> list[tuple]:
@@ -218,7 +214,7 @@ class EmbeddedBackend(Backend):
             # Committed: new searches read the new file. Searches already running on the old one
             # keep it open until they finish (unlinked files live on while open).
             self._close_data()
-            embedded_facets.forget(str(self.path.resolve()))
+            embedded_columns.forget(str(self.path.resolve()))
             embedded_files.remove(self.catalog.leftovers({name}))
             if self.catalog.legacy:
                 self.catalog.drop_legacy()
@@ -249,16 +245,17 @@ class EmbeddedBackend(Backend):
     def _fill(self, conn: sqlite3.Connection, items: Iterable[tuple[Item, datetime]], *, fresh: bool) -> int:
         next_id = (conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
         next_sec = (conn.execute("SELECT max(rowid) FROM secs").fetchone()[0] or 0) + 1
+        codes = _Codes(conn)
         count = 0
         batch: list[Record] = []
         for item, changed in items:
             batch.append(to_record(item, changed))
             if len(batch) >= BATCH:
-                next_id, next_sec = _write(conn, batch, next_id, next_sec, fresh=fresh)
+                next_id, next_sec = _write(conn, codes, batch, next_id, next_sec, fresh=fresh)
                 count += len(batch)
                 batch = []
         if batch:
-            _write(conn, batch, next_id, next_sec, fresh=fresh)
+            _write(conn, codes, batch, next_id, next_sec, fresh=fresh)
             count += len(batch)
         return count
 
@@ -273,6 +270,37 @@ class EmbeddedBackend(Backend):
         conn = self._current()
         return 0 if conn is None else conn.execute("SELECT count(*) FROM docs").fetchone()[0]
 
+    def _compile(self, tree: Node, changed_since: datetime | None) -> Compiled:
+        comp = compile_fts(tree, in_memory)
+        self._check_fresh()
+        if changed_since is not None:
+            comp.where.append("d.changed >= ?")
+            comp.params.append(utc_text(changed_since))
+        return comp
+
+    @contextmanager
+    def _reading(self) -> Iterator[Search | None]:
+        """A search over one read transaction of the current file (None: never built): the
+        page, the total and the facets see the same snapshot."""
+        try:
+            conn = self._current()
+            if conn is None:
+                yield None
+                return
+            own = not conn.in_transaction
+            if own:
+                conn.execute("BEGIN")
+            try:
+                state = self._state(conn)
+                slot = str(self.path.resolve())
+                yield Search(conn, lambda: embedded_columns.shared(conn, slot, state), self.timings)
+            finally:
+                if own and conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            # Compiled queries are valid FTS5; anything else here is the file, not the query.
+            raise IndexerError(f"{self.path}: search failed: {e}") from None
+
     def search(
         self,
         query: str,
@@ -285,31 +313,25 @@ class EmbeddedBackend(Backend):
     ) -> SearchResult:
         check_paging(page, per_page, sort)
         tree = parse(query)
-        comp = compile_fts(tree)
-        self._check_fresh()
-        if changed_since is not None:
-            comp.where.append("d.changed >= ?")
-            comp.params.append(utc_text(changed_since))
+        comp = self._compile(tree, changed_since)
         self.timings = {}
-        try:
-            conn = self._current()
-            if conn is None:
+        with self._reading() as run:
+            if run is None:
                 return SearchResult(query, 0, (), (), page, per_page)
-            # One read transaction: the page, the total and the facets see the same snapshot.
-            own = not conn.in_transaction
-            if own:
-                conn.execute("BEGIN")
-            try:
-                state = self._state(conn)
-                slot = str(self.path.resolve())
-                run = Search(conn, lambda: embedded_facets.shared(conn, slot, state), self.timings)
-                return run.run(query, tree, comp, page, per_page, facets, sort)
-            finally:
-                if own and conn.in_transaction:
-                    conn.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            # Compiled queries are valid FTS5; anything else here is the file, not the query.
-            raise IndexerError(f"{self.path}: search failed: {e}") from None
+            return run.run(query, tree, comp, page, per_page, facets, sort)
+
+    def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterator[str]:
+        """Every matching id (the digest's saved searches): the matches only, no page."""
+        comp = self._compile(parse(query), changed_since)
+        out: list[str] = []
+        with self._reading() as run:
+            if run is not None:
+                rowids = run.matching(comp)
+                for i in range(0, len(rowids), 500):
+                    chunk = rowids[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    out += [r[0] for r in run.conn.execute(f"SELECT id FROM docs WHERE rowid IN ({marks})", chunk)]
+        return iter(out)
 
     def close(self) -> None:
         self._close_data()
@@ -323,8 +345,33 @@ def _create(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('writes', 0)")
 
 
+class _Codes:
+    """The combination codes of ``fac`` (``embedded_columns.py``), new ones added as written."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.one = {tuple(r[1:]): r[0] for r in conn.execute("SELECT * FROM combo1")}
+        self.two = {tuple(r[1:]): r[0] for r in conn.execute("SELECT * FROM combo2")}
+
+    def of(self, rec: Record) -> tuple[int, int]:
+        one = (rec.doc_type, rec.year, rec.proc_type, rec.stage)
+        two = (SEP.join(rec.topics), SEP.join(rec.authors), SEP.join(rec.players))
+        return self._code(self.one, "combo1", one), self._code(self.two, "combo2", two)
+
+    def _code(self, known: dict[tuple, int], table: str, combo: tuple) -> int:
+        code = known.get(combo)
+        if code is None:
+            code = known[combo] = len(known)
+            self.conn.execute(f"INSERT INTO {table} VALUES ({','.join('?' * (len(combo) + 1))})", (code, *combo))
+        return code
+
+
+def _day(text: str | None) -> int:
+    return int(text[:4] + text[5:7] + text[8:10]) if text else 0
+
+
 def _write(
-    conn: sqlite3.Connection, batch: list[Record], next_id: int, next_sec: int, *, fresh: bool
+    conn: sqlite3.Connection, codes: _Codes, batch: list[Record], next_id: int, next_sec: int, *, fresh: bool
 ) -> tuple[int, int]:
     # The same id twice in one batch: the last one wins, as it would across batches.
     batch = list({r.id: r for r in batch}.values())
@@ -362,22 +409,11 @@ def _write(
         )
         fts.append((rowid, rec.title, rec.body, rec.meta))
         terms.extend(_term_rows(rowid, rec))
-        fac.append(
-            (
-                rowid,
-                rec.doc_type,
-                rec.year,
-                rec.proc_type,
-                rec.stage,
-                SEP.join(rec.topics),
-                SEP.join(rec.authors),
-                SEP.join(rec.players),
-            )
-        )
+        fac.append((rowid, *codes.of(rec), _day(rec.date)))
     conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", docs)
     conn.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", fts)
     conn.executemany("INSERT INTO terms VALUES (?,?,?,?)", terms)
-    conn.executemany("INSERT INTO fac VALUES (?,?,?,?,?,?,?,?)", fac)
+    conn.executemany("INSERT INTO fac VALUES (?,?,?,?)", fac)
     if secs:
         conn.executemany("INSERT INTO secs VALUES (?,?,?,?)", secs)
         conn.executemany("INSERT INTO sec (rowid, heading, body) VALUES (?,?,?)", sec)

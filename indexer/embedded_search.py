@@ -1,13 +1,21 @@
 """How the embedded index answers a search, inside one read transaction of one connection.
 
-Ranking is BM25 with column weights (title above identifiers above body). A ranked query with
-facets fetches every match with its score in one pass (FTS5's ``ORDER BY rank`` would score
-every match too, and the total and the facets would evaluate the query twice more); facets are
-counted from in-memory codes (``embedded_facets.py``); snippets come from FTS5's ``snippet()``
-for the page's hits only. Then the sections of the documents on the page are searched with the
-query's words (``sections.py``): for each document, its matching sections ordered articles and
-annexes first, then by BM25 within the document; the first ``SHOWN`` are named with the point of
-their first match. Where each step's time goes is written to ``timings`` (ms).
+1. **Match.** Words go to FTS5 (``fts MATCH``); with relevance order every match comes with its
+   BM25 score (column weights title 10, identifiers 4, body 1) in the same pass. Filters on
+   type, procedure type, stage, topic, author, key player and dates are decided in memory per
+   row code (``embedded_filters.py``); CELEX, procedure and "changed since" stay in SQL.
+   A query without words starts from the rows of its filters' codes.
+2. **Facets and total** are counted over every match from in-memory codes
+   (``embedded_columns.py``; a query without words remembers them until the next write).
+3. **The page**: the best scores (a heap over the matches: equal scores keep rowid order, as
+   FTS5's own ORDER BY rank would), or the newest/oldest, read off precomputed date orders.
+4. **Snippets** from FTS5's ``snippet()``, for the page's hits only; then the **sections** of the
+   acts on the page (``sections.py``): per act, its parts that hold the query's words, articles
+   and annexes first, then by BM25 within the act; the first ``SHOWN`` named with the point of
+   their first match.
+
+Where each step's time goes is added to ``timings`` (ms): match, score, filter, facets, page,
+snippets, sections, and columns (loading them, after a write).
 """
 
 from __future__ import annotations
@@ -16,26 +24,28 @@ import heapq
 import json
 import sqlite3
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from operator import itemgetter
 
 from .base import Facet, Hit, SearchResult, SectionHit
-from .embedded_facets import FacetCodes
+from .embedded_columns import Columns
+from .embedded_filters import RowFilter
 from .fts_query import Compiled, fts_expr
 from .query import Node, words_part
-from .sections import HEADING_WEIGHT, SHOWN, label_for, priority, snippet_around
+from .sections import SHOWN, label_for, priority, snippet_around
 
 WEIGHTS = "10.0, 1.0, 4.0"
-BM25 = f"bm25(fts, {WEIGHTS})"  # the same score as ORDER BY rank, for every match at once
-SECTION_BM25 = f"bm25(sec, {HEADING_WEIGHT}, 1.0)"
+BM25 = f"bm25(fts, {WEIGHTS})"  # the same score as FTS5's ORDER BY rank
 _DOC_COLS = "id, kind, title, doc_type, date, url, procedure, celex, topics, lead, sec_lo, sec_hi"
+DENSE = 32  # a set of matches with more than 1/DENSE of the rows: walk the date order for its page
 
 
 class Search:
-    def __init__(self, conn: sqlite3.Connection, codes: Callable[[], FacetCodes], timings: dict[str, float]) -> None:
+    def __init__(self, conn: sqlite3.Connection, columns: Callable[[], Columns], timings: dict[str, float]) -> None:
         self.conn = conn
-        self.codes = codes
+        self._columns = columns
         self.timings = timings
 
     @contextmanager
@@ -49,129 +59,184 @@ class Search:
     def run(
         self, query: str, tree: Node, comp: Compiled, page: int, per_page: int, facets: bool, sort: str
     ) -> SearchResult:
+        offset, want = (page - 1) * per_page, page * per_page
+        with self._timed("columns"):
+            cols = self._columns()
+        flt = RowFilter(comp.memory, cols)
         c = self.conn
-        offset = (page - 1) * per_page
-        ranked = comp.match is not None and sort == "relevance"
-        facet_list: tuple[Facet, ...] = ()
-        if ranked and facets:
-            base, rid, args = _from(comp, need_docs=False)
+        base, args = _from(comp)
+        page_rows: list[tuple[int, float]]
+        ids: list[int] | array
+        if comp.match is not None and sort == "relevance":
             with self._timed("score"):
-                rows = c.execute(f"SELECT {rid}, {BM25} FROM {base}", args).fetchall()
-                # Matches come in rowid order and the sort is stable: equal scores keep it.
-                page_rows = heapq.nsmallest(offset + per_page, rows, key=itemgetter(1))[offset:]
-            with self._timed("facets"):
-                codes = self.codes()
-                total, facet_list = codes.facets(codes.count([r for r, _ in rows]))
-            return SearchResult(query, total, self._hits(page_rows, comp, tree), facet_list, page, per_page)
-        if ranked:
-            # FTS5 sorts by its configured rank (BM25 with column weights) itself.
-            base, rid, args = _from(comp, need_docs=False)
-            with self._timed("score"):
-                page_rows = c.execute(
-                    f"SELECT {rid}, fts.rank FROM {base} ORDER BY fts.rank LIMIT ? OFFSET ?", [*args, per_page, offset]
-                ).fetchall()
+                scored = c.execute(f"SELECT fts.rowid, {BM25} FROM {base}", args).fetchall()
+            with self._timed("filter"):
+                if not flt.empty:
+                    keep = set(flt.apply([r for r, _ in scored]))
+                    scored = [row for row in scored if row[0] in keep]
+                ids = [r for r, _ in scored]
+            with self._timed("page"):
+                page_rows = heapq.nsmallest(want, scored, key=itemgetter(1))[offset:]
         else:
-            base, rid, args = _from(comp, need_docs=True)
-            # SQLite sorts NULL first: newest-first needs no help (and can walk docs_date).
-            order = "d.date DESC, d.id" if sort != "oldest" else "d.date IS NULL, d.date, d.id"
-            with self._timed("match"):
-                page_rows = c.execute(
-                    f"SELECT {rid}, 0.0 FROM {base} ORDER BY {order} LIMIT ? OFFSET ?", [*args, per_page, offset]
-                ).fetchall()
-        base, rid, args = _from(comp, need_docs=False)
+            if comp.match is not None or comp.where:
+                rid = "fts.rowid" if comp.match is not None else "d.rowid"
+                with self._timed("match"):
+                    ids = [r for (r,) in c.execute(f"SELECT {rid} FROM {base}", args)]
+                with self._timed("filter"):
+                    ids = flt.apply(ids)
+            else:
+                with self._timed("filter"):
+                    ids = flt.candidates()
+            with self._timed("page"):
+                page_rows = [(r, 0.0) for r in _by_date(cols, ids, sort, offset, want)]
+        facet_list: tuple[Facet, ...] = ()
+        total = len(ids)
         if facets:
             with self._timed("facets"):
-                total, facet_list = self._word_free_facets(base, rid, args)
-        else:
-            with self._timed("match"):
-                total = c.execute(f"SELECT count(*) FROM {base}", args).fetchone()[0]
+                if comp.match is None:
+                    key = (tuple(comp.memory), tuple(comp.where), tuple(comp.params))
+                    total, facet_list = cols.remembered(key, lambda: cols.facets(cols.count(ids)))
+                else:
+                    total, facet_list = cols.facets(cols.count(ids))
         return SearchResult(query, total, self._hits(page_rows, comp, tree), facet_list, page, per_page)
 
-    def _word_free_facets(self, base: str, rid: str, args: list) -> tuple[int, tuple[Facet, ...]]:
-        """Facets of a query without words (filters only, or everything): the match-all counts
-        are kept with the codes, and a filter's are remembered until the next write."""
-        codes = self.codes()
-        if base == "docs d WHERE 1":
-            return codes.facets(codes.all_counts)
-        return codes.of_filter(
-            (base, tuple(args)), lambda: [r for (r,) in self.conn.execute(f"SELECT {rid} FROM {base}", args)]
-        )
+    def matching(self, comp: Compiled) -> list[int]:
+        """Every matching rowid, in no set order (no scores, no page)."""
+        flt = RowFilter(comp.memory, self._columns())
+        if comp.match is None and not comp.where:
+            return list(flt.candidates())
+        base, args = _from(comp)
+        rid = "fts.rowid" if comp.match is not None else "d.rowid"
+        return flt.apply([r for (r,) in self.conn.execute(f"SELECT {rid} FROM {base}", args)])
 
     # -- the page
-    def _hits(self, page_rows: list[tuple], comp: Compiled, tree: Node) -> tuple[Hit, ...]:
+    def _hits(self, page_rows: list[tuple[int, float]], comp: Compiled, tree: Node) -> tuple[Hit, ...]:
         if not page_rows:
             return ()
         rowids = [r[0] for r in page_rows]
-        marks = ",".join("?" * len(rowids))
         with self._timed("snippets"):
             docs = {
                 row[0]: row[1:]
-                for row in self.conn.execute(f"SELECT rowid, {_DOC_COLS} FROM docs WHERE rowid IN ({marks})", rowids)
+                for row in self.conn.execute(
+                    f"SELECT rowid, {_DOC_COLS} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})", rowids
+                )
             }
             snippets: dict[int, str] = {}
             if comp.match is not None:
-                for rowid in rowids:
-                    row = self.conn.execute(
-                        "SELECT snippet(fts, 1, '«', '»', '…', 20) FROM fts WHERE fts MATCH ? AND rowid = ?",
-                        (comp.match, rowid),
-                    ).fetchone()
-                    snippets[rowid] = row[0] if row else ""
+                snippets = dict(
+                    _each(self.conn, "fts", "snippet(fts, 1, '«', '»', '…', 20)", comp.match, [(r, r) for r in rowids])
+                )
+        found: dict[int, tuple[tuple[SectionHit, ...], int]] = {}
         words = words_part(tree) if comp.match is not None else None
         section_match = fts_expr(words) if words is not None else None
+        ranges = [(row[-2], row[-1]) for row in docs.values() if row[-2] is not None]
+        if section_match is not None and ranges:
+            with self._timed("sections"):
+                found = self._sections(section_match, ranges)
         hits = []
         for rowid, rank in page_rows:
             row = docs[rowid]
-            found: tuple[tuple[SectionHit, ...], int] = ((), 0)
-            if section_match is not None and row[-2] is not None:
-                with self._timed("sections"):
-                    found = self._sections(section_match, row[-2], row[-1])
-            hits.append(_hit(row, -float(rank) or 0.0, snippets.get(rowid, ""), *found))
+            parts = found.get(row[-2], ((), 0)) if row[-2] is not None else ((), 0)
+            hits.append(_hit(row, -float(rank) or 0.0, snippets.get(rowid, ""), *parts))
         return tuple(hits)
 
-    def _sections(self, match: str, lo: int, hi: int) -> tuple[tuple[SectionHit, ...], int]:
-        """The document's sections (rowids ``lo``..``hi``) that match, best first, and how many."""
-        rows = self.conn.execute(
-            f"SELECT sec.rowid, {SECTION_BM25}, m.kind, m.label, m.anchor FROM sec CROSS JOIN secs m "
-            "ON m.rowid = sec.rowid WHERE sec MATCH ? AND sec.rowid BETWEEN ? AND ?",
-            (match, lo, hi),
-        ).fetchall()
-        rows.sort(key=lambda r: (priority(r[2]), r[1], r[0]))
-        shown = []
-        for rowid, _, kind, label, anchor in rows[:SHOWN]:
-            (marked,) = self.conn.execute(
-                "SELECT highlight(sec, 1, '«', '»') FROM sec WHERE sec MATCH ? AND rowid = ?", (match, rowid)
-            ).fetchone()
-            body = marked.replace("«", "").replace("»", "")
-            shown.append(SectionHit(label_for(kind, label, marked, body), anchor, kind, snippet_around(marked)))
-        return tuple(shown), len(rows)
+    def _sections(self, match: str, ranges: list[tuple[int, int]]) -> dict[int, tuple[tuple[SectionHit, ...], int]]:
+        """Per act (by its first section's rowid): the parts that match, in the order of
+        ``sections.py`` (operative parts first, a heading that holds the words, the act's order)
+        and how many; the first ``SHOWN`` with their label and snippet from the marked text."""
+        c = self.conn
+        # Each act's parts have consecutive rowids: one statement per act finds them.
+        heads = _each(c, "sec", "highlight(sec, 0, '«', '»')", match, ranges)
+        meta = {
+            r[0]: r[1:]
+            for r in c.execute(
+                f"SELECT rowid, kind, label, anchor FROM secs WHERE rowid IN ({','.join('?' * len(heads))})",
+                [r for r, _ in heads],
+            )
+        }
+        by_act: dict[int, list[tuple]] = {}
+        for rowid, head in heads:
+            act = next(lo for lo, hi in ranges if lo <= rowid <= hi)
+            by_act.setdefault(act, []).append((priority(meta[rowid][0]), "«" not in head, rowid))
+        chosen = {act: sorted(rows)[:SHOWN] for act, rows in by_act.items()}
+        bodies = dict(
+            _each(
+                c, "sec", "highlight(sec, 1, '«', '»')", match, [(r, r) for rows in chosen.values() for *_, r in rows]
+            )
+        )
+        out = {}
+        for act, rows in chosen.items():
+            shown = []
+            for *_, rowid in rows:
+                kind, label, anchor = meta[rowid]
+                marked = bodies.get(rowid, "")
+                body = marked.replace("«", "").replace("»", "")
+                shown.append(SectionHit(label_for(kind, label, marked, body), anchor, kind, snippet_around(marked)))
+            out[act] = (tuple(shown), len(by_act[act]))
+        return out
 
 
-def _from(comp: Compiled, *, need_docs: bool) -> tuple[str, str, list]:
-    """FROM…WHERE for the query, the rowid expression, and the parameters.
+def _each(
+    conn: sqlite3.Connection, table: str, column: str, match: str, ranges: list[tuple[int, int]]
+) -> list[tuple[int, str]]:
+    """``column`` (an FTS5 function of the match) for the rows of ``table`` matching ``match``
+    in the rowid ``ranges``.
 
-    With a MATCH, CROSS JOIN makes FTS5 drive: probing FTS5 once per row of a filter's
-    index (SQLite's own choice when filters have indexes) is orders of magnitude slower.
+    One statement per range: FTS5 seeks straight to it. Except for a prefix query (``word*``):
+    FTS5 expands a prefix again for every statement, merging the lists of every word that starts
+    with it, so then one statement covers all the ranges (FTS5 reads the matches between the
+    first and the last, the ranges are checked as it goes)."""
+    if not ranges:
+        return []
+    if "*" not in match:
+        out: list[tuple[int, str]] = []
+        for lo, hi in ranges:
+            out += conn.execute(
+                f"SELECT rowid, {column} FROM {table} WHERE {table} MATCH ? AND rowid BETWEEN ? AND ?", (match, lo, hi)
+            ).fetchall()
+        return out
+    within = " OR ".join("+rowid BETWEEN ? AND ?" for _ in ranges)
+    lo, hi = min(lo for lo, _ in ranges), max(hi for _, hi in ranges)
+    flat = [v for pair in ranges for v in pair]
+    return conn.execute(
+        f"SELECT rowid, {column} FROM {table} WHERE {table} MATCH ? AND rowid BETWEEN ? AND ? AND ({within})",
+        (match, lo, hi, *flat),
+    ).fetchall()
+
+
+def _by_date(cols: Columns, ids: list[int] | array, sort: str, offset: int, want: int) -> list[int]:
+    """Rows ``offset``..``want`` of ``ids`` newest first (``oldest``: oldest first), undated last,
+    ties by id: read off the precomputed order (walked when the set is dense, else a heap)."""
+    order, rank = (cols.oldest, cols.oldest_rank) if sort == "oldest" else (cols.newest, cols.newest_rank)
+    if ids is cols.newest:  # everything
+        return list(order[offset:want])
+    if len(ids) * DENSE >= len(order):
+        wanted, out = set(ids), []
+        for r in order:
+            if r in wanted:
+                out.append(r)
+                if len(out) >= want:
+                    break
+        return out[offset:]
+    return heapq.nsmallest(want, ids, key=rank.__getitem__)[offset:]
+
+
+def _from(comp: Compiled) -> tuple[str, list]:
+    """FROM…WHERE for the query's words and SQL terms, and the parameters.
+
+    With a MATCH, CROSS JOIN makes FTS5 drive: probing FTS5 once per row of a filter's index
+    (SQLite's own choice when filters have indexes) is orders of magnitude slower; docs_filter
+    holds every column a filter reads, keyed by rowid, so checking one touches a few narrow pages.
     """
     where = " AND ".join(comp.where)
-    # docs_filter holds every column a filter reads, keyed by rowid: checking filters
-    # against it touches a few narrow pages instead of a wide docs row per candidate
-    # (1.5-3× faster at 1 M items, where docs no longer fits the page cache).
-    narrow = "" if need_docs else " INDEXED BY docs_filter"
     if comp.match is None:
-        # Without words the filters' own indexes drive (SQLite's choice), except that when
-        # every match is wanted (count, facets) the rows a terms list (topic, author…)
-        # selects are checked against docs_filter (about 2× faster at 1 M items). Not for
-        # the page: there SQLite's plan over docs (walking a date index) is much faster.
-        if not need_docs and "FROM terms" in where and " OR " not in where:
-            return f"docs d INDEXED BY docs_filter WHERE {where}", "d.rowid", list(comp.params)
-        return f"docs d WHERE {where or '1'}", "d.rowid", list(comp.params)
-    if where or need_docs:
+        return f"docs d WHERE {where or '1'}", list(comp.params)
+    if where:
         return (
-            f"fts CROSS JOIN docs d{narrow} ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where or '1'}",
-            "fts.rowid",
+            f"fts CROSS JOIN docs d INDEXED BY docs_filter ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where}",
             [comp.match, *comp.params],
         )
-    return "fts WHERE fts MATCH ?", "fts.rowid", [comp.match]
+    return "fts WHERE fts MATCH ?", [comp.match]
 
 
 def _hit(r: tuple, score: float, snip: str, sections: tuple[SectionHit, ...] = (), total: int = 0) -> Hit:

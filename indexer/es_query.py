@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from .query import And, Filter, MatchAll, Node, Not, Or, Text, has_text, words
-from .sections import HEADING_WEIGHT
 
 TEXT_FIELDS = ["title^10", "body", "meta^4"]  # the same weights as the embedded BM25
-SECTION_FIELDS = [f"sec_heading^{HEADING_WEIGHT:g}", "sec_body"]  # a section's heading above its text
+SECTION_FIELDS = ["sec_heading", "sec_body"]  # a part of an act (indexer/sections.py)
+HEADING_FIELDS = ["sec_heading"]
 PREFIX_EXPANSIONS = 200
 
 _TERM_FIELDS = {

@@ -117,6 +117,15 @@ def words_part(node: Node) -> Node | None:
     return kept[0] if len(kept) == 1 else And(tuple(kept))
 
 
+def positive_texts(node: Node) -> list[Text]:
+    """The words and phrases a query asks for (not under a NOT)."""
+    if isinstance(node, Text):
+        return [node]
+    if isinstance(node, (And, Or)):
+        return [t for c in node.children for t in positive_texts(c)]
+    return []
+
+
 def words(text: str) -> list[str]:
     """The searchable words of a text: runs of letters and digits (what both tokenizers keep)."""
     return re.findall(r"[^\W_]+", text)

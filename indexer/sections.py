@@ -2,12 +2,16 @@
 
 Both backends index each ``Section`` of a document (``policytrack.model.Section``: recitals,
 articles, annexes of an act's official text) as a unit of its own, next to the whole document.
-Documents are still what a search counts, ranks and facets; the sections of the documents on
-the page are then searched with the same words, and the best of them named in the hit
-(``Hit.sections``): articles and annexes first (they are the law), then recitals, preamble and
-final part (they explain it), each group by relevance within the act. This module holds the
-rules both backends share: the order of kinds, the label of a match ("Article 3(1), point
-(g)(ii)") and the snippet around it.
+Documents are still what a search counts, ranks and facets (totals and facets do not change
+with the number of parts). The parts of the acts on the page are then searched with the
+query's words (its terms made of words only: filters choose acts, not places in them), and
+each act lists the parts that hold them, in this order: articles and annexes (the law) before
+recitals, preamble and final part (they explain it); within each group, a part whose heading
+holds one of the words first ("Carbon footprint" for Article 7 of the Batteries Regulation),
+then the act's own order. The first ``SHOWN`` are named, each with the point of its first
+match and a snippet around it, and the number of the others is given. (Not BM25 within the act:
+scoring a few parts costs a pass over the whole index's statistics per act in FTS5, and the
+act's own order reads better than near-equal scores.)
 
 How far a label goes (``point_label``): the paragraph ("1.") always, since a numbered paragraph
 runs until the next one; the point ("(g)", "(12)") and sub-point ("(ii)") only when the match is
@@ -26,7 +30,6 @@ import re
 KIND_PRIORITY = {"article": 0, "annex": 0, "recital": 1, "preamble": 1, "final": 1}
 SHOWN = 3  # sections named per hit
 SNIPPET_CHARS = 160
-HEADING_WEIGHT = 4.0  # a match in an article's heading ("Definitions") counts more than in its text
 
 _PARAGRAPH = re.compile(r"^(\d{1,3}[a-z]?)\.\s")
 _POINT = re.compile(r"^\((\d{1,3}[a-z]?|[a-z]{1,4})\)\s")

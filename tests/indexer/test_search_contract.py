@@ -470,9 +470,12 @@ def test_a_match_inside_an_article_names_the_act_its_article_and_point(acts):
     # activities); the article comes before the recitals that also say "downstream".
     assert (csddd.section, csddd.anchor) == ("Article 3(1), point (g)(ii)", "art_3")
     assert csddd.sections_total == 5  # Article 3, Recitals 25, 26, 46 and 54
-    assert [s.kind for s in csddd.sections] == ["article", "recital", "recital"]
-    assert {s.anchor for s in csddd.sections[1:]} <= {"rct_25", "rct_26", "rct_46", "rct_54"}
-    assert all(s.label.startswith("Recital ") for s in csddd.sections[1:])
+    # Articles first, then recitals, each in the act's order.
+    assert [(s.label, s.anchor, s.kind) for s in csddd.sections] == [
+        ("Article 3(1), point (g)(ii)", "art_3", "article"),
+        ("Recital 25", "rct_25", "recital"),
+        ("Recital 26", "rct_26", "recital"),
+    ]
     first = csddd.sections[0]
     assert "«downstream» business partners" in first.snippet and first.snippet.startswith("…")
     batteries = hits["celex:32023R1542"]
@@ -495,10 +498,13 @@ def test_sections_follow_the_words_not_the_filters(acts):
     assert all(h.sections == () for h in either)
 
 
-def test_a_match_in_an_annex_or_a_heading(acts):
+def test_a_part_whose_heading_holds_the_words_comes_first(acts):
     hit = acts.search('"carbon footprint" type:regulation').hits[0]
     assert hit.id == "celex:32023R1542"
-    assert any(s.kind == "annex" and s.label.startswith("Annex ") for s in hit.sections)
+    # Article 7 "Carbon footprint of electric vehicle batteries…" and Annex II "Carbon
+    # footprint" lead, before Article 3 (the definitions) that comes earlier in the act.
+    assert [s.anchor for s in hit.sections] == ["art_7", "anx_II", "art_3"]
+    assert hit.sections[1].label == "Annex II"
     title = acts.search("definitions type:directive").hits[0]  # "Definitions": the heading of Article 3
     assert "art_3" in {s.anchor for s in title.sections}
 
