@@ -157,6 +157,8 @@ class ElasticBackend(Backend):
             raise IndexerError(f"bad Elasticsearch URL {url!r}: {e}") from None
         self.timeout = request_timeout
         self._stall = Stall(self.url, request_timeout)
+        # Concurrent _bulk requests and actions per request (benchmarks/bench_index.py tunes them).
+        self.bulk_threads, self.bulk_chunk = es_bulk.THREADS, es_bulk.CHUNK
         self._analyzer: str | None = None
 
     # -- errors
@@ -316,7 +318,12 @@ class ElasticBackend(Backend):
         stamp = secrets.token_hex(8)
         with self._stall.step(doing):
             outcome = es_bulk.load(
-                self.es, es_bulk.actions_of(index, items, stamp), touch=self._stall.touch, short=_short
+                self.es,
+                es_bulk.actions_of(index, items, stamp),
+                touch=self._stall.touch,
+                short=_short,
+                threads=self.bulk_threads,
+                chunk=self.bulk_chunk,
             )
         error = outcome.error
         if isinstance(error, (elasticsearch.ApiError, elasticsearch.TransportError)):

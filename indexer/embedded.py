@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -87,7 +88,7 @@ class EmbeddedBackend(Backend):
         self.path = Path(path)
         self._conn: sqlite3.Connection | None = None
         self._file = ""  # the generation file _conn reads
-        # Where the last search spent its time, in ms (match, score, facets, snippets, sections):
+        # Where the last search (or rebuild) spent its time, in ms, by step (embedded_search.py):
         # read by benchmarks/bench_index.py and the app's Server-Timing header.
         self.timings: dict[str, float] = {}
         try:
@@ -227,6 +228,8 @@ class EmbeddedBackend(Backend):
         next rebuild deletes), merged into one FTS5 segment, then made durable and switched to WAL
         for its readers and writers."""
         conn = open_generation(path, create=True)
+        clock = time.perf_counter()
+        self.timings = {}
         try:
             conn.execute("PRAGMA journal_mode=OFF")
             conn.execute("PRAGMA synchronous=OFF")
@@ -234,13 +237,21 @@ class EmbeddedBackend(Backend):
             conn.execute("BEGIN")
             count = self._fill(conn, items, fresh=True)
             conn.execute("COMMIT")
+            clock = self._lap("write", clock)
             conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
             conn.execute("INSERT INTO sec(sec) VALUES('optimize')")
             conn.execute("PRAGMA journal_mode=WAL")
+            clock = self._lap("optimize", clock)
         finally:
             conn.close()
         embedded_files.durable(path)
+        self._lap("sync", clock)
         return count
+
+    def _lap(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[step] = (now - since) * 1000
+        return now
 
     def _fill(self, conn: sqlite3.Connection, items: Iterable[tuple[Item, datetime]], *, fresh: bool) -> int:
         next_id = (conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
@@ -326,7 +337,7 @@ class EmbeddedBackend(Backend):
         out: list[str] = []
         with self._reading() as run:
             if run is not None:
-                rowids = run.matching(comp)
+                rowids = run.matching(comp).tolist()
                 for i in range(0, len(rowids), 500):
                     chunk = rowids[i : i + 500]
                     marks = ",".join("?" * len(chunk))

@@ -12,11 +12,11 @@ Everything else (CELEX, procedure, changed since, a filter ORed with words) stay
 
 from __future__ import annotations
 
-import bisect
-from array import array
 from collections.abc import Iterable
 
-from .embedded_columns import Columns
+import numpy as np
+
+from .embedded_columns import Columns, Rows
 from .query import And, Filter, Node, Not, Or
 
 _CODE1 = {"type": 0, "proctype": 2, "stage": 3}  # field → place in (doc_type, year, proc_type, stage)
@@ -70,84 +70,70 @@ class RowFilter:
 
     def __init__(self, nodes: Iterable[Node], columns: Columns) -> None:
         self.columns = columns
-        self.allowed1: set[int] | None = None  # codes of (type, year, proc. type, stage) let through
-        self.allowed2: set[int] | None = None  # codes of (topics, authors, players) let through
-        self.pairs: dict[int, bool] = {}  # for terms that read both codes: decided per pair, lazily
-        self.mixed: list[Node] = []
+        self.nodes = tuple(nodes)
+        # Per code (and one more slot, False, for -1: no such row): let through or not.
+        self.ok1: np.ndarray | None = None
+        self.ok2: np.ndarray | None = None
+        self.mixed: list[Node] = []  # terms that read both codes: decided per pair of codes
         self.dates: list[tuple[int, int]] = []
-        for node in nodes:
+        for node in self.nodes:
             if isinstance(node, Filter) and isinstance(node.value, tuple):  # a date range
                 lo, hi = node.value
                 self.dates.append((_day(lo, 1), _day(hi, 99_999_999)))
                 continue
             fields = _fields(node) or set()
             if fields <= _CODE1.keys():
-                codes = {i for i, combo in enumerate(columns.combos1) if _decide(node, combo, ((), (), ()))}
-                self.allowed1 = codes if self.allowed1 is None else self.allowed1 & codes
+                ok = _mask([_decide(node, combo, ((), (), ())) for combo in columns.combos1])
+                self.ok1 = ok if self.ok1 is None else self.ok1 & ok
             elif fields <= _CODE2.keys():
-                codes = {i for i, folded in enumerate(columns.folded2) if _decide(node, (None,) * 4, folded)}
-                self.allowed2 = codes if self.allowed2 is None else self.allowed2 & codes
+                ok = _mask([_decide(node, (None,) * 4, folded) for folded in columns.folded2])
+                self.ok2 = ok if self.ok2 is None else self.ok2 & ok
             else:
                 self.mixed.append(node)
-        self.empty = not (self.allowed1 is not None or self.allowed2 is not None or self.mixed or self.dates)
+        self.empty = not (self.ok1 is not None or self.ok2 is not None or self.mixed or self.dates)
 
-    def _pair(self, c1: int, c2: int) -> bool:
-        key = c1 * 1_000_003 + c2
-        found = self.pairs.get(key)
-        if found is None:
-            combo, folded = self.columns.combos1[c1], self.columns.folded2[c2]
-            found = self.pairs[key] = all(_decide(n, combo, folded) for n in self.mixed)
-        return found
-
-    def accept(self, rowid: int) -> bool:
+    def keep(self, rowids: Rows) -> np.ndarray:
+        """Which of ``rowids`` pass (a boolean per row)."""
         cols = self.columns
-        c1 = cols.code1[rowid]
-        if c1 < 0 or (self.allowed1 is not None and c1 not in self.allowed1):
-            return False
-        if self.allowed2 is not None and cols.code2[rowid] not in self.allowed2:
-            return False
-        if self.mixed and not self._pair(c1, cols.code2[rowid]):
-            return False
-        day = cols.dates[rowid]
-        return all(lo <= day <= hi for lo, hi in self.dates)
-
-    def apply(self, rowids: list[int]) -> list[int]:
-        """The rowids (in their order) that pass; one pass in C per kind of term."""
-        if self.empty:
-            return rowids
-        cols = self.columns
-        if self.allowed1 is not None:
-            a1, allowed1 = cols.code1, self.allowed1
-            rowids = [r for r in rowids if a1[r] in allowed1]
-        if self.allowed2 is not None:
-            a2, allowed2 = cols.code2, self.allowed2
-            rowids = [r for r in rowids if a2[r] in allowed2]
+        ok = np.ones(len(rowids), bool)
+        if self.ok1 is not None:
+            ok &= self.ok1[cols.code1[rowids]]
+        if self.ok2 is not None:
+            ok &= self.ok2[cols.code2[rowids]]
         for lo, hi in self.dates:
-            days = cols.dates
-            rowids = [r for r in rowids if lo <= days[r] <= hi]
+            days = cols.dates[rowids]
+            ok &= (days >= lo) & (days <= hi)
         if self.mixed:
-            a1, a2, pair = cols.code1, cols.code2, self._pair
-            rowids = [r for r in rowids if pair(a1[r], a2[r])]
-        return rowids
+            pairs = cols.code1[rowids].astype(np.int64) * len(cols.folded2) + cols.code2[rowids]
+            unique, where = np.unique(pairs, return_inverse=True)
+            n2 = len(cols.folded2)
+            decided = _mask(
+                [
+                    all(_decide(n, cols.combos1[p // n2], cols.folded2[p % n2]) for n in self.mixed)
+                    for p in unique.tolist()
+                ]
+            )
+            ok &= decided[where]
+        return ok
 
-    def candidates(self) -> list[int] | array:
-        """Every row that passes, for a query without words or SQL terms (in no set order);
-        ``columns.newest`` itself when that is every row."""
+    def apply(self, rowids: Rows) -> Rows:
+        """The rowids (in their order) that pass."""
+        return rowids if self.empty else rowids[self.keep(rowids)]
+
+    def candidates(self) -> Rows:
+        """Every row that passes, for a query without words or SQL terms, in rowid order."""
         cols = self.columns
         if self.empty:
-            return cols.newest
-        start: list[int] | array = cols.newest
-        if self.allowed1 is not None or self.allowed2 is not None:
-            one = [cols.rows1[c] for c in self.allowed1] if self.allowed1 is not None else None
-            two = [cols.rows2[c] for c in self.allowed2] if self.allowed2 is not None else None
-            lists = one if two is None or (one is not None and sum(map(len, one)) <= sum(map(len, two))) else two
-            start = [r for rows in lists or () for r in rows]
-        elif self.dates:
+            return cols.all_rows
+        if self.dates and self.ok1 is None and self.ok2 is None:
             # The oldest-first order is sorted by date (undated rows last): bisect the range.
             lo = max(lo for lo, _ in self.dates)
             hi = min(hi for _, hi in self.dates)
-            days, order = cols.dates, cols.oldest
-            first = bisect.bisect_left(order, lo, 0, cols.dated, key=days.__getitem__)
-            last = bisect.bisect_right(order, hi, first, cols.dated, key=days.__getitem__)
-            start = order[first:last]
-        return self.apply(list(start))
+            days = cols.dates[cols.oldest[: cols.dated]]
+            start = np.sort(cols.oldest[np.searchsorted(days, lo, "left") : np.searchsorted(days, hi, "right")])
+            return self.apply(start)
+        return self.apply(cols.all_rows)
+
+
+def _mask(decisions: list[bool]) -> np.ndarray:
+    return np.array([*decisions, False], bool)

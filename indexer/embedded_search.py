@@ -20,17 +20,14 @@ snippets, sections, and columns (loading them, after a write).
 
 from __future__ import annotations
 
-import heapq
 import json
 import sqlite3
 import time
-from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from operator import itemgetter
 
 from .base import Facet, Hit, SearchResult, SectionHit
-from .embedded_columns import Columns
+from .embedded_columns import Columns, Rows, ints
 from .embedded_filters import RowFilter
 from .fts_query import Compiled, fts_expr
 from .query import Node, words_part
@@ -39,7 +36,6 @@ from .sections import SHOWN, label_for, priority, snippet_around
 WEIGHTS = "10.0, 1.0, 4.0"
 BM25 = f"bm25(fts, {WEIGHTS})"  # the same score as FTS5's ORDER BY rank
 _DOC_COLS = "id, kind, title, doc_type, date, url, procedure, celex, topics, lead, sec_lo, sec_hi"
-DENSE = 32  # a set of matches with more than 1/DENSE of the rows: walk the date order for its page
 
 
 class Search:
@@ -63,51 +59,81 @@ class Search:
         with self._timed("columns"):
             cols = self._columns()
         flt = RowFilter(comp.memory, cols)
-        c = self.conn
-        base, args = _from(comp)
-        page_rows: list[tuple[int, float]]
-        ids: list[int] | array
-        if comp.match is not None and sort == "relevance":
-            with self._timed("score"):
-                scored = c.execute(f"SELECT fts.rowid, {BM25} FROM {base}", args).fetchall()
-            with self._timed("filter"):
-                if not flt.empty:
-                    keep = set(flt.apply([r for r, _ in scored]))
-                    scored = [row for row in scored if row[0] in keep]
-                ids = [r for r, _ in scored]
-            with self._timed("page"):
-                page_rows = heapq.nsmallest(want, scored, key=itemgetter(1))[offset:]
+        if comp.match is None and not comp.where:
+            total, facet_list, page_ids = self._filters_only(cols, flt, sort, offset, want)
+            page_rows = [(r, 0.0) for r in page_ids]
         else:
-            if comp.match is not None or comp.where:
-                rid = "fts.rowid" if comp.match is not None else "d.rowid"
-                with self._timed("match"):
-                    ids = [r for (r,) in c.execute(f"SELECT {rid} FROM {base}", args)]
-                with self._timed("filter"):
-                    ids = flt.apply(ids)
+            found = self._ids(comp)
+            ids = found if flt.empty else self._filtered(flt, found)
+            if comp.match is not None and sort == "relevance":
+                page_rows = self._ranked(comp, ids, len(found), offset, per_page)
             else:
-                with self._timed("filter"):
-                    ids = flt.candidates()
-            with self._timed("page"):
-                page_rows = [(r, 0.0) for r in _by_date(cols, ids, sort, offset, want)]
-        facet_list: tuple[Facet, ...] = ()
-        total = len(ids)
-        if facets:
-            with self._timed("facets"):
-                if comp.match is None:
-                    key = (tuple(comp.memory), tuple(comp.where), tuple(comp.params))
-                    total, facet_list = cols.remembered(key, lambda: cols.facets(cols.count(ids)))
-                else:
+                with self._timed("page"):
+                    page_rows = [(r, 0.0) for r in cols.by_date(ids, sort, offset, want)]
+            total, facet_list = len(ids), ()
+            if facets:
+                with self._timed("facets"):
                     total, facet_list = cols.facets(cols.count(ids))
-        return SearchResult(query, total, self._hits(page_rows, comp, tree), facet_list, page, per_page)
+        return SearchResult(
+            query, total, self._hits(page_rows, comp, tree), facet_list if facets else (), page, per_page
+        )
 
-    def matching(self, comp: Compiled) -> list[int]:
+    def _ids(self, comp: Compiled) -> Rows:
+        """Every match of the words and SQL terms, in rowid order: one string of rowids from
+        SQLite, parsed in C (not a million Python rows)."""
+        base, args = _from(comp)
+        rid = "fts.rowid" if comp.match is not None else "d.rowid"
+        with self._timed("match"):
+            (found,) = self.conn.execute(f"SELECT group_concat({rid}) FROM {base}", args).fetchone()
+            return ints(found)
+
+    def _filtered(self, flt: RowFilter, ids: Rows) -> Rows:
+        with self._timed("filter"):
+            return flt.apply(ids)
+
+    def _ranked(self, comp: Compiled, kept: Rows, matched: int, offset: int, per_page: int) -> list[tuple[int, float]]:
+        """The page by BM25: FTS5 scores the matches and SQLite keeps the best (equal scores in
+        rowid order). When in-memory filters let only some matches through, the ones they keep
+        are handed to SQLite (a JSON list it indexes), so only those are scored; when they keep
+        most, the best are scored all and sifted here, a few more than the page needs."""
+        base, args = _from(comp)
+        want = offset + per_page
+        sql = f"SELECT fts.rowid, {BM25} AS score FROM {base}{{}} ORDER BY score, fts.rowid LIMIT ?"
+        if not len(kept):
+            return []
+        with self._timed("score"):
+            if len(kept) == matched:
+                return self.conn.execute(sql.format(""), [*args, want]).fetchall()[offset:]
+            if len(kept) * 3 >= matched * 2:
+                wanted = set(kept.tolist())
+                limit = want * 3 + 20
+                best = self.conn.execute(sql.format(""), [*args, limit]).fetchall()
+                page = [row for row in best if row[0] in wanted]
+                if len(page) >= want or len(best) < limit:
+                    return page[offset:want]
+            within = " AND +fts.rowid IN (SELECT value FROM json_each(?))"
+            return self.conn.execute(sql.format(within), [*args, json.dumps(kept.tolist()), want]).fetchall()[offset:]
+
+    def _filters_only(
+        self, cols: Columns, flt: RowFilter, sort: str, offset: int, want: int
+    ) -> tuple[int, tuple[Facet, ...], list[int]]:
+        """A query of in-memory filters only (or nothing): its total and facets are remembered
+        until the next write; the page is read off the date order."""
+        with self._timed("filter"):
+            found = flt.candidates()
+            total, facet_list = cols.remembered(flt.nodes, lambda: cols.facets(cols.count(found)))
+        with self._timed("page"):
+            if flt.empty:
+                order = cols.oldest if sort == "oldest" else cols.newest
+                return total, facet_list, order[offset:want].tolist()
+            return total, facet_list, cols.by_date(found, sort, offset, want)
+
+    def matching(self, comp: Compiled) -> Rows:
         """Every matching rowid, in no set order (no scores, no page)."""
         flt = RowFilter(comp.memory, self._columns())
         if comp.match is None and not comp.where:
-            return list(flt.candidates())
-        base, args = _from(comp)
-        rid = "fts.rowid" if comp.match is not None else "d.rowid"
-        return flt.apply([r for (r,) in self.conn.execute(f"SELECT {rid} FROM {base}", args)])
+            return flt.candidates()
+        return flt.apply(self._ids(comp))
 
     # -- the page
     def _hits(self, page_rows: list[tuple[int, float]], comp: Compiled, tree: Node) -> tuple[Hit, ...]:
@@ -202,23 +228,6 @@ def _each(
         f"SELECT rowid, {column} FROM {table} WHERE {table} MATCH ? AND rowid BETWEEN ? AND ? AND ({within})",
         (match, lo, hi, *flat),
     ).fetchall()
-
-
-def _by_date(cols: Columns, ids: list[int] | array, sort: str, offset: int, want: int) -> list[int]:
-    """Rows ``offset``..``want`` of ``ids`` newest first (``oldest``: oldest first), undated last,
-    ties by id: read off the precomputed order (walked when the set is dense, else a heap)."""
-    order, rank = (cols.oldest, cols.oldest_rank) if sort == "oldest" else (cols.newest, cols.newest_rank)
-    if ids is cols.newest:  # everything
-        return list(order[offset:want])
-    if len(ids) * DENSE >= len(order):
-        wanted, out = set(ids), []
-        for r in order:
-            if r in wanted:
-                out.append(r)
-                if len(out) >= want:
-                    break
-        return out[offset:]
-    return heapq.nsmallest(want, ids, key=rank.__getitem__)[offset:]
 
 
 def _from(comp: Compiled) -> tuple[str, list]:
