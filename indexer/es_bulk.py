@@ -1,11 +1,12 @@
 """Loading records into Elasticsearch: the caller's thread builds and serialises, senders send.
 
 The caller's thread turns items into records and JSON (a store cursor must stay in the thread
-that made it) and puts chunks on a bounded queue; a sender thread runs the client's
-``parallel_bulk`` over them with ``THREADS`` concurrent ``_bulk`` requests of ``CHUNK`` actions,
-so serialising the next chunk overlaps with the node indexing the previous ones. An exception
-while reading the items stops the senders and is re-raised; a rejected action is counted and the
-first one reported.
+that made it) and puts chunks of ``CHUNK`` actions on a bounded queue; ``THREADS`` sender threads
+each send one chunk at a time (the client's ``streaming_bulk``, which retries a chunk the node
+refuses with 429), so serialising the next chunks overlaps with the node indexing the previous
+ones. The first error stops the senders and the reading (a frozen node costs one request's
+timeout, not one per remaining chunk); an exception while reading the items stops the senders
+and is re-raised; a rejected action is counted and the first one reported.
 """
 
 from __future__ import annotations
@@ -23,11 +24,7 @@ from .fields import to_record
 CHUNK = 500  # actions per _bulk request (benchmarks/bench_index.py tunes it against the node)
 THREADS = 2  # concurrent _bulk requests
 MAX_CHUNK_BYTES = 20 << 20
-_END, _ABORT = object(), object()
-
-
-class Aborted(Exception):
-    """Stops the senders when reading the items failed."""
+_END = object()
 
 
 class Outcome:
@@ -63,51 +60,59 @@ def load(
     threads: int = THREADS,
     chunk: int = CHUNK,
 ) -> Outcome:
-    """Send every action of ``per_item`` (read in this thread); ``touch`` on each answer."""
+    """Send every action of ``per_item`` (read in this thread) in chunks of ``chunk`` actions by
+    ``threads`` senders; ``touch`` on each answer. The first error stops everything: the other
+    senders finish the request they are in and take no more, and reading stops."""
     from elasticsearch import helpers
 
-    feed: queue.Queue = queue.Queue(maxsize=4 * threads)
+    work: queue.Queue = queue.Queue(maxsize=2 * threads)
     outcome = Outcome()
+    stop = threading.Event()
+    lock = threading.Lock()
 
-    def actions() -> Iterator[dict]:
+    def sender() -> None:
         while True:
-            got = feed.get()
-            if got is _END:
+            try:
+                batch = work.get(timeout=0.2)
+            except queue.Empty:
+                if stop.is_set():
+                    return
+                continue
+            if batch is _END or stop.is_set():
                 return
-            if got is _ABORT:
-                raise Aborted()
-            yield from got
+            try:
+                for success, info in helpers.streaming_bulk(
+                    es,
+                    batch,
+                    chunk_size=len(batch),
+                    max_chunk_bytes=MAX_CHUNK_BYTES,
+                    raise_on_error=False,
+                    raise_on_exception=True,
+                    max_retries=3,
+                ):
+                    touch()
+                    with lock:
+                        if success:
+                            outcome.ok += 1
+                            continue
+                        outcome.failed += 1
+                        if not outcome.first:
+                            op = next(iter(info.values()))
+                            outcome.first = f"{op.get('_id')}: {short(op.get('error'))}"
+            except BaseException as e:  # noqa: BLE001  # not swallowed: the caller re-raises it
+                with lock:
+                    outcome.error = outcome.error or e
+                stop.set()
+                return
 
-    def send() -> None:
-        try:
-            for success, info in helpers.parallel_bulk(
-                es,
-                actions(),
-                thread_count=threads,
-                queue_size=threads,
-                chunk_size=chunk,
-                max_chunk_bytes=MAX_CHUNK_BYTES,
-                raise_on_error=False,
-                raise_on_exception=True,
-            ):
-                touch()
-                if success:
-                    outcome.ok += 1
-                    continue
-                outcome.failed += 1
-                if not outcome.first:
-                    op = next(iter(info.values()))
-                    outcome.first = f"{op.get('_id')}: {short(op.get('error'))}"
-        except BaseException as e:  # noqa: BLE001  # not swallowed: the caller re-raises it
-            outcome.error = e
-
-    sender = threading.Thread(target=send, name="es-bulk", daemon=True)
-    sender.start()
+    senders = [threading.Thread(target=sender, name=f"es-bulk-{i}", daemon=True) for i in range(threads)]
+    for t in senders:
+        t.start()
 
     def put(got: object) -> bool:
-        while sender.is_alive():
+        while not stop.is_set():
             try:
-                feed.put(got, timeout=0.2)
+                work.put(got, timeout=0.2)
                 return True
             except queue.Full:
                 continue
@@ -118,15 +123,18 @@ def load(
         for acts in per_item:
             outcome.items += 1
             batch.extend(acts)
-            if len(batch) >= 100:
+            if len(batch) >= chunk:
                 if not put(batch):
-                    break  # the sender stopped: the caller raises its error
+                    break  # a sender failed: the caller raises its error
                 batch = []
-        put(batch)
-        put(_END)
+        if batch:
+            put(batch)
     except BaseException:
-        put(_ABORT)
-        sender.join()
+        stop.set()
         raise
-    sender.join()
+    finally:
+        for _ in senders:
+            put(_END)
+        for t in senders:
+            t.join()
     return outcome

@@ -169,7 +169,7 @@ def _lands_on_the_parts_of_acts(base: str, page, site: str) -> None:
     assert part["official_url"] == "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:32024L1760#art_3"
     html = httpx.get(base + "search", params={"q": "downstream"}).text
     assert '<a href="http://127.0.0.1:8000/documents/celex-32024l1760/#art_3">Article 3(1), point (g)(ii)</a>' in html
-    espr = httpx.get(base + "search.json", params={"q": "remanufacturing type:regulation"}).json()["results"]
+    espr = httpx.get(base + "search.json", params={"q": '"product parameters"'}).json()["results"]  # ESPR Annex I
     annex = next(p for r in espr for p in r["sections"] if p["anchor"] == "anx_\xa0I")
     assert annex["page_url"].endswith("/documents/celex-32024r1781/#anx_%C2%A0I")
     for url, anchor in ((part["page_url"], "art_3"), (annex["page_url"], "anx_\xa0I")):
