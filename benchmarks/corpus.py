@@ -17,7 +17,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from policytrack.model import Document, Event, Procedure
+from policytrack.model import Document, Event, Procedure, Section
 
 COMMON = [
     "shall",
@@ -322,8 +322,47 @@ def _procedure_ref(rng: random.Random) -> str:
     return f"{rng.randint(2010, 2025)}/{rng.randint(1, 450):04d}({rng.choice(PROC_TYPES)})"
 
 
-def generate_documents(n: int, seed: int = 1, *, body_words: tuple[int, int] = (120, 320)) -> Iterator[Document]:
-    """``n`` documents: acts, proposals, EP reports and press releases with realistic metadata."""
+HEADINGS = [
+    "Subject matter",
+    "Scope",
+    "Definitions",
+    "Obligations of economic operators",
+    "Due diligence policy",
+    "Supervisory authorities",
+    "Penalties",
+    "Review",
+    "Transposition",
+    "Entry into force",
+]
+
+
+def _act_sections(text: str, rng: random.Random) -> tuple[Section, ...]:
+    """The text of an act cut into recitals and articles as the Official Journal prints them:
+    numbered paragraphs, lettered points (for the search's point labels)."""
+    sentences = [s.strip() + "." for s in text.split(".") if s.strip()]
+    recitals = max(1, len(sentences) // 6)
+    out = [Section("recital", str(k + 1), f"rct_{k + 1}", "", sentences[k]) for k in range(recitals)]
+    rest, article = sentences[recitals:], 0
+    while rest:
+        article += 1
+        size = rng.randint(2, 6)
+        take, rest = rest[:size], rest[size:]
+        lines = [f"1. {take[0]}"]
+        for j, sentence in enumerate(take[1:]):
+            lines.append(f"({'abcdefgh'[j]}) {sentence}" if j < 2 else f"{j}. {sentence}")
+        heading = HEADINGS[(article - 1) % len(HEADINGS)]
+        out.append(Section("article", str(article), f"art_{article}", heading, "\n".join(lines)))
+    return tuple(out)
+
+
+def generate_documents(
+    n: int, seed: int = 1, *, body_words: tuple[int, int] = (120, 320), sections: bool = False
+) -> Iterator[Document]:
+    """``n`` documents: acts, proposals, EP reports and press releases with realistic metadata.
+
+    ``sections``: acts (regulations, directives, decisions) come cut into recitals and articles
+    as Cellar's texts are, the text being the parts one after the other (from a random stream
+    of their own: the rest of the corpus is the same with or without)."""
     rng = random.Random(seed)
     vocab, cum = _vocabulary(seed)
     for i in range(n):
@@ -364,6 +403,14 @@ def generate_documents(n: int, seed: int = 1, *, body_words: tuple[int, int] = (
             )
             authors = ["European Parliament"]
         n_words = rng.randint(*body_words)
+        # drawn in the order they always were: the same corpus with or without sections
+        eurovoc = _eurovoc(rng, title)
+        summary = _text(rng, vocab, cum, 40)
+        text = _text(rng, vocab, cum, n_words)
+        parts: tuple[Section, ...] = ()
+        if sections and celex and celex.startswith("3"):
+            parts = _act_sections(text, random.Random(seed * 1_000_003 + i))
+            text = "\n".join(p.text for p in parts)
         yield Document(
             id=doc_id,
             title=title,
@@ -373,9 +420,10 @@ def generate_documents(n: int, seed: int = 1, *, body_words: tuple[int, int] = (
             procedure=procedure,
             date=day,
             authors=tuple(authors),
-            eurovoc=_eurovoc(rng, title),
-            summary=_text(rng, vocab, cum, 40),
-            text=_text(rng, vocab, cum, n_words),
+            eurovoc=eurovoc,
+            summary=summary,
+            text=text,
+            sections=parts,
             topics=_topics(rng, title),
             url=f"https://eur-lex.europa.eu/legal-content/EN/TXT/?uri={doc_id}",
         )

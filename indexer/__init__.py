@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import Backend, Facet, Hit, SearchResult  # noqa: F401
+from .base import Backend, Facet, Hit, SearchResult, SectionHit  # noqa: F401
 from .errors import IndexerError, QueryError  # noqa: F401
 
 if TYPE_CHECKING:

@@ -13,6 +13,18 @@ Item = Document | Procedure | Note
 
 
 @dataclass(frozen=True)
+class SectionHit:
+    """A part of a document that matched (``indexer/sections.py``): its label as people cite it
+    ("Article 3(1), point (g)(ii)"), the anchor of that part (the official XHTML id, also its id
+    on the site's document page), its kind and a snippet around the first match."""
+
+    label: str
+    anchor: str
+    kind: str
+    snippet: str = ""  # matches marked by « and », like Hit.snippet
+
+
+@dataclass(frozen=True)
 class Hit:
     id: str
     kind: str
@@ -25,10 +37,14 @@ class Hit:
     procedure: str | None = None
     celex: str | None = None
     topics: tuple[str, ...] = ()
-    # A hit inside a document (an article, recital or annex): its label, e.g. "Article 3(g)",
-    # and the anchor of that part on the document's page. Empty for a hit on the whole item.
+    # The parts of a document that match too (articles and annexes first, then recitals; at
+    # most sections.SHOWN of them, out of sections_total): ``section`` and ``anchor`` are the
+    # first one's label ("Article 3(1), point (g)(ii)") and anchor. Empty for a hit on an item
+    # without sections, or when no single part holds the whole query.
     section: str = ""
     anchor: str = ""
+    sections: tuple[SectionHit, ...] = ()
+    sections_total: int = 0
 
 
 @dataclass(frozen=True)

@@ -21,23 +21,24 @@ says how to build the index, not an empty result.
 
 from __future__ import annotations
 
-import json
 import logging
-import queue
-import threading
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from policytrack.timeutil import utc_text
 
-from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
+from . import es_bulk
+from .base import Backend, Facet, Hit, Item, SearchResult, SectionHit, check_paging
 from .errors import IndexerError
-from .es_query import compile_es
+from .es_query import HEADING_FIELDS, SECTION_FIELDS, compile_es
 from .es_stall import Stall
-from .fields import FACETS, to_record
-from .query import parse
+from .fields import FACETS
+from .query import Node, parse, positive_texts, words_part
+from .sections import SHOWN, SNIPPET_CHARS, label_for, snippet_around
 
 try:
     import elasticsearch
@@ -47,16 +48,13 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 FACET_SIZE = 10
 CLEANUP_TIMEOUT = 5.0  # a failed rebuild's clean-up must not wait as long again
-_END, _ABORT = object(), object()
 log = logging.getLogger(__name__)
-
-
-class _Aborted(Exception):
-    """Stops the bulk sender when reading the items failed."""
-
-
 MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
-CHUNK = 500
+CHUNK = es_bulk.CHUNK
+# Sections (articles, recitals, annexes) are documents of the same index, kind "section", with
+# text fields of their own: the items' BM25 statistics (per field) do not see them, and every
+# search of items leaves them out.
+NOT_SECTIONS = {"term": {"kind": "section"}}
 _FACET_FIELDS = {
     "topics": "topics",
     "doc_type": "doc_type",
@@ -97,6 +95,15 @@ def mapping(analyzer: str) -> dict[str, Any]:
             "changed": {"type": "date"},
             "players": kw,
             "players_norm": kw,
+            "parent": kw,
+            "stamp": kw,
+            "sec_kind": kw,
+            "sec_priority": {"type": "byte"},
+            "sec_order": {"type": "integer"},
+            "sec_label": {"type": "keyword", "index": False, "doc_values": False},
+            "anchor": {"type": "keyword", "index": False, "doc_values": False},
+            "sec_heading": text,
+            "sec_body": {**text, "index_options": "offsets"},
         },
     }
 
@@ -150,6 +157,8 @@ class ElasticBackend(Backend):
             raise IndexerError(f"bad Elasticsearch URL {url!r}: {e}") from None
         self.timeout = request_timeout
         self._stall = Stall(self.url, request_timeout)
+        # Concurrent _bulk requests and actions per request (benchmarks/bench_index.py tunes them).
+        self.bulk_threads, self.bulk_chunk = es_bulk.THREADS, es_bulk.CHUNK
         self._analyzer: str | None = None
 
     # -- errors
@@ -251,15 +260,18 @@ class ElasticBackend(Backend):
     def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
         if not rebuild:
             target = self.ensure_index()
-            count = self._bulk(target, items)
+            ids: list[str] = []
+            count, stamp = self._bulk(target, _noting_ids(items, ids))
             self._call("refreshing", self.es.indices.refresh, index=target)
+            # A re-indexed document may have lost sections: drop those this run did not write.
+            self._drop_sections(target, ids, keep_stamp=stamp)
             return count
         old = self._targets()
         if not old:
             self._refuse_plain_index()
         new = self._create_versioned(for_bulk=True)
         try:
-            count = self._bulk(new, items, doing=f"bulk-loading the new index {new}")
+            count, _ = self._bulk(new, items, doing=f"bulk-loading the new index {new}")
             self._call(
                 f"refreshing the new index {new}",
                 self.es.indices.put_settings,
@@ -300,104 +312,56 @@ class ElasticBackend(Backend):
             return f"{kept}; the half-built index {new} may be left on the node: delete it when the node is back."
         return f"{kept}; the half-built index {new} was deleted."
 
-    def _bulk(self, index: str, items: Iterable[tuple[Item, datetime]], *, doing: str = "") -> int:
-        """``streaming_bulk`` in a sender thread, fed with ready JSON by this thread.
-
-        Building and serialising the next chunk overlaps with the node indexing the previous
-        one. ``items`` is read here, in the caller's thread (a store cursor must stay in the
-        thread that made it); an exception from it stops the sender and is re-raised.
-        """
-        feed: queue.Queue = queue.Queue(maxsize=8)
-        state: dict[str, Any] = {"ok": 0, "failed": 0, "first": "", "error": None}
+    def _bulk(self, index: str, items: Iterable[tuple[Item, datetime]], *, doing: str = "") -> tuple[int, str]:
+        """Load ``items`` and their sections (``es_bulk``); how many items, and the run's stamp."""
         doing = doing or f"bulk-loading the index {index}"
-        stall = self._stall
-
-        def actions() -> Iterator[dict]:
-            while True:
-                chunk = feed.get()
-                if chunk is _END:
-                    return
-                if chunk is _ABORT:
-                    raise _Aborted()
-                yield from chunk
-
-        def send() -> None:
-            try:
-                for success, info in helpers.streaming_bulk(
-                    self.es,
-                    actions(),
-                    chunk_size=CHUNK,
-                    max_chunk_bytes=20 << 20,
-                    raise_on_error=False,
-                    raise_on_exception=True,
-                    max_retries=3,
-                ):
-                    stall.touch()
-                    if success:
-                        state["ok"] += 1
-                        continue
-                    state["failed"] += 1
-                    if not state["first"]:
-                        op = next(iter(info.values()))
-                        state["first"] = f"{op.get('_id')}: {_short(op.get('error'))}"
-            except BaseException as e:  # noqa: BLE001  # not swallowed: re-raised in the caller's thread
-                state["error"] = e
-
-        sender = threading.Thread(target=send, name="es-bulk", daemon=True)
-        with stall.step(doing):
-            sender.start()
-            self._feed(index, items, feed, sender)
-        error = state["error"]
+        stamp = secrets.token_hex(8)
+        with self._stall.step(doing):
+            outcome = es_bulk.load(
+                self.es,
+                es_bulk.actions_of(index, items, stamp),
+                touch=self._stall.touch,
+                short=_short,
+                threads=self.bulk_threads,
+                chunk=self.bulk_chunk,
+            )
+        error = outcome.error
         if isinstance(error, (elasticsearch.ApiError, elasticsearch.TransportError)):
             raise self._fail(error, doing) from None
         if error is not None:
             raise error
-        if state["failed"]:
+        if outcome.failed:
             raise IndexerError(
-                f"Elasticsearch at {self.url} rejected {state['failed']} of "
-                f"{state['ok'] + state['failed']} items (first: {state['first']})"
+                f"Elasticsearch at {self.url} rejected {outcome.failed} of "
+                f"{outcome.ok + outcome.failed} items and sections (first: {outcome.first})"
             )
-        return int(state["ok"])
+        return outcome.items, stamp
 
-    @staticmethod
-    def _feed(index: str, items: Iterable[tuple[Item, datetime]], feed: queue.Queue, sender: threading.Thread) -> None:
-        """Serialise ``items`` into chunks for the sender thread; stop it if reading fails."""
+    def _drop_sections(self, index: str, parents: list[str], *, keep_stamp: str = "") -> None:
+        """Delete the sections of ``parents`` (but those written by the run ``keep_stamp``).
 
-        def put(chunk: object) -> bool:
-            while sender.is_alive():
-                try:
-                    feed.put(chunk, timeout=0.2)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
+        Found by a search and deleted by ``_bulk``: Elastic's minimal distribution has no
+        ``_delete_by_query`` (the reindex module)."""
+        stale: list[str] = []
+        for i in range(0, len(parents), 1000):
+            query: dict[str, Any] = {"bool": {"filter": [{"terms": {"parent": parents[i : i + 1000]}}]}}
+            if keep_stamp:
+                query["bool"]["must_not"] = [{"term": {"stamp": keep_stamp}}]
+            stale += self._matching_ids(index, query, "finding old sections")
+        if not stale:
+            return
+        acts = ({"_op_type": "delete", "_index": index, "_id": i} for i in stale)
         try:
-            chunk: list[dict] = []
-            for item, changed in items:
-                rec = to_record(item, changed)
-                chunk.append(
-                    {
-                        "_op_type": "index",
-                        "_index": index,
-                        "_id": rec.id,
-                        "_source": json.dumps(rec.as_source(), ensure_ascii=False),
-                    }
-                )
-                if len(chunk) >= 100:
-                    if not put(chunk):
-                        break  # the sender stopped: its error is raised below
-                    chunk = []
-            put(chunk)
-            put(_END)
-        except BaseException:
-            put(_ABORT)
-            sender.join()
-            raise
-        sender.join()
+            for success, info in helpers.streaming_bulk(self.es, acts, chunk_size=CHUNK, raise_on_error=False):
+                if not success and next(iter(info.values())).get("status") != 404:
+                    raise IndexerError(f"Elasticsearch at {self.url} could not delete old sections: {info}")
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            raise self._fail(e, "deleting old sections") from None
+        self._call("refreshing", self.es.indices.refresh, index=index)
 
     def delete(self, ids: Iterable[str]) -> None:
         target = self.ensure_index()
+        ids = list(ids)
         acts = ({"_op_type": "delete", "_index": target, "_id": i} for i in ids)
         try:
             for success, info in helpers.streaming_bulk(self.es, acts, chunk_size=CHUNK, raise_on_error=False):
@@ -406,21 +370,22 @@ class ElasticBackend(Backend):
         except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
             raise self._fail(e, "deleting") from None
         self._call("refreshing", self.es.indices.refresh, index=target)
+        self._drop_sections(target, ids)
 
     # -- reading
     def count(self) -> int:
         try:
-            return self.es.count(index=self.alias)["count"]
+            return self.es.count(index=self.alias, query={"bool": {"must_not": [NOT_SECTIONS]}})["count"]
         except elasticsearch.NotFoundError:
             return 0
         except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
             raise self._fail(e, "counting") from None
 
-    def _query(self, query: str, changed_since: datetime | None) -> dict[str, Any]:
-        q = compile_es(parse(query))
+    def _query(self, tree: Node, changed_since: datetime | None) -> dict[str, Any]:
+        out: dict[str, Any] = {"must": [compile_es(tree)], "must_not": [NOT_SECTIONS]}
         if changed_since is not None:
-            q = {"bool": {"must": [q], "filter": [{"range": {"changed": {"gte": utc_text(changed_since)}}}]}}
-        return q
+            out["filter"] = [{"range": {"changed": {"gte": utc_text(changed_since)}}}]
+        return {"bool": out}
 
     def search(
         self,
@@ -433,7 +398,8 @@ class ElasticBackend(Backend):
         sort: str = "relevance",
     ) -> SearchResult:
         check_paging(page, per_page, sort)
-        q = self._query(query, changed_since)
+        tree = parse(query)
+        q = self._query(tree, changed_since)
         start = (page - 1) * per_page
         if start + per_page > MAX_WINDOW:
             raise IndexerError(
@@ -471,7 +437,7 @@ class ElasticBackend(Backend):
             raise self._missing() from None
         except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
             raise self._fail(e, "searching") from None
-        hits = tuple(_hit(h) for h in resp["hits"]["hits"])
+        hits = self._with_sections(tuple(_hit(h) for h in resp["hits"]["hits"]), tree)
         facet_list: tuple[Facet, ...] = ()
         if facets:
             aggs = resp.get("aggregations", {})
@@ -485,15 +451,18 @@ class ElasticBackend(Backend):
 
     def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterator[str]:
         """Every matching id, past the 10 000 window (``search_after`` on the id)."""
-        q = self._query(query, changed_since)
+        return iter(self._matching_ids(self.alias, self._query(parse(query), changed_since), "searching"))
+
+    def _matching_ids(self, index: str, query: dict[str, Any], doing: str) -> list[str]:
+        out: list[str] = []
         after = None
         while True:
             extra: dict[str, Any] = {"search_after": after} if after else {}
             try:
-                with self._stall.step("searching"):
+                with self._stall.step(doing):
                     resp = self.es.search(
-                        index=self.alias,
-                        query=q,
+                        index=index,
+                        query=query,
                         size=1000,
                         source=False,  # sent as `_source`; the client's typed name for it
                         sort=[{"id": "asc"}],
@@ -503,13 +472,68 @@ class ElasticBackend(Backend):
             except elasticsearch.NotFoundError:
                 raise self._missing() from None
             except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
-                raise self._fail(e, "searching") from None
+                raise self._fail(e, doing) from None
             hits = resp["hits"]["hits"]
-            for h in hits:
-                yield h["_id"]
+            out += [h["_id"] for h in hits]
             if len(hits) < 1000:
-                return
+                return out
             after = hits[-1]["sort"]
+
+    def _with_sections(self, hits: tuple[Hit, ...], tree: Node) -> tuple[Hit, ...]:
+        """The hits with their matching parts (``indexer/sections.py``): one request for the page,
+        collapsed on the document, the first ``SHOWN`` of each with their whole text marked."""
+        words = words_part(tree)
+        parents = [h.id for h in hits if h.kind == "document"]
+        if words is None or not parents:
+            return hits
+        # Matching parts score 1 when their heading holds one of the words, else 0: the sort is
+        # operative parts first, then that, then the act's own order (indexer/sections.py).
+        in_heading = [compile_es(t, HEADING_FIELDS) for t in positive_texts(words)]
+        body: dict[str, Any] = {
+            "query": {
+                "bool": {
+                    "filter": [compile_es(words, SECTION_FIELDS), {"terms": {"parent": parents}}],
+                    "should": [{"constant_score": {"filter": {"bool": {"should": in_heading}}, "boost": 1}}],
+                }
+            },
+            "collapse": {
+                "field": "parent",
+                "inner_hits": {
+                    "name": "best",
+                    "size": SHOWN,
+                    "sort": [{"sec_priority": "asc"}, {"_score": "desc"}, {"sec_order": "asc"}],
+                    "_source": ["sec_kind", "sec_label", "anchor"],
+                    "highlight": {
+                        "pre_tags": ["«"],
+                        "post_tags": ["»"],
+                        "encoder": "default",
+                        # the whole text: the point of the first match is read from it
+                        "fields": {"sec_body": {"number_of_fragments": 0, "no_match_size": 2 * SNIPPET_CHARS}},
+                        "max_analyzed_offset": 999_999,
+                    },
+                },
+            },
+            "size": len(parents),
+            "_source": False,
+            "track_total_hits": False,
+        }
+        try:
+            with self._stall.step("searching"):
+                resp = self.es.search(index=self.alias, **body)
+        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
+            raise self._fail(e, "searching the sections") from None
+        found: dict[str, tuple[tuple[SectionHit, ...], int]] = {}
+        for group in resp["hits"]["hits"]:
+            inner = group["inner_hits"]["best"]["hits"]
+            shown = tuple(_section_hit(h) for h in inner["hits"])
+            found[group["fields"]["parent"][0]] = (shown, inner["total"]["value"])
+        out = []
+        for h in hits:
+            shown, total = found.get(h.id, ((), 0))
+            if shown:
+                h = replace(h, section=shown[0].label, anchor=shown[0].anchor, sections=shown, sections_total=total)
+            out.append(h)
+        return tuple(out)
 
     def close(self) -> None:
         self._stall.close()
@@ -543,6 +567,20 @@ def _hit(h: dict) -> Hit:
         celex=src.get("celex"),
         topics=tuple(src.get("topics") or ()),
     )
+
+
+def _section_hit(h: dict) -> SectionHit:
+    src = h["_source"]
+    marked = (h.get("highlight", {}).get("sec_body") or [""])[0]
+    body = marked.replace("«", "").replace("»", "")
+    kind = src["sec_kind"]
+    return SectionHit(label_for(kind, src["sec_label"], marked, body), src["anchor"], kind, snippet_around(marked))
+
+
+def _noting_ids(items: Iterable[tuple[Item, datetime]], ids: list[str]) -> Iterator[tuple[Item, datetime]]:
+    for item, changed in items:
+        ids.append(item.id)
+        yield item, changed
 
 
 def _short(error: Any) -> str:

@@ -1,65 +1,71 @@
-"""The embedded backend: SQLite FTS5 in one file beside the store, no services needed.
+"""The embedded backend: SQLite FTS5 in files beside the store, no services needed.
 
-Ranking is BM25 with column weights (title above identifiers above body); snippets come from
-FTS5's ``snippet()``, for the returned page only; facets are counted over the matching rowids
-with per-row facet codes kept in memory (``_FacetCodes``, reloaded after any write, by any
-connection), so the match-all query's facets cost nothing and a filter-only query's are
-remembered until the next write. A rebuild drops and
-refills the tables inside one transaction, so readers keep seeing the old index until the new
-one is committed (WAL mode).
+``index.sqlite3`` names the generation file that holds the index (``embedded_files.py``): a
+rebuild fills a new file and swaps the name in one transaction, so readers go from one complete
+index to the next and the disk never holds a write-ahead log as big as the index. Incremental
+writes go into the current file in one transaction each (WAL mode: readers keep their
+snapshot until the commit).
+
+Per item: a row of ``docs`` (what a hit shows), of ``fts`` (title, body, identifiers: BM25 with
+column weights), of ``fac`` (facet codes and date) and of ``terms`` (multi-valued filters); per section
+of a document (article, recital, annex) a row of ``sec`` (FTS5: heading, text) and of ``secs``
+(kind, label, anchor), their rowids a range recorded on the document's row. How a search reads
+them: ``embedded_search.py``.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import sqlite3
-from array import array
-from collections import Counter
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from operator import itemgetter
 from pathlib import Path
 
 from policytrack.timeutil import utc_text
 
-from .base import Backend, Facet, Hit, Item, SearchResult, check_paging
+from . import embedded_columns, embedded_files
+from .base import Backend, Item, SearchResult, check_paging
+from .embedded_files import Catalog, open_generation
+from .embedded_filters import in_memory
+from .embedded_search import WEIGHTS, Search
 from .errors import IndexerError
-from .fields import FACETS, Record, player_terms, to_record
+from .fields import Record, player_terms, to_record
 from .fts_query import Compiled, compile_fts
-from .query import parse
+from .query import Node, parse
 
-FACET_SIZE = 10
 BATCH = 500
-FILTER_CACHE = 64  # facets of queries without words, remembered until the next write
-SEP = "\x1f"  # joins multi-valued facet values in one column (never in scraped text: model strips controls)
+SEP = embedded_columns.SEP
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, title TEXT NOT NULL,
     doc_type TEXT NOT NULL, date TEXT, year INTEGER, proc_type TEXT, stage TEXT, url TEXT,
-    procedure TEXT, celex TEXT, topics TEXT NOT NULL, lead TEXT NOT NULL, changed TEXT NOT NULL
+    procedure TEXT, celex TEXT, topics TEXT NOT NULL, lead TEXT NOT NULL, changed TEXT NOT NULL,
+    sec_lo INTEGER, sec_hi INTEGER
 );
-CREATE INDEX IF NOT EXISTS docs_date ON docs(date);
+CREATE INDEX IF NOT EXISTS docs_order ON docs(date, id);
 CREATE INDEX IF NOT EXISTS docs_changed ON docs(changed);
-CREATE INDEX IF NOT EXISTS docs_type ON docs(doc_type, date);
-CREATE INDEX IF NOT EXISTS docs_proc_type ON docs(proc_type, date);
 CREATE INDEX IF NOT EXISTS docs_filter ON docs(rowid, date, doc_type, proc_type, changed);
 CREATE TABLE IF NOT EXISTS terms (doc INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, norm TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS terms_lookup ON terms(field, norm, doc);
 CREATE INDEX IF NOT EXISTS terms_doc ON terms(doc);
-CREATE TABLE IF NOT EXISTS fac (
-    rowid INTEGER PRIMARY KEY, doc_type TEXT, year INTEGER, proc_type TEXT, stage TEXT, topics TEXT, authors TEXT,
-    players TEXT
-);
+-- Facet values as two codes per row: one per combination of (type, year, procedure type,
+-- stage), one per combination of (topics, authors, key players); and the date as YYYYMMDD.
+CREATE TABLE IF NOT EXISTS fac (rowid INTEGER PRIMARY KEY, code1 INTEGER NOT NULL, code2 INTEGER NOT NULL, day INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS combo1 (code INTEGER PRIMARY KEY, doc_type TEXT, year INTEGER, proc_type TEXT, stage TEXT);
+CREATE TABLE IF NOT EXISTS combo2 (code INTEGER PRIMARY KEY, topics TEXT, authors TEXT, players TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, body, meta, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS secs (rowid INTEGER PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL, anchor TEXT NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS sec USING fts5(
+    heading, body, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 # FTS5 keeps this setting in the index: ORDER BY rank is BM25 with title > meta > body.
-WEIGHTS = "10.0, 1.0, 4.0"
-RANK = f"INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25({WEIGHTS})')"
-BM25 = f"bm25(fts, {WEIGHTS})"  # the same score as ORDER BY rank, for every match at once
-_DOC_COLS = "d.id, d.kind, d.title, d.doc_type, d.date, d.url, d.procedure, d.celex, d.topics, d.lead"
+RANKS = (f"INSERT INTO fts (fts, rank) VALUES ('rank', 'bm25({WEIGHTS})')",)
 
 
 def _term_rows(rowid: int, rec: Record) -> list[tuple]:
@@ -80,25 +86,62 @@ class EmbeddedBackend(Backend):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._file = ""  # the generation file _conn reads
+        # Where the last search (or rebuild) spent its time, in ms, by step (embedded_search.py):
+        # read by benchmarks/bench_index.py and the app's Server-Timing header.
+        self.timings: dict[str, float] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA busy_timeout=10000")
-            self.conn.execute("PRAGMA temp_store=MEMORY")
-            self.conn.execute("PRAGMA cache_size=-65536")
-            fresh = not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'fts'").fetchone()
-            self.conn.executescript(SCHEMA)
-            if fresh:
-                self.conn.execute(RANK)
-            # An index written by an older policytrack lacks columns this one reads.
-            self.stale = "players" not in {r[1] for r in self.conn.execute("PRAGMA table_info(fac)")}
-            self._writes = 0  # our own commits (PRAGMA data_version only sees other connections')
-            self._codes_cache: _FacetCodes | None = None
-            self._filter_facets: dict[tuple, tuple[int, tuple[Facet, ...]]] = {}
+            self.catalog = Catalog(self.path)
         except (sqlite3.Error, OSError) as e:
             raise IndexerError(f"{self.path}: cannot open the search index: {e}") from None
+
+    @property
+    def stale(self) -> bool:
+        """Built by an older policytrack (its tables in the catalog): rebuild before use."""
+        return self.catalog.legacy
+
+    # -- the current generation
+    def _current(self) -> sqlite3.Connection | None:
+        """The connection to the generation file the catalog names now (None: never built)."""
+        for _ in range(3):
+            name = self.catalog.current()
+            if name is None:
+                return None
+            if name == self._file and self._conn is not None:
+                return self._conn
+            self._close_data()
+            try:
+                conn = open_generation(self.catalog.file(name))
+                # The first read opens the file's write-ahead log; if a rebuild replaced the file
+                # before it, that log may be a new empty one: only trust a file still named after.
+                conn.execute("SELECT value FROM meta WHERE key = 'writes'").fetchone()
+            except sqlite3.OperationalError:
+                continue  # replaced by a rebuild between the lookup and the open: look again
+            if self.catalog.current() != name:
+                conn.close()
+                continue
+            self._conn, self._file = conn, name
+            return conn
+        raise IndexerError(f"{self.path}: the index file it names keeps disappearing")
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection to the current generation file (tests read its tables directly)."""
+        conn = self._current()
+        if conn is None:
+            raise IndexerError(f"{self.path}: the index was never built: run `policytrack index`")
+        return conn
+
+    def _close_data(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn, self._file = None, ""
+
+    def _state(self, conn: sqlite3.Connection) -> tuple:
+        """What a cached facet count depends on: the file and its number of writes."""
+        return (self._file, conn.execute("SELECT value FROM meta WHERE key = 'writes'").fetchone()[0])
 
     # -- writing
     def _check_fresh(self) -> None:
@@ -108,125 +151,166 @@ class EmbeddedBackend(Backend):
             )
 
     def index(self, items: Iterable[tuple[Item, datetime]], *, rebuild: bool = False) -> int:
-        if not rebuild:
-            self._check_fresh()
-        count = 0
-        self._writes += 1
+        if rebuild:
+            return self._rebuild(items)
+        self._check_fresh()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            if rebuild:
-                # executescript() would commit: run each statement inside this transaction.
-                for table in ("fts", "terms", "fac", "docs"):
-                    self.conn.execute(f"DROP TABLE IF EXISTS {table}")
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        self.conn.execute(statement)
-                self.conn.execute(RANK)
-            next_id = (self.conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
-            batch: list[Record] = []
-            for item, changed in items:
-                batch.append(to_record(item, changed))
-                if len(batch) >= BATCH:
-                    next_id = self._write(batch, next_id, fresh=rebuild)
-                    count += len(batch)
-                    batch = []
-            if batch:
-                self._write(batch, next_id, fresh=rebuild)
-                count += len(batch)
-            self.conn.execute("COMMIT")
-            self.stale = False
+            with self.catalog.writing():
+                conn = self._current() or self._first_generation()
+                return self._in_transaction(conn, lambda: self._fill(conn, items, fresh=False))
         except sqlite3.Error as e:
-            self._rollback()
             raise IndexerError(f"{self.path}: indexing failed, nothing written: {e}") from None
-        except BaseException:
-            self._rollback()
-            raise
-        return count
-
-    def _rollback(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-
-    def _write(self, batch: list[Record], next_id: int, *, fresh: bool) -> int:
-        # The same id twice in one batch: the last one wins, as it would across batches.
-        batch = list({r.id: r for r in batch}.values())
-        if not fresh:
-            self._delete_ids([r.id for r in batch])
-        docs, fts, terms, fac = [], [], [], []
-        for rec in batch:
-            rowid, next_id = next_id, next_id + 1
-            docs.append(
-                (
-                    rowid,
-                    rec.id,
-                    rec.kind,
-                    rec.title,
-                    rec.doc_type,
-                    rec.date,
-                    rec.year,
-                    rec.proc_type,
-                    rec.stage,
-                    rec.url,
-                    rec.procedure,
-                    rec.celex,
-                    json.dumps(rec.topics),
-                    rec.lead,
-                    rec.changed,
-                )
-            )
-            fts.append((rowid, rec.title, rec.body, rec.meta))
-            terms.extend(_term_rows(rowid, rec))
-            fac.append(
-                (
-                    rowid,
-                    rec.doc_type,
-                    rec.year,
-                    rec.proc_type,
-                    rec.stage,
-                    SEP.join(rec.topics),
-                    SEP.join(rec.authors),
-                    SEP.join(rec.players),
-                )
-            )
-        c = self.conn
-        c.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", docs)
-        c.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", fts)
-        c.executemany("INSERT INTO terms VALUES (?,?,?,?)", terms)
-        c.executemany("INSERT INTO fac VALUES (?,?,?,?,?,?,?,?)", fac)
-        return next_id
-
-    def _delete_ids(self, ids: list[str]) -> None:
-        rowids: list[int] = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            rowids += [
-                r[0]
-                for r in self.conn.execute(f"SELECT rowid FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            ]
-        if rowids:
-            args = [(r,) for r in rowids]
-            self.conn.executemany("DELETE FROM fts WHERE rowid = ?", args)
-            self.conn.executemany("DELETE FROM terms WHERE doc = ?", args)
-            self.conn.executemany("DELETE FROM fac WHERE rowid = ?", args)
-            self.conn.executemany("DELETE FROM docs WHERE rowid = ?", args)
 
     def delete(self, ids: Iterable[str]) -> None:
-        self._writes += 1
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._delete_ids(list(ids))
-            self.conn.execute("COMMIT")
+            with self.catalog.writing():
+                conn = self._current()
+                if conn is not None:
+                    self._in_transaction(conn, lambda: _delete_ids(conn, list(ids)))
         except sqlite3.Error as e:
-            self._rollback()
             raise IndexerError(f"{self.path}: delete failed: {e}") from None
 
+    @staticmethod
+    def _in_transaction(conn: sqlite3.Connection, work) -> int:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            count = work()
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'writes'")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return count or 0
+
+    def _first_generation(self) -> sqlite3.Connection:
+        """An empty index file named in the catalog (inside the catalog's write lock)."""
+        name = self.catalog.new_name()
+        conn = open_generation(self.catalog.file(name), create=True)
+        conn.execute("PRAGMA journal_mode=WAL")
+        _create(conn)
+        conn.close()
+        self.catalog.name(name)
+        return self._current_after_naming(name)
+
+    def _current_after_naming(self, name: str) -> sqlite3.Connection:
+        self._close_data()
+        self._conn, self._file = open_generation(self.catalog.file(name)), name
+        return self._conn
+
+    def _rebuild(self, items: Iterable[tuple[Item, datetime]]) -> int:
+        try:
+            with self.catalog.writing():
+                old = self.catalog.current()
+                leftovers = self.catalog.leftovers({old} if old else set())
+                embedded_files.remove(leftovers)  # files of rebuilds that crashed
+                name = self.catalog.new_name()
+                path = self.catalog.file(name)
+                try:
+                    count = self._build(path, items)
+                except BaseException:
+                    embedded_files.remove(self.catalog.leftovers({old} if old else set()))
+                    raise
+                self.catalog.name(name)
+            # Committed: new searches read the new file. Searches already running on the old one
+            # keep it open until they finish (unlinked files live on while open).
+            self._close_data()
+            embedded_columns.forget(str(self.path.resolve()))
+            embedded_files.remove(self.catalog.leftovers({name}))
+            if self.catalog.legacy:
+                self.catalog.drop_legacy()
+        except sqlite3.Error as e:
+            raise IndexerError(f"{self.path}: indexing failed, the index is unchanged: {e}") from None
+        return count
+
+    def _build(self, path: Path, items: Iterable[tuple[Item, datetime]]) -> int:
+        """Fill a new generation file nobody reads yet: no journal (a crash leaves a file that the
+        next rebuild deletes), merged into one FTS5 segment, then made durable and switched to WAL
+        for its readers and writers."""
+        conn = open_generation(path, create=True)
+        clock = time.perf_counter()
+        self.timings = {}
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")
+            conn.execute("PRAGMA synchronous=OFF")
+            _create(conn)
+            conn.execute("BEGIN")
+            count = self._fill(conn, items, fresh=True)
+            conn.execute("COMMIT")
+            clock = self._lap("write", clock)
+            conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+            conn.execute("INSERT INTO sec(sec) VALUES('optimize')")
+            conn.execute("PRAGMA journal_mode=WAL")
+            clock = self._lap("optimize", clock)
+        finally:
+            conn.close()
+        embedded_files.durable(path)
+        self._lap("sync", clock)
+        return count
+
+    def _lap(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.timings[step] = (now - since) * 1000
+        return now
+
+    def _fill(self, conn: sqlite3.Connection, items: Iterable[tuple[Item, datetime]], *, fresh: bool) -> int:
+        next_id = (conn.execute("SELECT max(rowid) FROM docs").fetchone()[0] or 0) + 1
+        next_sec = (conn.execute("SELECT max(rowid) FROM secs").fetchone()[0] or 0) + 1
+        codes = _Codes(conn)
+        count = 0
+        batch: list[Record] = []
+        for item, changed in items:
+            batch.append(to_record(item, changed))
+            if len(batch) >= BATCH:
+                next_id, next_sec = _write(conn, codes, batch, next_id, next_sec, fresh=fresh)
+                count += len(batch)
+                batch = []
+        if batch:
+            _write(conn, codes, batch, next_id, next_sec, fresh=fresh)
+            count += len(batch)
+        return count
+
     def optimize(self) -> None:
-        """Merge FTS5 segments into one: faster queries after a big load."""
-        self.conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+        """Merge FTS5 segments into one (a rebuild does it; after many incremental writes)."""
+        conn = self.conn
+        for table in ("fts", "sec"):
+            conn.execute(f"INSERT INTO {table}({table}) VALUES('optimize')")
 
     # -- reading
     def count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+        conn = self._current()
+        return 0 if conn is None else conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def _compile(self, tree: Node, changed_since: datetime | None) -> Compiled:
+        comp = compile_fts(tree, in_memory)
+        self._check_fresh()
+        if changed_since is not None:
+            comp.where.append("d.changed >= ?")
+            comp.params.append(utc_text(changed_since))
+        return comp
+
+    @contextmanager
+    def _reading(self) -> Iterator[Search | None]:
+        """A search over one read transaction of the current file (None: never built): the
+        page, the total and the facets see the same snapshot."""
+        try:
+            conn = self._current()
+            if conn is None:
+                yield None
+                return
+            own = not conn.in_transaction
+            if own:
+                conn.execute("BEGIN")
+            try:
+                state = self._state(conn)
+                slot = str(self.path.resolve())
+                yield Search(conn, lambda: embedded_columns.shared(conn, slot, state), self.timings)
+            finally:
+                if own and conn.in_transaction:
+                    conn.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            # Compiled queries are valid FTS5; anything else here is the file, not the query.
+            raise IndexerError(f"{self.path}: search failed: {e}") from None
 
     def search(
         self,
@@ -239,222 +323,128 @@ class EmbeddedBackend(Backend):
         sort: str = "relevance",
     ) -> SearchResult:
         check_paging(page, per_page, sort)
-        comp = compile_fts(parse(query))
-        self._check_fresh()
-        if changed_since is not None:
-            comp.where.append("d.changed >= ?")
-            comp.params.append(utc_text(changed_since))
-        # One read transaction: the page, the total and the facets see the same snapshot.
-        own = not self.conn.in_transaction
-        try:
-            if own:
-                self.conn.execute("BEGIN")
-            try:
-                return self._run(query, comp, page, per_page, facets, sort)
-            finally:
-                if own and self.conn.in_transaction:
-                    self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as e:
-            # Compiled queries are valid FTS5; anything else here is the file, not the query.
-            raise IndexerError(f"{self.path}: search failed: {e}") from None
+        tree = parse(query)
+        comp = self._compile(tree, changed_since)
+        self.timings = {}
+        with self._reading() as run:
+            if run is None:
+                return SearchResult(query, 0, (), (), page, per_page)
+            return run.run(query, tree, comp, page, per_page, facets, sort)
 
-    def _from(self, comp: Compiled, *, need_docs: bool) -> tuple[str, str, list]:
-        """FROM…WHERE for the query, the rowid expression, and the parameters.
-
-        With a MATCH, CROSS JOIN makes FTS5 drive: probing FTS5 once per row of a filter's
-        index (SQLite's own choice when filters have indexes) is orders of magnitude slower.
-        """
-        where = " AND ".join(comp.where)
-        # docs_filter holds every column a filter reads, keyed by rowid: checking filters
-        # against it touches a few narrow pages instead of a wide docs row per candidate
-        # (1.5-3× faster at 1 M items, where docs no longer fits the page cache).
-        narrow = "" if need_docs else " INDEXED BY docs_filter"
-        if comp.match is None:
-            # Without words the filters' own indexes drive (SQLite's choice), except that when
-            # every match is wanted (count, facets) the rows a terms list (topic, author…)
-            # selects are checked against docs_filter (about 2× faster at 1 M items). Not for
-            # the page: there SQLite's plan over docs (walking a date index) is much faster.
-            if not need_docs and "FROM terms" in where and " OR " not in where:
-                return f"docs d INDEXED BY docs_filter WHERE {where}", "d.rowid", list(comp.params)
-            return f"docs d WHERE {where or '1'}", "d.rowid", list(comp.params)
-        if where or need_docs:
-            return (
-                f"fts CROSS JOIN docs d{narrow} ON d.rowid = fts.rowid WHERE fts MATCH ? AND {where or '1'}",
-                "fts.rowid",
-                [comp.match, *comp.params],
-            )
-        return "fts WHERE fts MATCH ?", "fts.rowid", [comp.match]
-
-    def _run(self, query: str, comp: Compiled, page: int, per_page: int, facets: bool, sort: str) -> SearchResult:
-        c = self.conn
-        offset = (page - 1) * per_page
-        ranked = comp.match is not None and sort == "relevance"
-        facet_list: tuple[Facet, ...] = ()
-        if ranked and facets:
-            # Facets need every match anyway: one pass gives the scores, the total and the
-            # rowids (FTS5's ORDER BY rank would score every match too, and the count and the
-            # facets would evaluate the query twice more). Matches come in rowid order and the
-            # sort is stable, so equal scores keep rowid order.
-            base, rid, args = self._from(comp, need_docs=False)
-            rows = c.execute(f"SELECT {rid}, {BM25} FROM {base}", args).fetchall()
-            page_rows = heapq.nsmallest(offset + per_page, rows, key=itemgetter(1))[offset:]
-            total, facet_list = self._facets([r for r, _ in rows], None)
-            return SearchResult(query, total, self._hits(page_rows, comp.match), facet_list, page, per_page)
-        if ranked:
-            # FTS5 sorts by its configured rank (BM25 with column weights) itself: only the
-            # page's rows are then looked up and given snippets.
-            base, rid, args = self._from(comp, need_docs=False)
-            page_rows = c.execute(
-                f"SELECT {rid}, fts.rank FROM {base} ORDER BY fts.rank LIMIT ? OFFSET ?", [*args, per_page, offset]
-            ).fetchall()
-        else:
-            base, rid, args = self._from(comp, need_docs=True)
-            # SQLite sorts NULL first: newest-first needs no help (and can walk docs_date).
-            order = "d.date DESC, d.id" if sort != "oldest" else "d.date IS NULL, d.date, d.id"
-            page_rows = c.execute(
-                f"SELECT {rid}, 0.0 FROM {base} ORDER BY {order} LIMIT ? OFFSET ?", [*args, per_page, offset]
-            ).fetchall()
-        base, rid, args = self._from(comp, need_docs=False)
-        if facets:
-            total, facet_list = self._facets_of_query(base, rid, args)
-        else:
-            total = c.execute(f"SELECT count(*) FROM {base}", args).fetchone()[0]
-        return SearchResult(query, total, self._hits(page_rows, comp.match), facet_list, page, per_page)
-
-    def _hits(self, page_rows: list[tuple], match: str | None) -> tuple[Hit, ...]:
-        if not page_rows:
-            return ()
-        rowids = [r[0] for r in page_rows]
-        docs = {
-            row[0]: row[1:]
-            for row in self.conn.execute(
-                f"SELECT rowid, {_DOC_COLS.replace('d.', '')} FROM docs WHERE rowid IN ({','.join('?' * len(rowids))})",
-                rowids,
-            )
-        }
-        hits = []
-        for rowid, rank in page_rows:
-            snip = ""
-            if match is not None:
-                row = self.conn.execute(
-                    "SELECT snippet(fts, 1, '«', '»', '…', 20) FROM fts WHERE fts MATCH ? AND rowid = ?", (match, rowid)
-                ).fetchone()
-                snip = row[0] if row else ""
-            hits.append(_hit(docs[rowid], -float(rank) or 0.0, snip))
-        return tuple(hits)
-
-    def _codes(self) -> _FacetCodes:
-        """The facet codes for the index as this read transaction sees it, loaded once per
-        generation (a commit by any connection moves ``data_version``; our own writes move
-        ``_writes``). Loading reads all of ``fac``: about 1.3 s at 1 M items, paid by the first
-        query with facets after opening the index or after a write."""
-        key = (self.conn.execute("PRAGMA data_version").fetchone()[0], self._writes)
-        if self._codes_cache is None or self._codes_cache.key != key:
-            self._codes_cache = None  # let the old arrays go before the new ones are built
-            self._filter_facets.clear()
-            self._codes_cache = _FacetCodes(self.conn, key)
-        return self._codes_cache
-
-    def _facets_of_query(self, base: str, rid: str, args: list) -> tuple[int, tuple[Facet, ...]]:
-        """Facets of a query without words (filters only, or everything): the match-all counts
-        are kept with the codes, and a filter's are remembered until the next write."""
-        codes = self._codes()
-        if base == "docs d WHERE 1":
-            return self._facets(None, codes.all_counts)
-        key = (base, tuple(args))
-        if key not in self._filter_facets:
-            if len(self._filter_facets) >= FILTER_CACHE:
-                self._filter_facets.pop(next(iter(self._filter_facets)))
-            self._filter_facets[key] = self._facets(
-                [r for (r,) in self.conn.execute(f"SELECT {rid} FROM {base}", args)], None
-            )
-        return self._filter_facets[key]
-
-    def _facets(self, rowids: list[int] | None, counted: tuple[Counter, ...] | None) -> tuple[int, tuple[Facet, ...]]:
-        """The total and the seven facets over ``rowids`` (or from per-code counts).
-
-        Every row of ``fac`` is coded by two small integers, one for its combination of the four
-        single-valued facets and one for its combination of topics, authors and key players (``_FacetCodes``,
-        kept in memory per index generation). Counting the matches is then two passes over
-        their rowids in C (``Counter`` over the codes): a few hundred ns a match instead of
-        the ~2 µs of a temporary table, a join and two GROUP BYs in SQL. The combinations are
-        few, and are split and summed here.
-        """
-        codes = self._codes()
-        if counted is None:
-            assert rowids is not None
-            counted = codes.count(rowids)
-        counts: dict[str, Counter] = {name: Counter() for name, _ in FACETS}
-        singles = [counts[name] for name in ("type", "year", "procedure_type", "stage")]
-        total = 0
-        for code, k in counted[0].items():
-            total += k  # every item has a type: this is the number of matches
-            for i, value in codes.singles[code]:
-                singles[i][value] += k
-        for code, k in counted[1].items():
-            topics, authors, players = codes.multis[code]
-            for value in topics:
-                counts["topic"][value] += k
-            for value in authors:
-                counts["author"][value] += k
-            for value in players:
-                counts["player"][value] += k
-        facets = tuple(
-            Facet(name, tuple(sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE]))
-            for name, _ in FACETS
-        )
-        return total, facets
+    def ids(self, query: str, *, changed_since: datetime | None = None) -> Iterator[str]:
+        """Every matching id (the digest's saved searches): the matches only, no page."""
+        comp = self._compile(parse(query), changed_since)
+        out: list[str] = []
+        with self._reading() as run:
+            if run is not None:
+                rowids = run.matching(comp).tolist()
+                for i in range(0, len(rowids), 500):
+                    chunk = rowids[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    out += [r[0] for r in run.conn.execute(f"SELECT id FROM docs WHERE rowid IN ({marks})", chunk)]
+        return iter(out)
 
     def close(self) -> None:
-        self.conn.close()
+        self._close_data()
+        self.catalog.close()
 
 
-class _FacetCodes:
-    """Per rowid, the code of its (type, year, procedure type, stage) combination and of its
-    (topics, authors, key players) combination, in ``arrays`` (-1: no such row; both kinds of
-    combination are few: ~3 000 and ~400 at 1 M generated items); per code, the facet values
-    behind it (``singles``: (facet index, value) pairs; ``multis``: (topics, authors, players));
-    and the counts
-    per code over the whole index (the match-all facets) in ``all_counts``."""
-
-    def __init__(self, conn: sqlite3.Connection, key: tuple) -> None:
-        self.key = key
-        top = conn.execute("SELECT max(rowid) FROM fac").fetchone()[0] or 0
-        self.arrays = (array("i", [-1]) * (top + 1), array("i", [-1]) * (top + 1))
-        a1, a2 = self.arrays
-        ids1: dict[tuple, int] = {}
-        ids2: dict[tuple, int] = {}
-        for rowid, doc_type, year, proc_type, stage, topics, authors, players in conn.execute(
-            "SELECT rowid, doc_type, year, proc_type, stage, topics, authors, players FROM fac"
-        ):
-            a1[rowid] = ids1.setdefault((doc_type, year, proc_type, stage), len(ids1))
-            a2[rowid] = ids2.setdefault((topics, authors, players), len(ids2))
-        self.singles = [tuple((i, str(v)) for i, v in enumerate(combo) if v is not None) for combo in ids1]
-        self.multis = [tuple(tuple(v.split(SEP)) if v else () for v in combo) for combo in ids2]
-        self.all_counts = tuple(self._without_missing(Counter(a)) for a in self.arrays)
-
-    @staticmethod
-    def _without_missing(c: Counter) -> Counter:
-        c.pop(-1, None)
-        return c
-
-    def count(self, rowids: list[int]) -> tuple[Counter, ...]:
-        return tuple(Counter(map(a.__getitem__, rowids)) for a in self.arrays)
+def _create(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+    for statement in RANKS:
+        conn.execute(statement)
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('writes', 0)")
 
 
-def _hit(r: tuple, score: float, snip: str) -> Hit:
-    id_, kind, title, doc_type, date, url, procedure, celex, topics, lead = r
-    snippet = snip if "«" in snip else (snip or lead)
-    return Hit(
-        id=id_,
-        kind=kind,
-        title=title,
-        score=score,
-        snippet=" ".join(snippet.split()),
-        doc_type=doc_type,
-        date=date or "",
-        url=url or "",
-        procedure=procedure,
-        celex=celex,
-        topics=tuple(json.loads(topics)),
-    )
+class _Codes:
+    """The combination codes of ``fac`` (``embedded_columns.py``), new ones added as written."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.one = {tuple(r[1:]): r[0] for r in conn.execute("SELECT * FROM combo1")}
+        self.two = {tuple(r[1:]): r[0] for r in conn.execute("SELECT * FROM combo2")}
+
+    def of(self, rec: Record) -> tuple[int, int]:
+        one = (rec.doc_type, rec.year, rec.proc_type, rec.stage)
+        two = (SEP.join(rec.topics), SEP.join(rec.authors), SEP.join(rec.players))
+        return self._code(self.one, "combo1", one), self._code(self.two, "combo2", two)
+
+    def _code(self, known: dict[tuple, int], table: str, combo: tuple) -> int:
+        code = known.get(combo)
+        if code is None:
+            code = known[combo] = len(known)
+            self.conn.execute(f"INSERT INTO {table} VALUES ({','.join('?' * (len(combo) + 1))})", (code, *combo))
+        return code
+
+
+def _day(text: str | None) -> int:
+    return int(text[:4] + text[5:7] + text[8:10]) if text else 0
+
+
+def _write(
+    conn: sqlite3.Connection, codes: _Codes, batch: list[Record], next_id: int, next_sec: int, *, fresh: bool
+) -> tuple[int, int]:
+    # The same id twice in one batch: the last one wins, as it would across batches.
+    batch = list({r.id: r for r in batch}.values())
+    if not fresh:
+        _delete_ids(conn, [r.id for r in batch])
+    docs, fts, terms, fac, secs, sec = [], [], [], [], [], []
+    for rec in batch:
+        rowid, next_id = next_id, next_id + 1
+        lo = next_sec if rec.sections else None
+        for s in rec.sections:
+            secs.append((next_sec, s.kind, s.label, s.anchor))
+            sec.append((next_sec, s.heading, s.body))
+            next_sec += 1
+        hi = next_sec - 1 if rec.sections else None
+        docs.append(
+            (
+                rowid,
+                rec.id,
+                rec.kind,
+                rec.title,
+                rec.doc_type,
+                rec.date,
+                rec.year,
+                rec.proc_type,
+                rec.stage,
+                rec.url,
+                rec.procedure,
+                rec.celex,
+                json.dumps(rec.topics),
+                rec.lead,
+                rec.changed,
+                lo,
+                hi,
+            )
+        )
+        fts.append((rowid, rec.title, rec.body, rec.meta))
+        terms.extend(_term_rows(rowid, rec))
+        fac.append((rowid, *codes.of(rec), _day(rec.date)))
+    conn.executemany("INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", docs)
+    conn.executemany("INSERT INTO fts (rowid, title, body, meta) VALUES (?,?,?,?)", fts)
+    conn.executemany("INSERT INTO terms VALUES (?,?,?,?)", terms)
+    conn.executemany("INSERT INTO fac VALUES (?,?,?,?)", fac)
+    if secs:
+        conn.executemany("INSERT INTO secs VALUES (?,?,?,?)", secs)
+        conn.executemany("INSERT INTO sec (rowid, heading, body) VALUES (?,?,?)", sec)
+    return next_id, next_sec
+
+
+def _delete_ids(conn: sqlite3.Connection, ids: list[str]) -> None:
+    rows: list[tuple[int, int | None, int | None]] = []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        rows += conn.execute(
+            f"SELECT rowid, sec_lo, sec_hi FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk
+        ).fetchall()
+    if not rows:
+        return
+    args = [(r,) for r, _, _ in rows]
+    conn.executemany("DELETE FROM fts WHERE rowid = ?", args)
+    conn.executemany("DELETE FROM terms WHERE doc = ?", args)
+    conn.executemany("DELETE FROM fac WHERE rowid = ?", args)
+    conn.executemany("DELETE FROM docs WHERE rowid = ?", args)
+    ranges = [(lo, hi) for _, lo, hi in rows if lo is not None]
+    conn.executemany("DELETE FROM sec WHERE rowid BETWEEN ? AND ?", ranges)
+    conn.executemany("DELETE FROM secs WHERE rowid BETWEEN ? AND ?", ranges)

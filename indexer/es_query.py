@@ -11,6 +11,8 @@ from typing import Any
 from .query import And, Filter, MatchAll, Node, Not, Or, Text, has_text, words
 
 TEXT_FIELDS = ["title^10", "body", "meta^4"]  # the same weights as the embedded BM25
+SECTION_FIELDS = ["sec_heading", "sec_body"]  # a part of an act (indexer/sections.py)
+HEADING_FIELDS = ["sec_heading"]
 PREFIX_EXPANSIONS = 200
 
 _TERM_FIELDS = {
@@ -25,23 +27,22 @@ _TERM_FIELDS = {
 }
 
 
-def _phrase(text: str, prefix: bool) -> dict[str, Any]:
-    clause: dict[str, Any] = {"query": text, "fields": TEXT_FIELDS, "type": "phrase_prefix" if prefix else "phrase"}
+def _phrase(text: str, prefix: bool, fields: list[str]) -> dict[str, Any]:
+    clause: dict[str, Any] = {"query": text, "fields": fields, "type": "phrase_prefix" if prefix else "phrase"}
     if prefix:
         clause["max_expansions"] = PREFIX_EXPANSIONS
     return {"multi_match": clause}
 
 
-def _text(node: Text) -> dict[str, Any]:
+def _text(node: Text, fields: list[str]) -> dict[str, Any]:
     # Match queries never interpret syntax. The standard tokenizer keeps some punctuated words
     # whole ("a:b") where the embedded tokenizer splits them, so a word with punctuation asks
     # for either form: as typed (analysed like the documents) or as its letter-and-digit runs.
     split = " ".join(words(node.text))
     if split == node.text.strip():
-        return _phrase(split, node.prefix)
-    return {
-        "bool": {"should": [_phrase(node.text, node.prefix), _phrase(split, node.prefix)], "minimum_should_match": 1}
-    }
+        return _phrase(split, node.prefix, fields)
+    either = [_phrase(node.text, node.prefix, fields), _phrase(split, node.prefix, fields)]
+    return {"bool": {"should": either, "minimum_should_match": 1}}
 
 
 def _filter(f: Filter) -> dict[str, Any]:
@@ -56,26 +57,27 @@ def _filter(f: Filter) -> dict[str, Any]:
     raise TypeError(f.field)
 
 
-def compile_es(node: Node) -> dict[str, Any]:
+def compile_es(node: Node, fields: list[str] = TEXT_FIELDS) -> dict[str, Any]:
+    """The query for ``node``; ``fields``: the text fields words are looked for in (weighted)."""
     if isinstance(node, MatchAll):
         return {"match_all": {}}
     if isinstance(node, Text):
-        return _text(node)
+        return _text(node, fields)
     if isinstance(node, Filter):
         return {"bool": {"filter": [_filter(node)]}}  # no score: filters do not rank
     if isinstance(node, Not):
-        return {"bool": {"must_not": [compile_es(node.child)]}}
+        return {"bool": {"must_not": [compile_es(node.child, fields)]}}
     if isinstance(node, Or):
-        return {"bool": {"should": [compile_es(c) for c in node.children], "minimum_should_match": 1}}
+        return {"bool": {"should": [compile_es(c, fields) for c in node.children], "minimum_should_match": 1}}
     if isinstance(node, And):
         must, filt, must_not = [], [], []
         for c in node.children:
             if isinstance(c, Not):
-                must_not.append(compile_es(c.child))
+                must_not.append(compile_es(c.child, fields))
             elif has_text(c):
-                must.append(compile_es(c))
+                must.append(compile_es(c, fields))
             else:
-                filt.append(compile_es(c))
+                filt.append(compile_es(c, fields))
         out: dict[str, Any] = {}
         for key, val in (("must", must), ("filter", filt), ("must_not", must_not)):
             if val:

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from policytrack.identifiers import celex_and_base
-from policytrack.model import Document, KeyPlayer, Note, Procedure
+from policytrack.model import Document, KeyPlayer, Note, Procedure, Section
 from policytrack.timeutil import utc_text
 
 from .base import Item
+from .sections import priority
 
 # Facet names, in display order, with the record attribute each one counts.
 FACETS = (
@@ -29,7 +30,7 @@ FACETS = (
 LEAD_CHARS = 300
 # Bumped whenever what a record holds changes: an index built with another version is rebuilt
 # by the next `policytrack index` (the watermark in the store carries it).
-FIELDS_VERSION = 2
+FIELDS_VERSION = 3
 
 
 def player_label(kp: KeyPlayer) -> str:
@@ -44,6 +45,42 @@ def player_terms(labels: tuple[str, ...]) -> tuple[str, ...]:
         out.setdefault(label.casefold())
         out.setdefault(label.split(" (")[0].casefold())
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class SectionRecord:
+    """One article, recital or annex of a document: a search unit of its own (``sections.py``)."""
+
+    kind: str
+    label: str  # "Article 3", "Recital 12", "Annex I"
+    anchor: str  # the id of the part in the official XHTML and on the site's document page
+    heading: str
+    body: str
+
+    @property
+    def priority(self) -> int:
+        return priority(self.kind)
+
+    def as_source(self, parent: str, order: int, stamp: str) -> dict:
+        """The section as Elasticsearch stores it, beside its document: ``order`` is its place
+        in the document (ties in score keep it), ``stamp`` the indexing run that wrote it."""
+        return {
+            "id": f"{parent}#{self.anchor}",
+            "kind": "section",
+            "parent": parent,
+            "stamp": stamp,
+            "sec_kind": self.kind,
+            "sec_priority": self.priority,
+            "sec_order": order,
+            "sec_label": self.label,
+            "anchor": self.anchor,
+            "sec_heading": self.heading,
+            "sec_body": self.body,
+        }
+
+
+def section_record(section: Section) -> SectionRecord:
+    return SectionRecord(section.kind, section.label(), section.anchor, _clean(section.heading), _clean(section.text))
 
 
 @dataclass(frozen=True)
@@ -68,6 +105,7 @@ class Record:
     lead: str  # the opening of the text: the snippet when nothing matched in the body
     changed: str  # last-changed time, UTC ISO text (sorts as text)
     players: tuple[str, ...] = ()  # key players (facet values, see player_label)
+    sections: tuple[SectionRecord, ...] = ()  # a document's articles, recitals, annexes
 
     def as_source(self) -> dict:
         """The record as a JSON-ready mapping (what Elasticsearch stores)."""
@@ -142,6 +180,7 @@ def to_record(item: Item, last_changed: datetime) -> Record:
             _with_bases([item.celex]),
             _clean(body[:LEAD_CHARS]),
             changed,
+            sections=tuple(section_record(s) for s in item.sections),
         )
     if isinstance(item, Procedure):
         past = [e for e in item.events if not e.forecast] or list(item.events)

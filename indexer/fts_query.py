@@ -7,6 +7,7 @@ column filters typed by a user are plain words here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .query import And, Filter, MatchAll, Node, Not, Or, Text, words
@@ -20,6 +21,7 @@ class Compiled:
     match: str | None  # the FTS5 expression that ranks, or None (then sort by date)
     where: list[str] = field(default_factory=list)  # SQL conditions on docs d, ANDed
     params: list = field(default_factory=list)
+    memory: list[Node] = field(default_factory=list)  # terms the caller decides itself, ANDed
 
 
 def fts_text(node: Text) -> str:
@@ -110,8 +112,9 @@ def _filter(f: Filter, params: list, probe: bool = False) -> str:
     raise TypeError(f.field)
 
 
-def compile_fts(node: Node) -> Compiled:
-    """Split the top-level AND into one ranking MATCH and SQL conditions for the rest."""
+def compile_fts(node: Node, in_memory: Callable[[Node], bool] | None = None) -> Compiled:
+    """Split the top-level AND into one ranking MATCH, the terms ``in_memory`` takes (the
+    embedded search decides some filters from in-memory columns) and SQL for the rest."""
     children = node.children if isinstance(node, And) else (node,)
     pos: list[str] = []
     neg: list[Not] = []
@@ -135,5 +138,8 @@ def compile_fts(node: Node) -> Compiled:
     else:
         rest.extend(neg)
     for c in rest:
-        out.where.append(_sql(c, out.params, probe=out.match is not None))
+        if in_memory is not None and in_memory(c):
+            out.memory.append(c)
+        else:
+            out.where.append(_sql(c, out.params, probe=out.match is not None))
     return out

@@ -95,6 +95,37 @@ def has_text(node: Node) -> bool:
     return False
 
 
+def _has_filter(node: Node) -> bool:
+    if isinstance(node, Filter):
+        return True
+    if isinstance(node, (And, Or)):
+        return any(_has_filter(c) for c in node.children)
+    if isinstance(node, Not):
+        return _has_filter(node.child)
+    return False
+
+
+def words_part(node: Node) -> Node | None:
+    """What the words of a query ask for, to find the parts of a matching document (its articles,
+    recitals, annexes) that hold them: the terms of the top-level AND made of words only
+    (filters choose documents, not places in them). None when no such term is positive: an OR
+    of words and filters, a filter alone, only NOTs."""
+    children = node.children if isinstance(node, And) else (node,)
+    kept = [c for c in children if has_text(c) and not _has_filter(c)]
+    if not any(not isinstance(c, Not) for c in kept):
+        return None
+    return kept[0] if len(kept) == 1 else And(tuple(kept))
+
+
+def positive_texts(node: Node) -> list[Text]:
+    """The words and phrases a query asks for (not under a NOT)."""
+    if isinstance(node, Text):
+        return [node]
+    if isinstance(node, (And, Or)):
+        return [t for c in node.children for t in positive_texts(c)]
+    return []
+
+
 def words(text: str) -> list[str]:
     """The searchable words of a text: runs of letters and digits (what both tokenizers keep)."""
     return re.findall(r"[^\W_]+", text)

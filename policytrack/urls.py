@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from .identifiers import parse_procedure
 
@@ -42,3 +42,14 @@ def item_path(item_id: str) -> str:
 
 def absolute(base_url: str, path: str) -> str:
     return urljoin(base_url if base_url.endswith("/") else base_url + "/", path)
+
+
+def fragment(anchor: str) -> str:
+    """``#art_3``: a part's anchor as a URL fragment (some annex ids hold a no-break space)."""
+    return "#" + quote(anchor, safe="") if anchor else ""
+
+
+def official_text_url(celex: str, anchor: str = "") -> str:
+    """EUR-Lex's HTML of an act (the Official Journal text, with the ids ``art_3``, ``rct_12``,
+    ``anx_I`` of Cellar's XHTML), at one of its parts."""
+    return f"https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:{quote(celex, safe='-')}{fragment(anchor)}"

@@ -197,7 +197,14 @@ def _print(result, saved: str | None) -> None:
     for i, hit in enumerate(result.hits, first + 1):
         item = Text(hit.title, style="bold")
         item.append(f"\n{hit.id}", style="dim")
-        table.add_row(str(i), item, Text(hit.doc_type), Text(hit.date), _marked(hit.snippet))
+        if hit.sections:
+            # The parts of the act that hold the words, the first one's passage as the snippet.
+            item.append("\n→ " + "; ".join(s.label for s in hit.sections), style="cyan")
+            more = hit.sections_total - len(hit.sections)
+            if more:
+                item.append(f" (+{more} more)", style="cyan")
+        snippet = hit.sections[0].snippet if hit.sections else hit.snippet
+        table.add_row(str(i), item, Text(hit.doc_type), Text(hit.date), _marked(snippet))
     console.print(table)
     for facet in result.facets:
         if not facet.counts:

@@ -18,11 +18,12 @@ from urllib.parse import urlencode, urlsplit
 
 from feedgen.feed import FeedGenerator
 
-from indexer import Hit, SearchResult
+from indexer import Hit, SearchResult, SectionHit
 from indexer.base import SORTS
+from indexer.sections import citation
 
 from ..errors import IdentifierError
-from ..urls import absolute, item_path
+from ..urls import absolute, fragment, item_path, official_text_url
 from .errors import BadRequest
 from .render import plain
 
@@ -103,10 +104,35 @@ def without_term(q: str, term: str) -> str:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A part of an act that holds the words (an article, recital, annex), with its links."""
+
+    hit: SectionHit
+    page_url: str | None  # the static site's document page, at the part
+    official_url: str | None  # the Official Journal text on EUR-Lex, at the part
+
+    def as_json(self) -> dict[str, object]:
+        h = self.hit
+        return {
+            "label": h.label,
+            "anchor": h.anchor,
+            "kind": h.kind,
+            "snippet": h.snippet,
+            "page_url": self.page_url,
+            "official_url": self.official_url,
+        }
+
+
+@dataclass(frozen=True)
 class Row:
     hit: Hit
-    page_url: str | None  # the static site's page (at the section's anchor for a section hit)
+    page_url: str | None  # the static site's page
     source_url: str | None  # the institution's page, http(s) only
+    parts: tuple[Part, ...] = ()  # the best matching parts of an act (articles first)
+
+    @property
+    def more_parts(self) -> int:
+        return self.hit.sections_total - len(self.parts)
 
     def as_json(self) -> dict[str, object]:
         h = self.hit
@@ -121,6 +147,8 @@ class Row:
             "topics": list(h.topics),
             "section": h.section or None,
             "anchor": h.anchor or None,
+            "sections": [p.as_json() for p in self.parts],
+            "sections_total": h.sections_total,
             "snippet": h.snippet,
             "score": h.score,
             "page_url": self.page_url,
@@ -128,19 +156,23 @@ class Row:
         }
 
 
-def page_url(site_url: str, hit: Hit) -> str | None:
+def page_url(site_url: str, hit: Hit, anchor: str = "") -> str | None:
     try:
         path = item_path(hit.id)
     except IdentifierError:  # a procedure id that is not a reference: the site has no page
         return None
-    return absolute(site_url, path) + (f"#{hit.anchor}" if hit.anchor else "")
+    return absolute(site_url, path) + fragment(anchor)
 
 
 def rows(result: SearchResult, site_url: str) -> list[Row]:
     out = []
     for hit in result.hits:
         source = hit.url if urlsplit(hit.url).scheme in ("http", "https") else None
-        out.append(Row(hit, page_url(site_url, hit), source))
+        parts = tuple(
+            Part(s, page_url(site_url, hit, s.anchor), official_text_url(hit.celex, s.anchor) if hit.celex else None)
+            for s in hit.sections
+        )
+        out.append(Row(hit, page_url(site_url, hit), source, parts))
     return out
 
 
@@ -177,6 +209,7 @@ CSV_COLUMNS = (
     "celex",
     "section",
     "page_url",
+    "section_url",
     "source_url",
     "snippet",
 )
@@ -195,7 +228,10 @@ def as_csv(found: list[Row]) -> str:
     for r in found:
         h = r.hit
         values = (h.id, h.kind, h.doc_type, h.date, h.title, h.procedure, h.celex, h.section)
-        writer.writerow([_cell(v) for v in (*values, r.page_url, r.source_url, plain(h.snippet))])
+        part = r.parts[0] if r.parts else None
+        snippet = part.hit.snippet if part else h.snippet
+        links = (r.page_url, part.page_url if part else None, r.source_url)
+        writer.writerow([_cell(v) for v in (*values, *links, plain(snippet))])
     return buf.getvalue()
 
 
@@ -220,12 +256,14 @@ def as_atom(params: SearchParams, found: list[Row], *, title: str, feed_url: str
         h = r.hit
         fe = fg.add_entry(order="append")
         fe.id(r.page_url or f"urn:policytrack:{h.id}")
-        fe.title(h.title + (f", {h.section}" if h.section else ""))
-        if r.page_url:
-            fe.link(href=r.page_url, rel="alternate", type="text/html")
+        fe.title(citation(h.title, h.section))
+        link = r.parts[0].page_url if r.parts else r.page_url
+        if link:
+            fe.link(href=link, rel="alternate", type="text/html")
         fe.updated(_day(h.date) or newest)
-        if h.snippet:
-            fe.summary(plain(h.snippet))
+        snippet = r.parts[0].hit.snippet if r.parts else h.snippet
+        if snippet:
+            fe.summary(plain(snippet))
         for topic in h.topics:
             fe.category(term=topic)
     return fg.atom_str(pretty=True)

@@ -7,6 +7,7 @@ and the size checks. A malformed query is a 400 that says where the problem is, 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -30,18 +31,28 @@ from .results import (
     with_term,
     without_term,
 )
+from .security import TIMING
 
 
-def _search(state: State, params: SearchParams, *, facets: bool) -> SearchResult:
+def _search(state: State, params: SearchParams, timing: dict[str, float], *, facets: bool) -> SearchResult:
+    started = time.perf_counter()
     with state.pool.borrow() as backend:
-        return backend.search(params.q, page=params.page, per_page=params.per_page, facets=facets, sort=params.sort)
+        borrowed = time.perf_counter()
+        try:
+            return backend.search(params.q, page=params.page, per_page=params.per_page, facets=facets, sort=params.sort)
+        finally:
+            done = time.perf_counter()
+            timing["wait"] = (borrowed - started) * 1000  # for a free backend of the pool
+            timing["search"] = (done - borrowed) * 1000
 
 
 async def _run(request: Request, *, facets: bool, **defaults: Any) -> tuple[SearchParams, SearchResult]:
     state = state_of(request)
     state.limits.hit("search", client_key(request))
     params = parse_params(request.query_params, max_chars=state.settings.app.max_query_chars, **defaults)
-    return params, await run_in_threadpool(_search, state, params, facets=facets)
+    # Server-Timing carries these next to the whole request's time (security.Guard).
+    timing: dict[str, float] = request.scope.setdefault(TIMING, {})
+    return params, await run_in_threadpool(_search, state, params, timing, facets=facets)
 
 
 def _facet_view(result: SearchResult, q: str, topic_titles: dict[str, str]) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@
   ``max_body`` bytes answers 413 (by its Content-Length at once; a body that streams in past
   it raises ``BodyTooLarge``, which the app's error handler turns into the same 413);
 - ``Server-Timing: app;dur=<ms>``: the time from the request reaching the app to its answer's
-  headers, which the load benchmark reads (``benchmarks/bench_app.py``).
+  headers, which the load benchmark reads (``benchmarks/bench_app.py``), with the steps a route
+  timed in ``scope[TIMING]`` (a search: ``wait`` for a free backend, ``search``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_QUERY_STRING = 4096
+TIMING = "policytrack.timing"  # scope key: {step: ms} for Server-Timing
 CSP = (
     "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'; img-src 'self'; style-src 'self'"
@@ -100,10 +102,11 @@ class Guard:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 took = (time.perf_counter() - started) * 1000
+                steps = "".join(f", {name};dur={ms:.2f}" for name, ms in scope.get(TIMING, {}).items())
                 message["headers"] = [
                     *message.get("headers", []),
                     *extra,
-                    (b"server-timing", f"app;dur={took:.2f}".encode()),
+                    (b"server-timing", f"app;dur={took:.2f}{steps}".encode()),
                 ]
             await send(message)
 

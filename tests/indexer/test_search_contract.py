@@ -7,6 +7,7 @@ compare sets of ids; where it is (title above body, sort by date) both must agre
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from index_corpus import T_NEW, T_OLD
 
 from indexer.errors import IndexerError, QueryError
-from policytrack.model import Ask, Document, Note
+from policytrack.model import Ask, Document, Note, Section
 
 ALL = 12
 
@@ -423,3 +424,118 @@ def test_fuzzed_queries_give_results_or_query_errors(backend, query):
         assert 0 <= e.position <= len(query)
         return
     assert 0 <= result.total <= ALL and len(result.hits) <= 5
+
+
+# --------------------------------------------------------------------------- hits inside acts
+# The real Official Journal texts of the CSDDD and the Batteries Regulation (Cellar XHTML, read by
+# the real parser), and a hand-made act whose words sit in different parts.
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "cellar-texts"
+
+
+def real_act(celex: str) -> Document:
+    from spiders.parsers.cellar_text import parse_text
+
+    body = (REAL / f"{celex}_EN_OJ_cellar.xhtml").read_bytes()
+    (doc,) = parse_text(body, f"http://publications.europa.eu/resource/celex/{celex}")
+    return doc.replace(topics=("due-diligence",))
+
+
+def parted_act(*sections: Section) -> Document:
+    return Document(
+        id="celex:32099L0001",
+        title="Directive (EU) 2099/1 on hand-made parts",
+        source="cellar",
+        doc_type="directive",
+        celex="32099L0001",
+        text="\n".join(s.text for s in sections),
+        sections=sections,
+    )
+
+
+@pytest.fixture
+def acts(empty_backend):
+    when = datetime(2025, 3, 3, tzinfo=UTC)
+    empty_backend.index([(real_act("32024L1760"), when), (real_act("32023R1542"), when)])
+    return empty_backend
+
+
+def test_a_match_inside_an_article_names_the_act_its_article_and_point(acts):
+    result = acts.search("downstream", facets=True)
+    hits = {h.id: h for h in result.hits}
+    assert set(hits) == {"celex:32024L1760", "celex:32023R1542"}
+    csddd = hits["celex:32024L1760"]
+    # Article 3(1)(g)(ii): "activities of a company's downstream business partners related to
+    # the distribution, transport and storage of a product" (the definition of the chain of
+    # activities); the article comes before the recitals that also say "downstream".
+    assert (csddd.section, csddd.anchor) == ("Article 3(1), point (g)(ii)", "art_3")
+    assert csddd.sections_total == 5  # Article 3, Recitals 25, 26, 46 and 54
+    # Articles first, then recitals, each in the act's order.
+    assert [(s.label, s.anchor, s.kind) for s in csddd.sections] == [
+        ("Article 3(1), point (g)(ii)", "art_3", "article"),
+        ("Recital 25", "rct_25", "recital"),
+        ("Recital 26", "rct_26", "recital"),
+    ]
+    first = csddd.sections[0]
+    assert "«downstream» business partners" in first.snippet and first.snippet.startswith("…")
+    batteries = hits["celex:32023R1542"]
+    assert batteries.sections_total == 2
+    assert {(s.label, s.anchor) for s in batteries.sections} == {
+        ("Article 49(2)", "art_49"),
+        ("Article 52(2)", "art_52"),
+    }
+    # Documents are what is counted: two acts, whatever the number of their parts.
+    assert result.total == 2 and acts.count() == 2
+    assert dict(next(f for f in result.facets if f.name == "type").counts) == {"directive": 1, "regulation": 1}
+
+
+def test_sections_follow_the_words_not_the_filters(acts):
+    assert acts.search("downstream type:directive").hits[0].anchor == "art_3"
+    assert acts.search("downstream -lithium").hits[0].anchor == "art_3"  # NOT narrows the parts too
+    whole = acts.search("celex:32024L1760").hits[0]  # no words: the document, no part
+    assert (whole.section, whole.sections, whole.sections_total) == ("", (), 0)
+    either = acts.search("downstream OR celex:32024L1760").hits  # words mixed with a filter: no part
+    assert all(h.sections == () for h in either)
+
+
+def test_a_part_whose_heading_holds_the_words_comes_first(acts):
+    hit = acts.search('"carbon footprint" type:regulation').hits[0]
+    assert hit.id == "celex:32023R1542"
+    # Article 7 "Carbon footprint of electric vehicle batteries…" and Annex II "Carbon
+    # footprint" lead, before Article 3 (the definitions) that comes earlier in the act.
+    assert [s.anchor for s in hit.sections] == ["art_7", "anx_II", "art_3"]
+    assert hit.sections[1].label == "Annex II"
+    title = acts.search("definitions type:directive").hits[0]  # "Definitions": the heading of Article 3
+    assert "art_3" in {s.anchor for s in title.sections}
+
+
+def test_words_in_different_parts_find_the_document_but_no_part(empty_backend):
+    act = parted_act(
+        Section("article", "1", "art_1", "Subject matter", "1. Alpha rules apply.\n2. Beta rules too."),
+        Section("recital", "1", "rct_1", "", "Gamma is explained here."),
+    )
+    empty_backend.index([(act, datetime(2025, 3, 3, tzinfo=UTC))])
+    both = empty_backend.search("beta gamma").hits
+    assert [h.id for h in both] == ["celex:32099L0001"] and both[0].sections == ()
+    beta = empty_backend.search("beta").hits[0]
+    assert (beta.section, beta.anchor, beta.sections_total) == ("Article 1(2)", "art_1", 1)
+
+
+def test_reindexing_or_deleting_an_act_replaces_or_removes_its_parts(empty_backend):
+    when = datetime(2025, 3, 3, tzinfo=UTC)
+    first = parted_act(
+        Section("article", "1", "art_1", "", "Alpha rules apply."),
+        Section("article", "2", "art_2", "", "Beta rules apply."),
+    )
+    empty_backend.index([(first, when)])
+    assert empty_backend.search("beta").hits[0].anchor == "art_2"
+    # The new version moved beta into Article 1 and has no Article 2.
+    second = parted_act(Section("article", "1", "art_1", "", "Alpha and beta rules apply."))
+    empty_backend.index([(second, when + timedelta(days=1))])
+    hit = empty_backend.search("beta").hits[0]
+    assert (hit.anchor, hit.sections_total) == ("art_1", 1)
+    assert empty_backend.count() == 1
+    empty_backend.delete(["celex:32099L0001"])
+    assert empty_backend.count() == 0 and empty_backend.search("beta").total == 0
+    empty_backend.index([(second, when)], rebuild=True)
+    assert empty_backend.search("beta").hits[0].anchor == "art_1"

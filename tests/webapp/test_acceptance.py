@@ -3,6 +3,9 @@ run `policytrack serve` as a real process on 127.0.0.1, build the digest with ``
 pointing at it, then
 
 - ``/search?q="due diligence"`` lists 2022/0051(COD); ``/search.json`` and ``/search.atom`` work;
+- ``/search?q=downstream`` names Directive (EU) 2024/1760, Article 3(1), point (g)(ii) and links
+  to that article on the static site and on EUR-Lex; the site's link lands on it in chromium
+  (and on an annex whose id holds a no-break space);
 - the RFC 8058 one-click POST to the List-Unsubscribe URL of a built .eml answers 200 and the
   subscriber is unsubscribed;
 - the static site's unsubscribe page, opened from another digest's link in chromium, leads to
@@ -142,6 +145,7 @@ def test_replayed_demo_search_and_one_click_unsubscribe(demo, served, page_js):
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
+        _lands_on_the_parts_of_acts(base, page_js, f"http://127.0.0.1:{server.server_address[1]}/")
         page_js.goto(f"http://127.0.0.1:{server.server_address[1]}/unsubscribe/?token={token}")
         page_js.locator("#unsubscribe-app").click()
         page_js.wait_for_url(re.compile(r"/unsubscribe\?token="))
@@ -153,6 +157,25 @@ def test_replayed_demo_search_and_one_click_unsubscribe(demo, served, page_js):
         server.server_close()
     with Store(settings.store_path, readonly=True) as store:
         assert not store.subscribers.get(other).active
+
+
+def _lands_on_the_parts_of_acts(base: str, page, site: str) -> None:
+    """Issue 13, item 3: a hit inside an act names the part and links to it."""
+    data = httpx.get(base + "search.json", params={"q": "downstream"}).json()
+    csddd = next(r for r in data["results"] if r["id"] == "celex:32024L1760")
+    assert csddd["section"] == "Article 3(1), point (g)(ii)"
+    part = csddd["sections"][0]
+    assert part["page_url"] == "http://127.0.0.1:8000/documents/celex-32024l1760/#art_3"
+    assert part["official_url"] == "https://eur-lex.europa.eu/legal-content/EN/TXT/HTML/?uri=CELEX:32024L1760#art_3"
+    html = httpx.get(base + "search", params={"q": "downstream"}).text
+    assert '<a href="http://127.0.0.1:8000/documents/celex-32024l1760/#art_3">Article 3(1), point (g)(ii)</a>' in html
+    espr = httpx.get(base + "search.json", params={"q": '"product parameters"'}).json()["results"]  # ESPR Annex I
+    annex = next(p for r in espr for p in r["sections"] if p["anchor"] == "anx_\xa0I")
+    assert annex["page_url"].endswith("/documents/celex-32024r1781/#anx_%C2%A0I")
+    for url, anchor in ((part["page_url"], "art_3"), (annex["page_url"], "anx_\xa0I")):
+        page.goto(url.replace("http://127.0.0.1:8000/", site))
+        where = page.evaluate("a => [document.getElementById(a).getBoundingClientRect().top, window.scrollY]", anchor)
+        assert -2 < where[0] < 100 and where[1] > 500, (anchor, where)  # scrolled down to the part
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
