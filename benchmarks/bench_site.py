@@ -16,9 +16,11 @@ content of ``site/content``. Measured in one run:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -32,10 +34,13 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.corpus import generate_documents, generate_procedures
-from policytrack.config import load_settings, site_dir
-from policytrack.model import Event
+from policytrack import urls
+from policytrack.config import load_settings
+from policytrack.model import Event, Procedure
+from policytrack.resources import site_dir
 from policytrack.store import Store
 from policytrack.website import BuildOptions, SiteError, build_site
+from policytrack.website.incremental import Manifest
 from policytrack.website.search import build_search_index
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -59,20 +64,31 @@ def fill(store_path: Path, dossiers: int, documents: int, seed: int) -> float:
     return time.perf_counter() - t0
 
 
-def baseline(store_path: Path, out: Path, pages: int) -> float:
-    """Write ``pages`` files from the store's rows with str.format: no model, no Jinja, no hashing."""
-    import json
+def baseline(store_path: Path, out: Path, files: list[str]) -> float:
+    """Write the same page files as the build (same paths, same count) with ``str.format``.
 
+    An item's page gets its title and summary from the item's stored JSON (decoded, nothing
+    else: no validation, no model, no cross-links, no Jinja, no hashing); the few other pages
+    (lists, topics, notes) get their path as title. This is the floor of writing these pages."""
     t0 = time.perf_counter()
-    with Store(store_path, readonly=True) as store:
-        rows = store.conn.execute("SELECT id, data FROM items LIMIT ?", (pages,))
-        for n, (_item_id, data) in enumerate(rows):
+    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    try:
+        rows = {
+            urls.item_path(item_id) + "index.html": data
+            for item_id, data in conn.execute("SELECT id, data FROM items WHERE tracked = 1")
+        }
+    finally:
+        conn.close()
+    for rel in files:
+        data = rows.get(rel)
+        if data is not None:
             item = json.loads(data)
-            folder = out / str(n // 1000) / str(n)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "index.html").write_text(
-                BASELINE_PAGE.format(title=item["title"], summary=item.get("summary", "")[:500]), "utf-8"
-            )
+            title, summary = item["title"], (item.get("summary") or "")[:500]
+        else:
+            title, summary = rel, ""
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(BASELINE_PAGE.format(title=title, summary=summary), "utf-8")
     return time.perf_counter() - t0
 
 
@@ -83,21 +99,26 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-pagefind", action="store_true", help="skip the search-index measurement")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder)")
+    ap.add_argument(
+        "--reuse-store", action="store_true", help="with --keep: use the store already filled there (same sizes)"
+    )
     args = ap.parse_args()
     console = Console(width=150)
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-site-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         store_path = work / "store.sqlite3"
-        if store_path.exists():
+        reuse = args.reuse_store and args.keep and store_path.exists()
+        if store_path.exists() and not reuse:
             store_path.unlink()
         out = work / "public"
         shutil.rmtree(out, ignore_errors=True)
         shutil.rmtree(work / "baseline", ignore_errors=True)
-        fill_s = fill(store_path, args.dossiers, args.documents, args.seed)
-        console.print(
-            f"store filled with {args.dossiers:,} dossiers and {args.documents:,} documents in {fill_s:.1f} s"
-        )
+        if not reuse:
+            fill_s = fill(store_path, args.dossiers, args.documents, args.seed)
+            console.print(
+                f"store filled with {args.dossiers:,} dossiers and {args.documents:,} documents in {fill_s:.1f} s"
+            )
         settings = load_settings(env={}, cwd=work)
         opts = BuildOptions(
             out_dir=out,
@@ -114,18 +135,23 @@ def main() -> None:
             task = bar.add_task("full build", total=None)
             full = build_site(opts, progress=lambda d, t: bar.update(task, completed=d, total=t))
         pages = full.pages
-        base_s = baseline(store_path, work / "baseline", pages)
+        base_s = baseline(store_path, work / "baseline", sorted(Manifest.load(out).pages))
         again = build_site(opts)
         assert again.up_to_date, "the no-change rebuild should stop at the fingerprint"
 
         with Store(store_path) as store:
-            proc = next(store.items("procedure"))
+            proc = next(p for p in store.items("procedure", tracked=True) if isinstance(p, Procedure))
             store.upsert(
                 [
                     proc.replace(
                         events=(
                             *proc.events,
-                            Event(date(2027, 1, 15), "Plenary vote", "European Parliament", forecast=True),
+                            Event(
+                                date(2027, 1, 15),
+                                f"Plenary vote {len(proc.events)}",  # a new event on every run
+                                "European Parliament",
+                                forecast=True,
+                            ),
                         )
                     )
                 ],
