@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from .. import urls
@@ -63,9 +63,20 @@ def _markdown(text: str) -> Markup:
     return Markup(render_markdown(text))
 
 
+def _bytecode_cache() -> BytecodeCache | None:
+    """Jinja's own cache of compiled templates (a private folder per user under the system's
+    temporary folder, made and checked by Jinja): compiling the templates again cost a rebuild
+    that renders a few pages more than rendering them. None where Jinja finds no safe folder."""
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(template_dir)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,  # every template, whatever its extension
         undefined=StrictUndefined,
         trim_blocks=True,
