@@ -265,6 +265,7 @@ def _render_pages(
     if len(todo) * 2 >= len(model.documents):
         model.documents.read_all()  # most pages: one pass over the store beats one read each
     env = make_environment(opts.site_dir / "templates")
+    env.auto_reload = False  # templates do not change during a build: no stat() per page and template
     site = {"title": model.title, "base_url": model.base_url, "topics": model.topics, "app_url": opts.app_url}
     job = Job(env, str(opts.out_dir), site, model.base_url, todo)
     done = result.unchanged

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import urls
@@ -34,10 +34,10 @@ class Page:
     title: str = ""
     lastmod: str = ""  # ISO date for the sitemap
     in_sitemap: bool = True
+    file: str = field(init=False)  # what is written: the path, or its index.html
 
-    @property
-    def file(self) -> str:
-        return self.path if self.path.endswith(".html") else self.path + "index.html"
+    def __post_init__(self) -> None:
+        self.file = self.path if self.path.endswith(".html") else self.path + "index.html"
 
 
 def _h(model: SiteModel, item_id: str) -> str:
@@ -55,7 +55,7 @@ def _notes_key(model: SiteModel, notes: list[Note]) -> str:
 
 def _lastmod(model: SiteModel, item_id: str) -> str:
     stamp = model.stamps.get(item_id)
-    return stamp.last_changed.date().isoformat() if stamp else ""
+    return stamp.lastmod if stamp else ""
 
 
 def change_title(model: SiteModel, item_id: str) -> tuple[str, str | None]:

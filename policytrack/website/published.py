@@ -33,6 +33,7 @@ from ..identifiers import celex_and_base
 from ..model import Document, Procedure, Topic
 from ..store import Change, Store, StoredItem
 from ..store import changes as changes_module
+from ..timeutil import parse_utc, utc_text
 from ..upcoming import UpcomingDate, upcoming_dates
 from .errors import SiteError
 
@@ -43,11 +44,26 @@ REWRITE_AFTER = 500
 
 
 class Stamp(NamedTuple):
-    """What the store knows about an item besides its content."""
+    """What the store knows about an item besides its content. The times are kept as text
+    (loading 16k pairs of datetimes was a tenth of a rebuild) and read when a page shows them."""
 
     hash: str
-    first_seen: datetime
-    last_changed: datetime
+    seen: str  # utc_text of first_seen
+    changed: str  # utc_text of last_changed
+    lastmod: str  # the day of last_changed, as the sitemap gives it (every page, every build)
+
+    @property
+    def first_seen(self) -> datetime:
+        return parse_utc(self.seen)
+
+    @property
+    def last_changed(self) -> datetime:
+        return parse_utc(self.changed)
+
+    @classmethod
+    def of(cls, rec: StoredItem) -> Stamp:
+        changed = rec.last_changed
+        return cls(rec.hash, utc_text(rec.first_seen), utc_text(changed), changed.date().isoformat())
 
 
 class DocFacts(NamedTuple):
@@ -148,7 +164,7 @@ class Published:
             self.read.append(item)
         else:
             return
-        self.stamps[item.id] = Stamp(rec.hash, rec.first_seen, rec.last_changed)
+        self.stamps[item.id] = Stamp.of(rec)
 
     def drop(self, rec: StoredItem) -> None:
         item = rec.item

@@ -7,6 +7,7 @@ host and under any sub-path; feeds and the sitemap use absolute URLs from ``base
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,12 @@ def _date(value: date | datetime | None, fmt: str = "long") -> str:
         return ""
     if fmt == "iso":
         return value.isoformat()
-    day = value.date() if isinstance(value, datetime) else value
-    return f"{day.day} {day.strftime('%B %Y')}" if fmt == "long" else f"{day.day} {day.strftime('%b %Y')}"
+    return _day(value.date() if isinstance(value, datetime) else value, fmt == "long")
+
+
+@lru_cache(maxsize=8192)  # a site shows the same few thousand days on many pages
+def _day(day: date, long: bool) -> str:
+    return f"{day.day} {day.strftime('%B %Y' if long else '%b %Y')}"
 
 
 def actor_class(actor: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,7 +104,7 @@ def build_search_index(
     previous = previous or {}
     parts = split(pages, part_pages)
     result = SearchResult()
-    lines: list[str] = []
+    indexed_pages = 0
     for n, part in enumerate(parts):
         name = part_name(n)
         digest = _digest(part, len(parts))
@@ -112,16 +113,19 @@ def build_search_index(
         if previous.get(name) == digest and (bundle / "pagefind-entry.json").is_file():
             continue
         shutil.rmtree(bundle, ignore_errors=True)
-        peak, summary = _index_part(binary, out_dir, bundle, part, timeout)
+        peak, pages_seen = _index_part(binary, out_dir, bundle, part, timeout)
         result.indexed += len(part)
         result.peak_mb[name] = peak
-        lines.append(f"{name}: {summary}")
+        indexed_pages += pages_seen
     for stale in _bundles(out_dir) - set(result.parts):
         shutil.rmtree(out_dir / stale, ignore_errors=True)
     others = [f"{name}/" for name in result.parts if name != part_name(0)]
     (out_dir / part_name(0) / PARTS_FILE).write_text(json.dumps({"merge": others}), "utf-8")
     kept = len(parts) - len(result.peak_mb)
-    result.summary = "; ".join(lines) + (f"; {kept} part(s) unchanged" if kept else "")
+    done = f"{indexed_pages:,} pages indexed in {len(result.peak_mb)} part(s)" if result.peak_mb else "up to date"
+    highest = max(result.peak_mb.values(), default=0.0)
+    memory = f", Pagefind's peak memory {highest:,.0f} MB" if highest else ""
+    result.summary = done + memory + (f"; {kept} part(s) unchanged" if kept else "")
     return result
 
 
@@ -131,8 +135,9 @@ def _bundles(out_dir: Path) -> set[str]:
 
 def _index_part(
     binary: Path, out_dir: Path, bundle: Path, part: Mapping[str, str], timeout: float
-) -> tuple[float, str]:
-    """Pagefind over a folder holding only this part's pages (hard links, else copies)."""
+) -> tuple[float, int]:
+    """Pagefind over a folder holding only this part's pages (hard links, else copies); returns
+    its peak memory in MB (0 where it cannot be read) and the number of pages it says it indexed."""
     stage = Path(tempfile.mkdtemp(prefix=".pagefind-part-", dir=out_dir))
     try:
         for rel in part:
@@ -158,5 +163,5 @@ def _index_part(
     if proc.returncode != 0:
         problems = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if "policytrack-peak-kb" not in ln]
         raise SiteError(f"Pagefind failed (exit {proc.returncode}): {(problems[-1:] or ['no output'])[0]}")
-    summary = "; ".join(ln.strip() for ln in proc.stdout.splitlines() if "Indexed" in ln)
-    return peak, summary
+    pages = [int(m.group(1).replace(",", "")) for m in re.finditer(r"Indexed ([\d,]+) pages?\b", proc.stdout)]
+    return peak, sum(pages)

@@ -46,6 +46,7 @@ def test_searchable_pages_are_indexed_in_parts_and_only_changed_parts_again(tmp_
     count = -(-len(manifest.searchable) // 4)
     names = [part_name(n) for n in range(count)]
     assert sorted(bundles(out)) == sorted(names) and sorted(manifest.search_parts) == sorted(names)
+    assert first.search.startswith(f"{len(manifest.searchable)} pages indexed in {count} part(s)"), first.search
     merged = json.loads((out / "pagefind" / "parts.json").read_text("utf-8"))["merge"]
     assert merged == [f"{name}/" for name in names[1:]]
     if os.name == "posix":
@@ -65,6 +66,7 @@ def test_searchable_pages_are_indexed_in_parts_and_only_changed_parts_again(tmp_
     # Nothing changed: nothing indexed.
     third = build_site(options(out, store, content, search=True, search_part_pages=4, force=True))
     assert third.search_peak_mb == {} and bundles(out) == after
+    assert third.search == f"up to date; {count} part(s) unchanged"
 
 
 def test_fewer_parts_leave_no_stale_bundle(tmp_path, demo_store, content):
