@@ -99,8 +99,9 @@ def build_model(
         published = read_published(store, model.topics, since, use_cache=use_cache)
         _use(model, published, store)
         model.changes = [c for c in reversed(published.news) if c.item_id in model.stamps]
-    _link_documents(model)
-    _assign_topics(model)
+    newest = _newest_first(model)
+    _link_documents(model, newest)
+    _assign_topics(model, newest)
     if content_dir is not None:
         notes, errors = load_content(content_dir)
         model.notes = notes
@@ -134,7 +135,7 @@ def _use(model: SiteModel, published: Published, store: Store) -> None:
     model.documents.keep(published.read)
 
 
-def _link_documents(model: SiteModel) -> None:
+def _link_documents(model: SiteModel, newest: list[str]) -> None:
     facts = model.doc_facts
     for doc in facts.values():
         if doc.celex:
@@ -154,11 +155,18 @@ def _link_documents(model: SiteModel) -> None:
             if doc_id and doc_id not in seen[ref]:
                 model.docs_by_proc[ref].append(doc_id)
                 seen[ref].add(doc_id)
+    rank = {doc_id: n for n, doc_id in enumerate(newest)}
     for ids in model.docs_by_proc.values():
-        ids.sort(key=lambda i: (facts[i].date or date.min, i), reverse=True)
+        ids.sort(key=rank.__getitem__)
 
 
-def _assign_topics(model: SiteModel) -> None:
+def _newest_first(model: SiteModel) -> list[str]:
+    """Every document id, newest first (the order of every list of documents), sorted once."""
+    facts = model.doc_facts
+    return sorted(facts, key=lambda i: (facts[i].date or date.min, i), reverse=True)
+
+
+def _assign_topics(model: SiteModel, newest: list[str]) -> None:
     """Topic pages list the items the store tagged with the topic (the one topic rule)."""
     known = {t.slug for t in model.topics}
     for ref, proc in model.procedures.items():
@@ -166,14 +174,12 @@ def _assign_topics(model: SiteModel) -> None:
         for s in model.proc_topics[ref]:
             model.topic_procs[s].append(ref)
     facts = model.doc_facts
-    for doc in facts.values():
-        for s in doc.topics:
+    for doc_id in newest:
+        for s in facts[doc_id].topics:
             if s in known:
-                model.topic_docs[s].append(doc.id)
+                model.topic_docs[s].append(doc_id)
     for slug in model.topic_procs:
         model.topic_procs[slug].sort()
-    for ids in model.topic_docs.values():
-        ids.sort(key=lambda i: (facts[i].date or date.min, i), reverse=True)
 
 
 def _link_notes(model: SiteModel, store: Store | None) -> None:
