@@ -2,16 +2,18 @@
 and what the store knows of each (its ``Stamp``), kept between builds.
 
 A full read decodes and validates every tracked item (about 0.2 ms each). A rebuild instead loads
-what the previous build read (``Published.load``: one pickle next to the store, tens of
-milliseconds at 15k items) and reads from the store only the rows written since (every write of
-an item row takes a new revision, ``Store.revision``). Documents themselves are not kept: the
-cross-links need only their ``DocFacts``, and a document is read from the store when a page
+what an earlier build read (one pickle beside the store, tens of milliseconds at 15k items) and
+reads from the store only the rows written since (every write of an item row takes a new
+revision, ``Store.revision``), with the news logged since. Documents themselves are not kept:
+the cross-links need only their ``DocFacts``, and a document is read from the store when a page
 that shows it is rendered (``Documents``).
 
 The file is a cache of the store, never a source of truth: it names the store, the topics and
 the code it was made with, and anything that does not match (another store, fewer revisions
-than it saw, a count that disagrees, a newer policytrack) means a full read. It lives beside the
-store (``store.sqlite3-sitecache``), private like the store, not in the published folder.
+than it saw, a count that disagrees, another policytrack) means a full read. It lives beside the
+store (``store.sqlite3-sitecache``), in the private data folder and not in the published one:
+whoever can write it can make the builder run code, as whoever can write the store can make it
+publish anything.
 """
 
 from __future__ import annotations
@@ -265,9 +267,11 @@ def _load(path: Path, key: tuple[str, str, str]) -> Published | None:
         return None
     if not isinstance(saved, dict) or saved.get("key") != key:
         return None
-    return Published(
-        saved["procedures"], saved["facts"], saved["stamps"], saved["rev"], saved["news"], saved["since"], saved["seq"]
-    )
+    try:
+        fields = [saved[k] for k in ("procedures", "facts", "stamps", "rev", "news", "since", "seq")]
+    except KeyError:
+        return None
+    return Published(*fields)
 
 
 def _save(path: Path, key: tuple[str, str, str], published: Published) -> None:
