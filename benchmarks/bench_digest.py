@@ -1,4 +1,4 @@
-"""Weekly digest: render digests for 10k subscribers over a generated corpus (target ≤ 60 s).
+"""Weekly digest: 10k subscribers' digests over a generated corpus (target: ``digest build`` ≤ 30 s).
 
     .venv/bin/python benchmarks/bench_digest.py [--subscribers 10000] [--documents 5000]
 
@@ -6,10 +6,13 @@ Measured in one run, each over every subscriber:
 
 * baseline: the bare templates rendered with an empty digest (no selection, no MIME), with the
   same CSS inliner: the floor any digest costs;
-* select: choosing each subscriber's content (topics, saved searches through the embedded index,
-  grouping by dossier, upcoming dates);
-* select + render + MIME: the finished ``EmailMessage`` as bytes, what ``send`` hands to SMTP;
-* ``digest build``: the whole command path (ledger look-ups, one .eml file per subscriber).
+* the phases of a digest, one pass each, each on the previous one's output: select (each
+  subscriber's content: topics, saved searches through the embedded index, grouping by dossier,
+  upcoming dates), render (text and HTML, CSS inlined; subscribers who follow the same things
+  share one rendering), MIME (headers, quoted-printable parts, the message's bytes: what
+  ``send`` hands to SMTP) and write (one .eml file each);
+* ``digest build``: the whole command path (ledger look-ups, then all of the above), checked to
+  write the same bytes as the phases.
 
 The corpus comes from ``benchmarks/corpus.py`` when it provides ``generate_documents`` /
 ``generate_procedures``, else from the small seeded generator below.
@@ -33,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from policytrack.config import load_settings
 from policytrack.digest.render import Renderer
-from policytrack.digest.run import DigestRun
+from policytrack.digest.run import DigestRun, eml_name
 from policytrack.digest.selection import DigestContent, Period, Selector
 from policytrack.digest.subscribers import Subscribers
 from policytrack.model import Document, Event, Note, Procedure
@@ -70,6 +73,7 @@ WORDS = [
 QUERIES = ["battery", "repair", "tender", "forced labour", "recycling", "ecodesign*", '"supply chain"', "mineral"]
 NEW_PER_WEEK = 100
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+TARGET_S = 30.0  # issue 15: 10,000 digests
 
 
 def _own_corpus(n_docs: int, n_procs: int, rng: random.Random) -> tuple[list[Procedure], list[Document]]:
@@ -211,45 +215,60 @@ def main() -> None:
             for s in subs:
                 fresh._render_shared(s, bare, "subject")
 
+        # One pass per phase over every subscriber, each phase on the previous one's output, so
+        # that the phases add up to the work of `digest build` (whose own total is measured after).
         selector = Selector(store, settings, now=NOW, notes=notes, backend=backend)
-        contents = []
+        contents: list = []
+        rendered: list = []
+        messages: list[bytes] = []
+        out_dir = tmp / "phases"
+        out_dir.mkdir()
 
         def select():
             contents.extend(selector.select(s, period) for s in subs)
 
-        def full():
-            sel = Selector(store, settings, now=NOW, notes=notes, backend=backend)
-            for s in subs:
-                renderer.message(s, sel.select(s, period), NOW).as_bytes()
+        def render():
+            rendered.extend(renderer.render(s, c) for s, c in zip(subs, contents, strict=True))
+
+        def mime():
+            messages.extend(
+                renderer.assemble(s, c, NOW, rendered=r).as_bytes()
+                for s, c, r in zip(subs, contents, rendered, strict=True)
+            )
+
+        def write():
+            for s, data in zip(subs, messages, strict=True):
+                (out_dir / eml_name(s)).write_bytes(data)
 
         def build():
             DigestRun(store, settings, NOW, notes=notes, backend=backend).build(tmp / "out")
 
-        results = [
-            ("baseline: bare templates", timed(baseline)),
-            ("select content", timed(select)),
-            ("select + render + MIME", timed(full)),
-            ("digest build (.eml files)", timed(build)),
-        ]
+        base_s = timed(baseline)
+        phases = [("select content", timed(select)), ("render (text + HTML, CSS inlined)", timed(render))]
+        phases.append(("MIME (headers, quoted-printable, bytes)", timed(mime)))
+        phases.append(("write .eml files", timed(write)))
+        build_s = timed(build)
+        results = [("baseline: bare templates", base_s), *phases, ("digest build (whole command path)", build_s)]
         items = sum(c.count for c in contents) / max(len(contents), 1)
         written = len(list((tmp / "out").glob("*.eml")))
+        same = all((tmp / "out" / eml_name(s)).read_bytes() == (out_dir / eml_name(s)).read_bytes() for s in subs)
         backend.close()
         store.close()
     base = results[0][1]
     table = Table(
-        title=f"Digest rendering, {len(subs):,} subscribers, {items:.0f} items per digest on average "
-        f"(target: digest build ≤ 60 s)"
+        title=f"Digest, {len(subs):,} subscribers, {items:.0f} items per digest on average "
+        f"(target: digest build ≤ {TARGET_S:.0f} s)"
     )
     for col in ("phase", "total s", "ms / subscriber", "× baseline"):
         table.add_column(col, justify="right" if col != "phase" else "left")
     for name, seconds in results:
         table.add_row(name, f"{seconds:.1f}", f"{1000 * seconds / len(subs):.2f}", f"{seconds / base:.1f}×")
     console.print(table)
-    console.print(f".eml files written: {written:,}")
+    console.print(f".eml files written: {written:,}; the phases wrote the same bytes: {'yes' if same else 'NO'}")
     build_s = results[-1][1]
     console.print(
-        f"[{'green' if build_s <= 60 else 'red'}]digest build: {build_s:.1f} s "
-        f"({'within' if build_s <= 60 else 'over'} the 60 s target)[/]"
+        f"[{'green' if build_s <= TARGET_S else 'red'}]digest build: {build_s:.1f} s, {build_s / base:.1f}× the "
+        f"baseline ({'within' if build_s <= TARGET_S else 'over'} the {TARGET_S:.0f} s target)[/]"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, urljoin
 
 from .identifiers import parse_procedure
@@ -12,6 +13,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+@lru_cache(maxsize=65536)  # pages, exports and feeds ask for each dossier's path several times
 def dossier_path(reference: str) -> str:
     """``2022/0051(COD)`` → ``dossiers/2022-0051-cod/``."""
     ref = parse_procedure(reference)

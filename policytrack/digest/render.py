@@ -7,7 +7,6 @@ already refuse line breaks; the header registry and policy are the second line o
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import logging
 import re
@@ -18,7 +17,8 @@ from datetime import datetime
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
+from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, getaddresses
 from functools import cache
 from html import escape
@@ -33,6 +33,7 @@ from ..urls import absolute
 from .addresses import validate_address
 from .errors import DigestError
 from .i18n import catalogue
+from .mime import Assembled, TextPart, header
 from .selection import DigestContent
 from .subscribers import Subscriber
 from .tokens import make_token
@@ -101,10 +102,15 @@ class Renderer:
         self.sender = _from_address(self.digest.from_address)
         self.list_id = _list_id(self.digest.list_id)
         self.home_url = absolute(settings.site.base_url, "")
+        app = settings.site.app_url
+        self._unsubscribe_page = (
+            absolute(app, "unsubscribe") if app else absolute(settings.site.base_url, "unsubscribe/")
+        )
         # RFC 8058: one-click unsubscribe needs an https URL; mail providers ignore it otherwise.
         self.one_click_problem = one_click_problem(self.unsubscribe_url("token"))
         self._cache: dict[tuple, tuple[DigestContent, str, str]] = {}
         self._headers: dict[tuple[str, str], str] = {}
+        self._subjects: dict[str, str] = {}
         # Placeholders for what differs between subscribers sharing one rendering: ASCII letters
         # and digits (escaping and CSS inlining leave them alone), random per run so that no
         # scraped text can contain one.
@@ -118,9 +124,7 @@ class Renderer:
     def unsubscribe_url(self, token: str) -> str:
         """The search app's one-click endpoint when ``[site] app_url`` is set (it answers the
         RFC 8058 POST), else the static site's page that prepares an unsubscribe email."""
-        app = self.settings.site.app_url
-        page = absolute(app, "unsubscribe") if app else absolute(self.settings.site.base_url, "unsubscribe/")
-        return page + "?token=" + quote(token, safe="")
+        return self._unsubscribe_page + "?token=" + quote(token, safe="")
 
     def message_id(self, subscriber: Subscriber, period: Period) -> str:
         """Stable per (subscriber, period): a re-sent digest carries the same Message-ID, so
@@ -201,40 +205,73 @@ class Renderer:
     def message(
         self, subscriber: Subscriber, content: DigestContent, now: datetime, *, message_id: str | None = None
     ) -> EmailMessage:
-        """The complete multipart/alternative message (plain text first, HTML preferred).
+        """The complete multipart/alternative message (plain text first, HTML preferred)."""
+        return self.assemble(subscriber, content, now, message_id=message_id).message()
+
+    def message_bytes(
+        self,
+        subscriber: Subscriber,
+        content: DigestContent,
+        now: datetime,
+        *,
+        message_id: str | None = None,
+        policy: EmailPolicy[EmailMessage] = policy.default,
+    ) -> bytes:
+        """``message(...).as_bytes(policy=policy)``, written without the email package's generator."""
+        return self.assemble(subscriber, content, now, message_id=message_id).as_bytes(policy)
+
+    def assemble(
+        self,
+        subscriber: Subscriber,
+        content: DigestContent,
+        now: datetime,
+        *,
+        message_id: str | None = None,
+        rendered: Rendered | None = None,
+    ) -> Assembled:
+        """The message's headers and parts (see ``mime``), for ``message`` and ``message_bytes``.
 
         Headers that hold a subscriber's data (To, List-Unsubscribe) go through the header
         registry every time. Headers that are the same for many messages are parsed and folded
-        by the email package once (``_folded``) and stored with ``set_raw``: parsing them for each
-        of 10k messages was a third of the run (see benchmarks/bench_digest.py).
+        by the email package once (``_folded``) and stored raw: parsing them for each of 10k
+        messages was a third of the run (see benchmarks/bench_digest.py). ``rendered``: this
+        subscriber's ``render(subscriber, content)``, when the caller has it already.
         """
         token = self.unsubscribe_token(subscriber)
-        rendered = self.render(subscriber, content, token=token)
-        msg = EmailMessage(policy=policy.default)
-        msg.set_raw("Subject", fold_subject(rendered.subject))
-        msg.set_raw("From", self._folded("From", self.sender))
-        msg["To"] = Address(
-            display_name=" ".join(subscriber.name.split()), addr_spec=validate_address(subscriber.email)
-        )
+        rendered = rendered or self.render(subscriber, content, token=token)
         message_id = message_id or self.message_id(subscriber, content.period)
-        msg.set_raw("Date", format_datetime(now))  # generated here: ASCII, short, no line breaks
-        msg.set_raw("Message-ID", message_id)  # likewise (its domain passed validate_address)
-        msg.set_raw("List-Id", self._folded("List-Id", f"<{self.list_id}>"))
         mailto = f"mailto:{self.sender.addr_spec}?subject=" + quote(f"unsubscribe {token}", safe="")
-        msg["List-Unsubscribe"] = f"<{self.unsubscribe_url(token)}>, <{mailto}>"
-        if not self.one_click_problem:  # RFC 8058 §3.1: only with an https URL
-            msg.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-        msg.set_raw("Auto-Submitted", "auto-generated")
-        msg.set_raw("MIME-Version", "1.0")
+        to = Address(display_name=" ".join(subscriber.name.split()), addr_spec=validate_address(subscriber.email))
         # "=_" never occurs in quoted-printable text, so this boundary cannot collide with the
-        # parts, and the generator need not scan them for a free one.
+        # parts, and nothing need scan them for a free one.
         boundary = f"=_policytrack_{hashlib.sha256(message_id.encode()).hexdigest()[:24]}"
-        msg.set_raw("Content-Type", f'multipart/alternative;\n boundary="{boundary}"')
-        # typeshed types MIMEPart.attach's payload as Self (an EmailMessage here); the email
-        # package attaches any Message, and the parts are plain MIMEParts on purpose.
-        msg.attach(_text_part(rendered.text, "plain"))  # type: ignore[arg-type]
-        msg.attach(_text_part(rendered.html, "html"))  # type: ignore[arg-type]
-        return msg
+        headers: list[tuple[str, object]] = [
+            ("Subject", self._subject(rendered.subject)),
+            ("From", self._folded("From", self.sender)),
+            ("To", header("To", to)),
+            ("Date", format_datetime(now)),  # generated here: ASCII, short, no line breaks
+            ("Message-ID", message_id),  # likewise (its domain passed validate_address)
+            ("List-Id", self._folded("List-Id", f"<{self.list_id}>")),
+            ("List-Unsubscribe", header("List-Unsubscribe", f"<{self.unsubscribe_url(token)}>, <{mailto}>")),
+        ]
+        if not self.one_click_problem:  # RFC 8058 §3.1: only with an https URL
+            headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        headers += [
+            ("Auto-Submitted", "auto-generated"),
+            ("MIME-Version", "1.0"),
+            ("Content-Type", f'multipart/alternative;\n boundary="{boundary}"'),
+        ]
+        parts = (TextPart.of(rendered.text, "plain"), TextPart.of(rendered.html, "html"))
+        return Assembled(tuple(headers), boundary, parts, message_id)
+
+    def _subject(self, subject: str) -> str:
+        """``fold_subject``, cached: subscribers of one language mostly share a subject."""
+        folded = self._subjects.get(subject)
+        if folded is None:
+            folded = fold_subject(subject)
+            if len(self._subjects) < _CACHE_SIZE:
+                self._subjects[subject] = folded
+        return folded
 
     def _folded(self, name: str, value: object) -> str:
         """``value`` parsed and folded by the email package (cached): ready for ``set_raw``."""
@@ -272,17 +309,6 @@ def one_click_problem(unsubscribe_url: str) -> str:
         f"unsubscribe links start with {unsubscribe_url.split('?')[0]!r}: RFC 8058 one-click unsubscribe needs "
         "https, so mail providers will not offer it (set [site] base_url to an https:// address)"
     )
-
-
-def _text_part(body: str, subtype: str) -> MIMEPart:
-    """A UTF-8 text part, quoted-printable. Same bytes as ``set_content(cte="quoted-printable")``
-    would give, but encoded by binascii in C: the pure-Python encoder was most of the cost of a
-    digest (see benchmarks/bench_digest.py)."""
-    part = MIMEPart(policy=policy.default)
-    part.set_raw("Content-Type", f'text/{subtype}; charset="utf-8"')
-    part.set_raw("Content-Transfer-Encoding", "quoted-printable")
-    part.set_payload(binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii"))
-    return part
 
 
 def _from_address(text: str) -> Address:

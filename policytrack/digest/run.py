@@ -142,8 +142,7 @@ class DigestRun:
                         result = Result(sub, period, EMPTY, "nothing new: no message")
                     else:
                         path = out_dir / eml_name(sub)
-                        msg = self.renderer.message(sub, content, self.now)
-                        path.write_bytes(msg.as_bytes(policy=policy.default))
+                        path.write_bytes(self.renderer.message_bytes(sub, content, self.now))
                         result = Result(
                             sub, period, WRITTEN, _with_warnings(str(path), content.warnings), content.count
                         )
@@ -230,8 +229,8 @@ class DigestRun:
                     return taken, False
                 return Result(sub, entry.period, EMPTY, "nothing new: no message"), False
             # A resend carries the Message-ID of the first try, whatever changed since.
-            msg = self.renderer.message(sub, content, now, message_id=entry.message_id or None)
-            data = msg.as_bytes(policy=policy.SMTP)
+            msg = self.renderer.assemble(sub, content, now, message_id=entry.message_id or None)
+            data = msg.as_bytes(policy.SMTP)
         except PolicytrackError as e:
             if not ledger.mark(entry.id, "failed", now, error=str(e), expect=planned):
                 return taken, False
@@ -245,7 +244,7 @@ class DigestRun:
                 return Result(sub, entry.period, NOT_SENT, f"run stopped: {e}"), False
         # A 'sending' entry without hand-over was abandoned by a dead run (this one holds the
         # send lock): its message never got its final ".", so it is sent again, not uncertain.
-        if not ledger.claim(entry, now, message_id=msg["Message-ID"]):
+        if not ledger.claim(entry, now, message_id=msg.message_id):
             return taken, False
         try:
             reply = mailer.send(envelope_from, sub.email, data, on_hand_over=lambda: ledger.hand_over(entry.id, now))

@@ -323,7 +323,10 @@ class Store:
             args.append(after_rev)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        for row in self._conn.execute(sql + " ORDER BY id", args):
+        # Rows written after a revision are found through their index and then sorted ("+id"):
+        # ordered by the primary key, SQLite would read every row to find the few.
+        order = " ORDER BY +id" if after_rev is not None else " ORDER BY id"
+        for row in self._conn.execute(sql + order, args):
             if on_invalid is None:
                 yield _record(row)
                 continue
@@ -372,15 +375,41 @@ class Store:
             for r in self._conn.execute(sql + " ORDER BY item_id, source, origin", args)
         ]
 
-    def changes(self, since: datetime | None = None, until: datetime | None = None) -> list[Change]:
-        """Changes recorded in ``[since, until)``, oldest first."""
-        sql, args = "SELECT seq, at, item_id, kind, change, detail, happened, baseline FROM changes WHERE 1=1", []
+    def changes(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        tracked: bool | None = None,
+        after_seq: int | None = None,
+        items: Sequence[str] | None = None,
+    ) -> list[Change]:
+        """Changes recorded in ``[since, until)``, oldest first. ``tracked``: only changes of items
+        that are tracked (True) or untracked (False) now; ``after_seq``: only changes numbered
+        after it; ``items``: only changes of these item ids."""
+        sql = "SELECT seq, at, item_id, kind, change, detail, happened, baseline FROM changes WHERE 1=1"
+        args: list[Any] = []
         if since:
             sql += " AND at >= ?"
             args.append(utc_text(since))
         if until:
             sql += " AND at < ?"
             args.append(utc_text(until))
+        if tracked is not None:
+            sql += " AND item_id IN (SELECT id FROM items WHERE tracked = ?)"
+            args.append(int(tracked))
+        if after_seq is not None:
+            sql += " AND seq > ?"
+            args.append(after_seq)
+        if items is None:
+            rows = self._conn.execute(sql + " ORDER BY seq", args).fetchall()
+        else:
+            rows = []
+            for start in range(0, len(items), 500):
+                chunk = list(items[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows += self._conn.execute(f"{sql} AND item_id IN ({marks})", [*args, *chunk]).fetchall()
+            rows.sort()
         return [
             Change(
                 r[0],
@@ -392,7 +421,7 @@ class Store:
                 date.fromisoformat(r[6]) if r[6] else None,
                 bool(r[7]),
             )
-            for r in self._conn.execute(sql + " ORDER BY seq", args)
+            for r in rows
         ]
 
     def check(self) -> str:

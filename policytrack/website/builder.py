@@ -12,12 +12,10 @@ import hashlib
 import os
 import shutil
 import time as clock
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-from jinja2 import Template
 
 from ..model import Topic
 from ..resources import site_dir as default_site_dir
@@ -26,9 +24,10 @@ from . import outputs
 from .errors import SiteError
 from .incremental import BUILDER_VERSION, Manifest, hash_strings, hash_tree
 from .pages import Page, iter_pages
-from .render import make_environment, root_of
-from .search import build_search_index
-from .sitemodel import build_model
+from .pagewriter import Job, render_pages, workers_available, write_file
+from .render import make_environment
+from .search import PART_PAGES, build_search_index
+from .sitemodel import SiteModel, build_model
 
 Progress = Callable[[int, int], None]
 
@@ -45,6 +44,8 @@ class BuildOptions:
     unsubscribe_address: str = ""  # the digest's sender: unsubscribe requests go there
     app_url: str = ""  # the search app (`policytrack serve`), when there is one
     search: bool = True  # run Pagefind
+    workers: int = 0  # processes rendering pages (0: one per CPU; 1: this process only)
+    search_part_pages: int = PART_PAGES  # pages per Pagefind run (its memory grows with them)
     force: bool = False  # ignore the manifest and render everything
     site_dir: Path = field(default_factory=default_site_dir)  # templates/ and static/
 
@@ -60,19 +61,12 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     search: str = ""
+    search_peak_mb: dict[str, float] = field(default_factory=dict)  # Pagefind's peak memory per part indexed
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as e:
-        raise SiteError(f"{path}: cannot write: {e.strerror}") from None
 
 
 def _remove(out_dir: Path, rel: str) -> None:
@@ -170,17 +164,19 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
             topics=opts.topics,
             now=opts.now,
             unsubscribe_address=opts.unsubscribe_address,
+            use_cache=not opts.force,
         )
+        result.warnings += model.warnings
+        result.errors += model.errors
+        result.timings["model"] = clock.perf_counter() - t0
+
+        t0 = clock.perf_counter()
+        pages = list(iter_pages(model))
+        # Pages read documents from the store as they render: it stays open until then.
+        new_pages, searchable = _render_pages(opts, model, pages, layout, manifest, result, progress)
     finally:
         if store is not None:
             store.close()
-    result.warnings += model.warnings
-    result.errors += model.errors
-    result.timings["model"] = clock.perf_counter() - t0
-
-    t0 = clock.perf_counter()
-    pages = list(iter_pages(model))
-    new_pages = _render_pages(opts, model, pages, layout, manifest, result, progress)
     for rel in set(manifest.pages) - set(new_pages):
         _remove(out_dir, rel)
         result.removed += 1
@@ -198,23 +194,32 @@ def _build(opts: BuildOptions, progress: Progress | None) -> BuildResult:
         digest = _digest(data)
         new_files[rel] = digest
         if manifest.files.get(rel) != digest or not (out_dir / rel).exists():
-            _write(out_dir / rel, data)
+            write_file(str(out_dir), rel, data)
             result.files_written += 1
     for rel in set(manifest.files) - set(new_files) - set(new_pages):
         _remove(out_dir, rel)
     result.timings["files"] = clock.perf_counter() - t0
 
-    changed = bool(result.written or result.removed or result.files_written)
-    indexed = manifest.search_indexed and not changed
-    if opts.search and not indexed:
+    # Pagefind indexes the pages marked searchable (every page when none is, as Pagefind would).
+    pages_to_index = {f: new_pages[f] for f in sorted(searchable)} or dict(new_pages)
+    indexed, parts = manifest.search_indexed, manifest.search_parts
+    if opts.search:
         t0 = clock.perf_counter()
         try:
-            result.search = build_search_index(out_dir)
-            indexed = True
+            found = build_search_index(
+                out_dir, pages_to_index, parts if indexed else {}, part_pages=opts.search_part_pages
+            )
+            result.search, result.search_peak_mb, parts, indexed = found.summary, found.peak_mb, found.parts, True
         except SiteError as e:
             result.errors.append(str(e))
+            indexed, parts = False, {}
         result.timings["search"] = clock.perf_counter() - t0
-    manifest = Manifest(fingerprint, new_pages, new_files, indexed and opts.search, result.warnings, result.errors)
+    manifest = Manifest(
+        fingerprint, new_pages, new_files, indexed and opts.search, result.warnings, result.errors, sorted(searchable)
+    )
+    # Without --no-search the bundles on disk are those of the pages the parts name: kept, a
+    # later build indexes again only the parts whose pages changed since.
+    manifest.search_parts = parts
     if result.errors:
         manifest.fingerprint = ""  # a build with errors is never "up to date"
     manifest.save(out_dir)
@@ -236,38 +241,50 @@ def _static_files(folder: Path) -> dict[str, bytes]:
 
 def _render_pages(
     opts: BuildOptions,
-    model,
-    pages: Iterable[Page],
+    model: SiteModel,
+    pages: list[Page],
     layout: str,
     manifest: Manifest,
     result: BuildResult,
     progress: Progress | None,
-) -> dict[str, str]:
-    env = make_environment(opts.site_dir / "templates")
-    site = {"title": model.title, "base_url": model.base_url, "topics": model.topics, "app_url": opts.app_url}
-    pages = list(pages)
-    total = len(pages)
+) -> tuple[dict[str, str], set[str]]:
+    """Render the pages whose input hash moved (or whose file is gone); returns every page's hash
+    and the searchable pages."""
     new_pages: dict[str, str] = {}
-    out_dir = opts.out_dir
-    cache: dict[str, Template] = {}
-    for n, page in enumerate(pages, 1):
+    todo: list[Page] = []
+    base = f"{opts.out_dir}{os.sep}"
+    old = manifest.pages
+    for page in pages:
         digest = hash_strings((layout, page.template, page.path, *page.deps))
         new_pages[page.file] = digest
-        target = out_dir / page.file
-        if manifest.pages.get(page.file) == digest and os.path.exists(target):
+        if old.get(page.file) == digest and os.path.exists(base + page.file):
             result.unchanged += 1
         else:
-            template = cache.get(page.template) or env.get_template(page.template)
-            cache[page.template] = template
-            # A host serves 404.html at any depth: only absolute links work there.
-            root = model.base_url if page.path == "404.html" else root_of(page.path)
-            html = template.render(site=site, root=root, page=page, **page.context())
-            _write(target, html.encode("utf-8"))
-            result.written += 1
-        if progress is not None and (n % 500 == 0 or n == total):
-            progress(n, total)
+            todo.append(page)
+    total = len(pages)
+    if len(todo) * 2 >= len(model.documents):
+        model.documents.read_all()  # most pages: one pass over the store beats one read each
+    env = make_environment(opts.site_dir / "templates")
+    env.auto_reload = False  # templates do not change during a build: no stat() per page and template
+    site = {"title": model.title, "base_url": model.base_url, "topics": model.topics, "app_url": opts.app_url}
+    job = Job(env, str(opts.out_dir), site, model.base_url, todo)
+    done = result.unchanged
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    workers = opts.workers or workers_available()
+    found = render_pages(job, workers=workers if model.documents.all_loaded else 1, progress=step)
+    result.written = len(todo)
     result.pages = total
-    return new_pages
+    if progress is not None and not todo:
+        progress(total, total)
+    rendered = {page.file for page in todo}
+    searchable = found | {f for f in manifest.searchable if f in new_pages and f not in rendered}
+    return new_pages, searchable
 
 
 def clean_output(out_dir: Path) -> None:

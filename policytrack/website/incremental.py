@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST_NAME = ".policytrack-build.json"
-BUILDER_VERSION = "1"  # bump when the builder changes what it writes from the same inputs
+BUILDER_VERSION = "2"  # bump when the builder changes what it writes from the same inputs
 
 
 @dataclass
@@ -26,6 +26,8 @@ class Manifest:
     search_indexed: bool = False
     warnings: list[str] = field(default_factory=list)  # replayed by an up-to-date rebuild
     errors: list[str] = field(default_factory=list)
+    searchable: list[str] = field(default_factory=list)  # pages Pagefind indexes (data-pagefind-body)
+    search_parts: dict[str, str] = field(default_factory=dict)  # Pagefind bundle → digest of its pages
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
@@ -40,6 +42,8 @@ class Manifest:
                 data["search_indexed"],
                 data["warnings"],
                 data["errors"],
+                data["searchable"],
+                data["search_parts"],
             )
         except (OSError, ValueError, KeyError, TypeError):
             return cls()  # no manifest or a broken one: build everything
@@ -53,6 +57,8 @@ class Manifest:
             "search_indexed": self.search_indexed,
             "warnings": self.warnings,
             "errors": self.errors,
+            "searchable": self.searchable,
+            "search_parts": self.search_parts,
         }
         tmp = out_dir / (MANIFEST_NAME + ".tmp")
         tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
@@ -64,11 +70,10 @@ class Manifest:
 
 
 def hash_strings(parts: Iterable[str]) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for p in parts:
-        h.update(p.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    return h.hexdigest()
+    """Each part followed by a NUL byte, hashed (one string joined: a hash per page adds up)."""
+    items = list(parts)
+    data = ("\x00".join(items) + "\x00" if items else "").encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def hash_tree(folder: Path) -> str:

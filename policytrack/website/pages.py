@@ -8,12 +8,13 @@ Contexts are built lazily: an unchanged page costs a hash, not a render.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from .. import urls
 from ..model import ASK_STATUSES, Document, Note, Procedure
+from .published import DocFacts
 from .sitemodel import SiteModel
 
 HOME_NOTES = 6
@@ -33,10 +34,10 @@ class Page:
     title: str = ""
     lastmod: str = ""  # ISO date for the sitemap
     in_sitemap: bool = True
+    file: str = field(init=False)  # what is written: the path, or its index.html
 
-    @property
-    def file(self) -> str:
-        return self.path if self.path.endswith(".html") else self.path + "index.html"
+    def __post_init__(self) -> None:
+        self.file = self.path if self.path.endswith(".html") else self.path + "index.html"
 
 
 def _h(model: SiteModel, item_id: str) -> str:
@@ -54,7 +55,7 @@ def _notes_key(model: SiteModel, notes: list[Note]) -> str:
 
 def _lastmod(model: SiteModel, item_id: str) -> str:
     stamp = model.stamps.get(item_id)
-    return stamp.last_changed.date().isoformat() if stamp else ""
+    return stamp.lastmod if stamp else ""
 
 
 def change_title(model: SiteModel, item_id: str) -> tuple[str, str | None]:
@@ -62,7 +63,7 @@ def change_title(model: SiteModel, item_id: str) -> tuple[str, str | None]:
     if item_id.startswith("proc:"):
         proc = model.procedures.get(item_id[5:])
         return (f"{proc.reference} {proc.title}", urls.item_path(item_id)) if proc else (item_id, None)
-    doc = model.documents.get(item_id)
+    doc = model.doc_facts.get(item_id)
     return (doc.title, urls.item_path(item_id)) if doc else (item_id, None)
 
 
@@ -72,8 +73,8 @@ def iter_pages(model: SiteModel) -> Iterator[Page]:
     yield from _dossier_index(model)
     for ref in sorted(model.procedures):
         yield _dossier(model, model.procedures[ref])
-    for doc_id in sorted(model.documents):
-        yield _document(model, model.documents[doc_id])
+    for facts in model.doc_facts.values():  # sorted by id
+        yield _document(model, facts)
     yield from _notes(model)
     yield Page("search/", "search.html", lambda: {}, (), title="Search", in_sitemap=False)
     if model.unsubscribe_address:
@@ -124,6 +125,26 @@ def _home(model: SiteModel) -> Iterator[Page]:
     yield Page("", "home.html", context, deps, title="Home", lastmod=model.today.isoformat())
 
 
+class ListedDossier(NamedTuple):
+    """A dossier as lists show it (``dossier_table`` in ``_macros.html``). A list page's inputs
+    are these fields, not the dossier's hash: a new event on a dossier does not render every
+    list it is in again. A template that shows more of a listed dossier fails (strict undefined)
+    until the field is added here, which adds it to the inputs too."""
+
+    reference: str
+    title: str
+    status: str
+    stage: str
+
+
+def listed(proc: Procedure) -> ListedDossier:
+    return ListedDossier(proc.reference, proc.title, proc.status, proc.stage)
+
+
+def _listed_key(model: SiteModel, refs: Iterable[str]) -> str:
+    return "\x1e".join("\x1f".join(listed(model.procedures[r])) for r in refs)
+
+
 def _topics(model: SiteModel) -> Iterator[Page]:
     summary = [
         (
@@ -143,7 +164,7 @@ def _topics(model: SiteModel) -> Iterator[Page]:
         def context(topic=topic, refs=refs, docs=docs, notes=notes) -> dict[str, Any]:
             return {
                 "topic": topic,
-                "dossiers": [model.procedures[r] for r in refs],
+                "dossiers": [listed(model.procedures[r]) for r in refs],
                 "documents": [model.documents[d] for d in docs],
                 "notes": notes,
                 "total_documents": len(model.topic_docs.get(topic.slug, ())),
@@ -151,7 +172,7 @@ def _topics(model: SiteModel) -> Iterator[Page]:
 
         deps = (
             repr(topic),
-            ",".join(_h(model, f"proc:{r}") for r in refs),
+            _listed_key(model, refs),
             ",".join(_h(model, d) for d in docs),
             _notes_key(model, notes),
             str(len(model.topic_docs.get(topic.slug, ()))),
@@ -167,7 +188,7 @@ def _dossier_index(model: SiteModel) -> Iterator[Page]:
 
         def context(chunk=chunk, n=n) -> dict[str, Any]:
             return {
-                "dossiers": [model.procedures[r] for r in chunk],
+                "dossiers": [listed(model.procedures[r]) for r in chunk],
                 "page_number": n + 1,
                 "page_count": len(chunks),
                 "prev": paths[n - 1] if n else None,
@@ -175,7 +196,7 @@ def _dossier_index(model: SiteModel) -> Iterator[Page]:
                 "total": len(refs),
             }
 
-        deps = (str(len(chunks)), str(len(refs)), ",".join(_h(model, f"proc:{r}") for r in chunk))
+        deps = (str(len(chunks)), str(len(refs)), _listed_key(model, chunk))
         title = "Dossiers" if n == 0 else f"Dossiers, page {n + 1}"
         yield Page(paths[n], "dossiers.html", context, deps, title=title)
 
@@ -234,17 +255,15 @@ def players_by_role(proc: Procedure) -> list[tuple[str, list[Any]]]:
     ]
 
 
-def _document(model: SiteModel, doc: Document) -> Page:
+def _document(model: SiteModel, doc: DocFacts) -> Page:
     proc = model.procedures.get(doc.procedure) if doc.procedure else None
     notes = model.notes_by_doc.get(doc.id, [])
 
     def context() -> dict[str, Any]:
-        return {"doc": doc, "proc": proc, "notes": notes, "stamp": model.stamps.get(doc.id)}
+        return {"doc": model.documents[doc.id], "proc": proc, "notes": notes, "stamp": model.stamps.get(doc.id)}
 
     deps = (_h(model, doc.id), _h(model, proc.id) if proc else "", _notes_key(model, notes))
-    return Page(
-        urls.document_path(doc.id), "document.html", context, deps, title=doc.title, lastmod=_lastmod(model, doc.id)
-    )
+    return Page(doc.path, "document.html", context, deps, title=doc.title, lastmod=_lastmod(model, doc.id))
 
 
 def _note_links(model: SiteModel, note: Note) -> tuple[list[Procedure], list[tuple[str, Document | None]]]:
@@ -264,13 +283,13 @@ def _ask_targets(model: SiteModel, note: Note) -> list[dict[str, Any]]:
 
 def _note_deps(model: SiteModel, note: Note) -> str:
     ids = [f"proc:{r}" for r in note.procedures]
-    ids += [d.id for d in (model.doc_for_celex(c) for c in note.celex) if d]
+    ids += [d for d in (model.doc_id_for_celex(c) for c in note.celex) if d]
     for ask in note.asks:
         if ask.procedure:
             ids.append(f"proc:{ask.procedure}")
-        doc = model.doc_for_celex(ask.celex)
-        if doc:
-            ids.append(doc.id)
+        doc_id = model.doc_id_for_celex(ask.celex)
+        if doc_id:
+            ids.append(doc_id)
     return ",".join(_h(model, i) for i in ids)
 
 

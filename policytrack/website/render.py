@@ -7,10 +7,11 @@ host and under any sub-path; feeds and the sitemap use absolute URLs from ``base
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, pass_context
 from markupsafe import Markup
 
 from .. import urls
@@ -41,8 +42,12 @@ def _date(value: date | datetime | None, fmt: str = "long") -> str:
         return ""
     if fmt == "iso":
         return value.isoformat()
-    day = value.date() if isinstance(value, datetime) else value
-    return f"{day.day} {day.strftime('%B %Y')}" if fmt == "long" else f"{day.day} {day.strftime('%b %Y')}"
+    return _day(value.date() if isinstance(value, datetime) else value, fmt == "long")
+
+
+@lru_cache(maxsize=8192)  # a site shows the same few thousand days on many pages
+def _day(day: date, long: bool) -> str:
+    return f"{day.day} {day.strftime('%B %Y' if long else '%b %Y')}"
 
 
 def actor_class(actor: str) -> str:
@@ -64,9 +69,20 @@ def _markdown(text: str) -> Markup:
     return Markup(render_markdown(text))
 
 
+def _bytecode_cache() -> BytecodeCache | None:
+    """Jinja's own cache of compiled templates (a private folder per user under the system's
+    temporary folder, made and checked by Jinja): compiling the templates again cost a rebuild
+    that renders a few pages more than rendering them. None where Jinja finds no safe folder."""
+    try:
+        return FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 def make_environment(template_dir: Path) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(template_dir)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,  # every template, whatever its extension
         undefined=StrictUndefined,
         trim_blocks=True,

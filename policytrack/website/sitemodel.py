@@ -2,6 +2,11 @@
 
 Pages are rendered from this model only (phase two), so every page sees the same picture of
 the store and the content, and the incremental builder can hash each page's inputs.
+
+The items come from ``published.py``: a rebuild reads only the store rows written since the last
+build, and a document's full record only when a page showing it is rendered. The cross-links
+below are derived again on every build from the procedures and the documents' facts (tens of
+milliseconds for 15k items), so they are never out of step with the items.
 """
 
 from __future__ import annotations
@@ -14,23 +19,14 @@ from pathlib import Path
 
 from ..content import line_of, load_content, references
 from ..errors import PolicytrackError
-from ..identifiers import celex_and_base
 from ..model import Document, Note, Procedure, Topic
-from ..store import Change, Store, StoredItem
+from ..store import Change, Store
 from ..topics import note_topics
 from ..upcoming import UpcomingDate, upcoming_dates
+from .published import DocFacts, Documents, Published, Stamp, read_published
 
 RECENT_DAYS = 30
 UPCOMING_DAYS = 365
-
-
-@dataclass(frozen=True)
-class Stamp:
-    """What the store knows about an item besides its content."""
-
-    hash: str
-    first_seen: datetime
-    last_changed: datetime
 
 
 @dataclass
@@ -41,7 +37,8 @@ class SiteModel:
     topics: tuple[Topic, ...]
     unsubscribe_address: str = ""
     procedures: dict[str, Procedure] = field(default_factory=dict)  # by reference
-    documents: dict[str, Document] = field(default_factory=dict)  # by id
+    doc_facts: dict[str, DocFacts] = field(default_factory=dict)  # by id: what lists and links need
+    documents: Documents = field(default_factory=lambda: Documents({}, lambda _: None))  # read when shown
     stamps: dict[str, Stamp] = field(default_factory=dict)  # by item id
     notes: list[Note] = field(default_factory=list)  # newest first
     note_hashes: dict[str, str] = field(default_factory=dict)  # by slug
@@ -64,10 +61,11 @@ class SiteModel:
         return self.now.date()
 
     def doc_for_celex(self, celex: str | None) -> Document | None:
-        if not celex:
-            return None
-        doc_id = self.celex_to_doc.get(celex)
-        return self.documents.get(doc_id) if doc_id else None
+        doc_id = self.doc_id_for_celex(celex)
+        return self.documents[doc_id] if doc_id else None
+
+    def doc_id_for_celex(self, celex: str | None) -> str | None:
+        return self.celex_to_doc.get(celex) if celex else None
 
     def topic(self, slug: str) -> Topic | None:
         return next((t for t in self.topics if t.slug == slug), None)
@@ -76,16 +74,11 @@ class SiteModel:
         return [t for t in self.topics if t.slug in note.topics]
 
 
-def _skip(model: SiteModel, item_id: str, error: Exception) -> None:
+def _skip(model: SiteModel, item_id: str, error: Exception | str) -> None:
     """A stored item that is no valid item (an old store, a hand-edited row) is left out of the
     site, with a warning naming it; the rest is built."""
     model.skipped.add(item_id)
     model.warnings.append(f"store: skipped {item_id}: {' '.join(str(error).split())[:300]}")
-
-
-def _celex_keys(celex: str) -> list[str]:
-    """A document answers to its own CELEX and, for a consolidated text, to the act's."""
-    return list(celex_and_base(celex))
 
 
 def build_model(
@@ -97,8 +90,11 @@ def build_model(
     topics: Iterable[Topic],
     now: datetime,
     unsubscribe_address: str = "",
+    use_cache: bool = True,
 ) -> SiteModel:
-    """Everything a build needs, cross-linked. ``store`` may be None (content only).
+    """Everything a build needs, cross-linked. ``store`` may be None (content only); it must stay
+    open while pages are rendered (documents are read when shown). ``use_cache``: read the
+    published items from the last build's cache and the rows written since (else in full).
 
     Only tracked items are published (docs/dossiers.md): the store says which, having tagged
     every item with the one topic rule; notes are tagged with the same rule here."""
@@ -107,20 +103,16 @@ def build_model(
     model = SiteModel(
         title=title, base_url=base_url, now=now, topics=tuple(topics), unsubscribe_address=unsubscribe_address
     )
-    records: list[StoredItem] = []
+    since = datetime.combine(model.today - timedelta(days=RECENT_DAYS), time(0), UTC)
     if store is not None:
-        records = list(store.records(tracked=True, on_invalid=lambda i, e: _skip(model, i, e)))
-    for rec in records:
-        item = rec.item
-        stamp = Stamp(rec.hash, rec.first_seen, rec.last_changed)
-        if isinstance(item, Procedure):
-            model.procedures[item.reference] = item
-            model.stamps[item.id] = stamp
-        elif isinstance(item, Document):
-            model.documents[item.id] = item
-            model.stamps[item.id] = stamp
-    _link_documents(model)
-    _assign_topics(model)
+        published = read_published(store, model.topics, since, use_cache=use_cache)
+        _use(model, published, store)
+        for item_id, why in sorted(published.skipped.items()):
+            _skip(model, item_id, why)
+        model.changes = [c for c in reversed(published.news) if c.item_id in model.stamps]
+    newest = _newest_first(model)
+    _link_documents(model, newest)
+    _assign_topics(model, newest)
     if content_dir is not None:
         notes, errors = load_content(content_dir)
         model.notes = notes
@@ -128,55 +120,79 @@ def build_model(
         for note in notes:
             model.note_hashes[note.slug] = note.content_hash()
         _link_notes(model, store)
-    if store is not None:
-        since = datetime.combine(model.today - timedelta(days=RECENT_DAYS), time(0), UTC)
-        model.changes = [c for c in reversed(store.changes(since=since)) if c.news and c.item_id in model.stamps]
-    model.upcoming = upcoming_dates(
-        [*model.procedures.values(), *model.documents.values()],
-        model.today,
-        model.today + timedelta(days=UPCOMING_DAYS),
+    start, end = model.today, model.today + timedelta(days=UPCOMING_DAYS)
+    model.upcoming = sorted(
+        [
+            *upcoming_dates(model.procedures.values(), start, end),
+            *(u for f in model.doc_facts.values() for u in f.upcoming if start <= u.date <= end),
+        ]
     )
     return model
 
 
-def _link_documents(model: SiteModel) -> None:
-    for doc in model.documents.values():
+def _use(model: SiteModel, published: Published, store: Store) -> None:
+    def read(doc_id: str) -> Document | None:
+        rec = store.get_record(doc_id)
+        return rec.item if rec is not None and rec.tracked and isinstance(rec.item, Document) else None
+
+    model.procedures = published.procedures
+    model.doc_facts = published.facts
+    model.stamps = published.stamps
+
+    def read_all() -> Iterable[Document]:
+        # Invalid rows were named when the model was read; here they are only left out.
+        records = store.records("document", tracked=True, on_invalid=lambda _id, _e: None)
+        return (rec.item for rec in records if isinstance(rec.item, Document))
+
+    model.documents = Documents(published.facts, read, read_all)
+    model.documents.keep(published.read)
+
+
+def _link_documents(model: SiteModel, newest: list[str]) -> None:
+    facts = model.doc_facts
+    for doc in facts.values():
         if doc.celex:
-            for key in _celex_keys(doc.celex):
+            for key in doc.celex_keys:
                 # The act itself wins over a consolidated version for the same key.
                 if key not in model.celex_to_doc or key == doc.celex:
                     model.celex_to_doc[key] = doc.id
     seen: dict[str, set[str]] = defaultdict(set)
-    for doc in model.documents.values():
+    for doc in facts.values():
         if doc.procedure and doc.procedure in model.procedures:
             model.docs_by_proc[doc.procedure].append(doc.id)
             seen[doc.procedure].add(doc.id)
     for ref, proc in model.procedures.items():
         linked = [*proc.documents, *([proc.final_act] if proc.final_act else [])]
         for value in linked:
-            doc_id = value if value in model.documents else model.celex_to_doc.get(value)
+            doc_id = value if value in facts else model.celex_to_doc.get(value)
             if doc_id and doc_id not in seen[ref]:
                 model.docs_by_proc[ref].append(doc_id)
                 seen[ref].add(doc_id)
+    rank = {doc_id: n for n, doc_id in enumerate(newest)}
     for ids in model.docs_by_proc.values():
-        ids.sort(key=lambda i: (model.documents[i].date or date.min, i), reverse=True)
+        ids.sort(key=rank.__getitem__)
 
 
-def _assign_topics(model: SiteModel) -> None:
+def _newest_first(model: SiteModel) -> list[str]:
+    """Every document id, newest first (the order of every list of documents), sorted once."""
+    facts = model.doc_facts
+    return sorted(facts, key=lambda i: (facts[i].date or date.min, i), reverse=True)
+
+
+def _assign_topics(model: SiteModel, newest: list[str]) -> None:
     """Topic pages list the items the store tagged with the topic (the one topic rule)."""
     known = {t.slug for t in model.topics}
     for ref, proc in model.procedures.items():
         model.proc_topics[ref] = [t for t in proc.topics if t in known]
         for s in model.proc_topics[ref]:
             model.topic_procs[s].append(ref)
-    for doc in model.documents.values():
-        for s in doc.topics:
+    facts = model.doc_facts
+    for doc_id in newest:
+        for s in facts[doc_id].topics:
             if s in known:
-                model.topic_docs[s].append(doc.id)
+                model.topic_docs[s].append(doc_id)
     for slug in model.topic_procs:
         model.topic_procs[slug].sort()
-    for ids in model.topic_docs.values():
-        ids.sort(key=lambda i: (model.documents[i].date or date.min, i), reverse=True)
 
 
 def _link_notes(model: SiteModel, store: Store | None) -> None:
@@ -208,8 +224,9 @@ def _link_notes(model: SiteModel, store: Store | None) -> None:
                 else:
                     missing("procedure", value, f"proc:{value}", where)
             else:
-                doc = model.doc_for_celex(value)
-                if doc is not None:
+                doc_id = model.doc_id_for_celex(value)
+                if doc_id is not None:
+                    doc = model.doc_facts[doc_id]
                     if note not in model.notes_by_doc[doc.id]:
                         model.notes_by_doc[doc.id].append(note)
                     if doc.procedure in model.procedures and note not in model.notes_by_proc[doc.procedure]:

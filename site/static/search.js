@@ -1,4 +1,6 @@
 // Start Pagefind's search UI on the search page; a ?q= from the header form runs at once.
+// A big site's index comes in parts (pagefind/parts.json names the others): Pagefind merges
+// them into one list of results (its mergeIndex option).
 (function () {
   "use strict";
   var box = document.getElementById("search");
@@ -13,17 +15,10 @@
     document.getElementById("search-missing").hidden = false;
     return;
   }
+  var bundle = box.getAttribute("data-bundle");
   // Result links are relative to the site's root wherever it is hosted (/, or /sub/path/):
-  // Pagefind prefixes its root-relative URLs with this path.
+  // Pagefind prefixes its root-relative URLs with this path, for every part of the index.
   var root = new URL(box.getAttribute("data-root") || "../", window.location.href).pathname;
-  var ui = new window.PagefindUI({
-    element: "#search",
-    bundlePath: box.getAttribute("data-bundle"),
-    baseUrl: root,
-    showSubResults: true,
-    showImages: false,
-    resetStyles: false
-  });
   // Pagefind's input has a placeholder but no label: tie the page's label to it.
   function label() {
     var input = box.querySelector("input[type='text'], input[type='search'], input:not([type])");
@@ -34,14 +29,31 @@
     text.hidden = false;
     return true;
   }
-  if (!label() && window.MutationObserver) {
-    var watch = new MutationObserver(function () {
-      if (label()) watch.disconnect();
+
+  function start(others) {
+    var ui = new window.PagefindUI({
+      element: "#search",
+      bundlePath: bundle,
+      baseUrl: root,
+      mergeIndex: others.map(function (path) { return { bundlePath: root + path, baseUrl: root }; }),
+      showSubResults: true,
+      showImages: false,
+      resetStyles: false
     });
-    watch.observe(box, { childList: true, subtree: true });
+    if (!label() && window.MutationObserver) {
+      var watch = new MutationObserver(function () {
+        if (label()) watch.disconnect();
+      });
+      watch.observe(box, { childList: true, subtree: true });
+    }
+    var q = new URLSearchParams(window.location.search).get("q");
+    if (q) {
+      ui.triggerSearch(q);
+    }
   }
-  var q = new URLSearchParams(window.location.search).get("q");
-  if (q) {
-    ui.triggerSearch(q);
-  }
+
+  fetch(bundle + "parts.json")
+    .then(function (response) { return response.ok ? response.json() : { merge: [] }; })
+    .then(function (parts) { start(Array.isArray(parts.merge) ? parts.merge : []); })
+    .catch(function () { start([]); });
 })();

@@ -72,6 +72,29 @@ def test_change_log_names_stage_changes_and_new_events(tmp_path):
         assert [c.change for c in store.changes(until=T0 + timedelta(days=1))] == ["new"]
 
 
+def test_changes_of_tracked_items_after_a_number_or_of_some_items(tmp_path):
+    from policytrack.model import Topic
+
+    repair = Topic(slug="repair", title="Repair", keywords=("repair",))
+    other = Document(id="ep:A-9-2024-0001", title="Report on fisheries", source="ep-odp", doc_type="report")
+    with Store(tmp_path / "s.sqlite3", topics=[repair]) as store:
+        store.upsert([proc(), other], T0)
+        store.upsert([proc("Awaiting Parliament's position in 1st reading")], T0 + timedelta(days=1))
+        everything = store.changes()
+        assert sorted((c.item_id, c.change) for c in everything) == [
+            ("ep:A-9-2024-0001", "new"),
+            ("proc:2023/0083(COD)", "new"),
+            ("proc:2023/0083(COD)", "stage"),
+        ]
+        assert {c.item_id for c in store.changes(tracked=True)} == {"proc:2023/0083(COD)"}
+        assert [c.item_id for c in store.changes(tracked=False)] == ["ep:A-9-2024-0001"]
+        assert [c.change for c in store.changes(after_seq=everything[1].seq)] == ["stage"]  # the last one
+        assert [c.seq for c in store.changes(items=["ep:A-9-2024-0001", "nope:1"])] == [
+            c.seq for c in everything if c.item_id == "ep:A-9-2024-0001"
+        ]
+        assert store.changes(items=[]) == []
+
+
 def test_describe_plain_document_change():
     assert describe_changes(doc(), doc("New title")) == [("changed", {"fields": ["title"]}, None)]
     # Where things came from, and their topics, are not changes of what happened.

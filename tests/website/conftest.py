@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import shutil
 import sys
 import threading
 from pathlib import Path
@@ -23,6 +24,14 @@ from policytrack.website import build_site
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return fill_store(tmp_path_factory.mktemp("store") / "store.sqlite3")
+
+
+@pytest.fixture()
+def content(tmp_path: Path) -> Path:
+    """A copy of the sample content, for tests that edit it."""
+    folder = tmp_path / "content"
+    shutil.copytree(site_dir() / "content", folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

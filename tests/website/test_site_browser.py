@@ -119,6 +119,51 @@ def test_search_finds_results(page, demo_site, serve):
     )
 
 
+def _search_ui(page, base: str, query: str) -> tuple[str, list[str]]:
+    """The search page's own answer: its message ("N results for …") and every result's page
+    (after "Load more results" until there is no more)."""
+    page.goto(f"{base}search/?q={query}")
+    page.wait_for_selector(".pagefind-ui__message")
+    page.wait_for_function("!document.querySelector('.pagefind-ui__message').textContent.includes('Searching')")
+    loaded = (
+        "document.querySelectorAll('.pagefind-ui__result').length > 0"
+        " && document.querySelectorAll('.pagefind-ui__loading').length === 0"  # results load their data
+    )
+    page.wait_for_function(loaded)
+    while page.locator("button.pagefind-ui__button").count():
+        page.locator("button.pagefind-ui__button").click()
+        page.wait_for_function(loaded)
+    links = page.locator(".pagefind-ui__result-title .pagefind-ui__result-link").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    return page.locator(".pagefind-ui__message").inner_text(), links
+
+
+def test_search_over_an_index_in_parts_finds_what_one_index_finds(page, serve, tmp_path, demo_store):
+    from policytrack.resources import site_dir
+    from policytrack.website.incremental import Manifest
+    from policytrack.website.search import split
+
+    content = site_dir() / "content"
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    assert build_site(options(whole, demo_store, content, search=True)).ok
+    assert build_site(options(parts, demo_store, content, search=True, search_part_pages=3)).ok
+    assert (parts / "pagefind-5").is_dir()
+    part_of = {
+        "/" + rel.removesuffix("index.html"): n
+        for n, part in enumerate(split({f: "" for f in Manifest.load(parts).searchable}, 3))
+        for rel in part
+    }
+    for query in ("directive", "repair", "tantalum"):
+        one_message, one_links = _search_ui(page, serve(whole), query)
+        message, links = _search_ui(page, serve(parts), query)
+        assert message == one_message and "result" in message, (message, one_message)
+        # The same pages (in an order close to one index's: each part scores with its own counts).
+        assert sorted(links) == sorted(one_links) and len(links) == len(set(links))
+        if query == "directive":
+            assert len({part_of[link.split("#")[0]] for link in links}) >= 3  # found in several parts, merged
+
+
 # ----------------------------------------------------------------------------------- XSS
 
 PAYLOADS = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import textwrap
 from datetime import date, timedelta
 from pathlib import Path
@@ -27,13 +26,6 @@ def _note(folder: Path, name: str, front: str, body: str = "Body.") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"---\n{textwrap.dedent(front).strip()}\n---\n{body}\n", "utf-8")
     return path
-
-
-@pytest.fixture()
-def content(tmp_path: Path) -> Path:
-    folder = tmp_path / "content"
-    shutil.copytree(CONTENT, folder)
-    return folder
 
 
 def test_every_page_lives_at_the_shared_url_scheme(demo_site: Path, demo_store: Path):

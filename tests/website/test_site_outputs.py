@@ -12,13 +12,20 @@ from xml.etree import ElementTree
 
 import feedparser
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from site_corpus import fill_store
 from site_helpers import options
 
 from policytrack.model import Event, Procedure
-from policytrack.website import build_site
+from policytrack.website import build_site, outputs
 from policytrack.website.outputs import SITEMAP_LIMIT, ics_escape, ics_fold, sitemaps
 from policytrack.website.pages import Page
+
+
+def _containers(children):
+    return st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
 
 
 def test_site_feed_is_valid_atom_with_notes_and_changes(demo_site: Path):
@@ -115,6 +122,13 @@ def test_exports_hold_every_dossier(demo_site: Path):
     rows = list(csv.DictReader(io.StringIO((demo_site / "dossiers.csv").read_text("utf-8-sig"))))
     assert [r["reference"] for r in rows] == [d["reference"] for d in data["dossiers"]]
     assert rows[0]["last_event_date"] and rows[0]["documents"]
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(), _containers, max_leaves=20))
+@hsettings(max_examples=300)
+def test_the_json_export_is_written_as_pythons_json_writes_it(data):
+    # dossiers.json is written with msgspec for speed: byte for byte what json.dumps writes.
+    assert outputs._json_export(data) == json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 @pytest.mark.parametrize(
