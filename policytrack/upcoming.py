@@ -73,17 +73,64 @@ def event_actor(event: Event) -> str:
     return "" if kind in ("application", "entry_into_force") else event.actor
 
 
-def upcoming_dates(items: Iterable[Document | Procedure | Note], start: date, end: date) -> list[UpcomingDate]:
-    """Dates in ``[start, end]``, soonest first; each date of a dossier and its acts once."""
+@dataclass(frozen=True)
+class ActDates:
+    """An act's deadlines on one date (any date: the window is applied later) and the names the
+    act goes by, so that a dossier announcing the same date is listed once. The site keeps these
+    per document between builds."""
+
+    date: date
+    kinds: tuple[str, ...]
+    refs: tuple[str, ...]  # the document's id, CELEX and procedures
+    entries: tuple[UpcomingDate, ...]
+
+
+def document_deadlines(doc: Document) -> tuple[ActDates, ...]:
+    """Every deadline a document lists, grouped by date."""
+    found: dict[date, list[str]] = {}
+    for name, when in doc.dates.items():
+        key = deadline_key(name)
+        if key is not None:
+            found.setdefault(when, []).append(key)
+    refs = tuple(r for r in (doc.id, doc.celex, *doc.procedures) if r)
+    out = []
+    for when, keys in sorted(found.items()):
+        # A generic "deadline" on the date of a named one is that one.
+        named = tuple(k for k in dict.fromkeys(keys) if k != "deadline") or ("deadline",)
+        entries = tuple(
+            UpcomingDate(
+                when,
+                f"{DEADLINE_KEYS[k]}: {doc.celex or doc.id} {shorten(doc.title, 120)}",
+                doc.id,
+                doc.procedure,
+                "deadline",
+            )
+            for k in named
+        )
+        out.append(ActDates(when, named, refs, entries))
+    return tuple(out)
+
+
+def upcoming_dates(
+    items: Iterable[Document | Procedure | Note], start: date, end: date, *, acts: Iterable[ActDates] = ()
+) -> list[UpcomingDate]:
+    """Dates in ``[start, end]``, soonest first; each date of a dossier and its acts once.
+    ``acts``: documents' deadlines computed already (``document_deadlines``), besides ``items``."""
     procedures: list[Procedure] = []
-    out: list[UpcomingDate] = []
-    # (procedure reference or document id/CELEX, date) → the deadline kinds its acts list then
-    act_dates: dict[tuple[str, date], set[str]] = {}
+    groups: list[ActDates] = list(acts)
     for item in items:
         if isinstance(item, Procedure):
             procedures.append(item)
         elif isinstance(item, Document):
-            out += _document_deadlines(item, start, end, act_dates)
+            groups += document_deadlines(item)
+    out: list[UpcomingDate] = []
+    # (procedure reference or document id/CELEX, date) → the deadline kinds its acts list then
+    act_dates: dict[tuple[str, date], set[str]] = {}
+    for group in groups:
+        if start <= group.date <= end:
+            out += group.entries
+            for ref in group.refs:
+                act_dates.setdefault((ref, group.date), set()).update(group.kinds)
     for proc in procedures:
         linked = {proc.reference, *proc.documents, *([proc.final_act] if proc.final_act else [])}
         for e in proc.events:
@@ -97,31 +144,3 @@ def upcoming_dates(items: Iterable[Document | Procedure | Note], start: date, en
             label = "deadline" if kind else ("forecast" if e.forecast else "event")
             out.append(UpcomingDate(e.date, f"{proc.reference}: {e.title}", proc.id, proc.reference, label))
     return sorted(out)
-
-
-def _document_deadlines(
-    doc: Document, start: date, end: date, act_dates: dict[tuple[str, date], set[str]]
-) -> list[UpcomingDate]:
-    found: dict[date, list[str]] = {}
-    for name, when in doc.dates.items():
-        key = deadline_key(name)
-        if key is not None and start <= when <= end:
-            found.setdefault(when, []).append(key)
-    out = []
-    for when, keys in found.items():
-        # A generic "deadline" on the date of a named one is that one.
-        named = [k for k in dict.fromkeys(keys) if k != "deadline"] or ["deadline"]
-        for key in named:
-            out.append(
-                UpcomingDate(
-                    when,
-                    f"{DEADLINE_KEYS[key]}: {doc.celex or doc.id} {shorten(doc.title, 120)}",
-                    doc.id,
-                    doc.procedure,
-                    "deadline",
-                )
-            )
-        for ref in (doc.id, doc.celex, *doc.procedures):
-            if ref:
-                act_dates.setdefault((ref, when), set()).update(named)
-    return out

@@ -36,10 +36,10 @@ from ..model import Document, Procedure, Topic
 from ..store import Change, Store, StoredItem
 from ..store import changes as changes_module
 from ..timeutil import parse_utc, utc_text
-from ..upcoming import UpcomingDate, upcoming_dates
+from ..upcoming import ActDates, document_deadlines
 from .errors import SiteError
 
-CACHE_VERSION = "2"  # bump when what is kept, or how facts are derived, changes
+CACHE_VERSION = "3"  # bump when what is kept, or how facts are derived, changes
 # Store rows read on top of the cache before it is written again: below this, reading them again
 # next time costs less than writing the whole cache (about 0.2 ms a row against ~0.2 s a write).
 REWRITE_AFTER = 500
@@ -77,14 +77,14 @@ class DocFacts(NamedTuple):
     procedure: str | None
     date: date | None
     topics: tuple[str, ...]
-    upcoming: tuple[UpcomingDate, ...]  # its deadlines, on any date (the build keeps those ahead)
+    upcoming: tuple[ActDates, ...]  # its deadlines, on any date (the build keeps those ahead)
     # A document answers to its own CELEX and, for a consolidated text, to the act's.
     celex_keys: tuple[str, ...]
     path: str  # its page
 
 
 def facts_of(doc: Document) -> DocFacts:
-    dates = tuple(upcoming_dates([doc], date.min, date.max)) if doc.dates else ()
+    dates = document_deadlines(doc) if doc.dates else ()
     keys = tuple(celex_and_base(doc.celex)) if doc.celex else ()
     return DocFacts(
         doc.id, doc.title, doc.celex, doc.procedure, doc.date, doc.topics, dates, keys, urls.document_path(doc.id)

@@ -121,12 +121,8 @@ def build_model(
             model.note_hashes[note.slug] = note.content_hash()
         _link_notes(model, store)
     start, end = model.today, model.today + timedelta(days=UPCOMING_DAYS)
-    model.upcoming = sorted(
-        [
-            *upcoming_dates(model.procedures.values(), start, end),
-            *(u for f in model.doc_facts.values() for u in f.upcoming if start <= u.date <= end),
-        ]
-    )
+    acts = (group for f in model.doc_facts.values() for group in f.upcoming)
+    model.upcoming = upcoming_dates(model.procedures.values(), start, end, acts=acts)
     return model
 
 
