@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from .common import Body, as_bytes, check_challenge, fail, load_json, warn
+from .common import Body, as_bytes, fail, load_json, warn
 
 
 class Activity(msgspec.Struct):
@@ -99,9 +99,11 @@ def processes(body: Body, url: str, kind: str) -> list[Process]:
         return _PROCESSES.decode(raw).data
     except msgspec.ValidationError as e:
         warn(url, kind, f"fields of an unexpected shape read leniently or left out ({e})")
-    except (msgspec.DecodeError, RecursionError) as e:
-        check_challenge(raw, url, kind)  # (an HTML challenge page, whatever was asked: said so)
-        raise fail(url, kind, f"not JSON ({e})") from None
+    except (msgspec.DecodeError, RecursionError):
+        # msgspec refuses some JSON the standard library reads (a lone surrogate escape such as
+        # "\ud800", which the model's text rule then cleans): read it that way. Not JSON at all
+        # fails there, in one line (and a challenge page is said to be one).
+        pass
     data = load_json(raw, url, kind)
     if not isinstance(data, dict) or not isinstance(data.get("data"), list):
         raise fail(url, kind, "not a JSON-LD response with a 'data' list")

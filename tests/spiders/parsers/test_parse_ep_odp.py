@@ -189,6 +189,26 @@ def test_fields_of_an_unusual_shape_are_left_out_with_a_warning(real_fixtures, c
     assert any("unexpected shape" in r.getMessage() for r in caplog.records)
 
 
+def test_a_lone_surrogate_escape_in_a_title_is_read_and_cleaned(real_fixtures):
+    """Derived variant: JSON may escape half a character ("\\ud83d" without its pair). The
+    standard library reads it, msgspec refuses it: the record is read all the same and the
+    title keeps its words, the half character made U+FFFD by the model's text rule."""
+    data = record(real_fixtures, "procedure_2024-2006.json")
+    [original] = parse("ep-odp-procedure", json.dumps(data).encode(), "")
+    titles = data["data"][0]["process_title"]
+    titles["en"] = "\ud83d " + titles["en"]
+    body = json.dumps(data)  # ASCII: the half character is written as its escape
+    assert "\\ud83d" in body
+    [proc] = parse("ep-odp-procedure", body.encode(), "")
+    assert proc.title == "\ufffd " + original.title
+    assert proc.events == original.events
+
+
+def test_a_body_that_is_not_json_fails_in_one_line():
+    with pytest.raises(ParseError, match="not JSON"):
+        parse("ep-odp-procedure", b'{"data": [', "https://data.europarl.europa.eu/api/v2/procedures/x")
+
+
 def test_a_set_of_one_written_as_the_value_itself_is_read(real_fixtures, caplog):
     """Derived variant: JSON-LD compacts a set of one value to the value itself (no list), as
     another API version or context could: the people, organisations, activities and documents
