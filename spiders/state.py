@@ -23,12 +23,7 @@ def body_hash(body: bytes) -> str:
 class CrawlState:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        data: dict[str, Any] = {}
-        if self.path.is_file():
-            try:
-                data = json.loads(self.path.read_text("utf-8"))
-            except (OSError, ValueError):
-                data = {}  # a damaged state only costs a full re-fetch
+        data = _read_json(self.path)  # a damaged state only costs a full re-fetch
         self.validators: dict[str, dict[str, str]] = dict(data.get("validators") or {})
         self.hashes: dict[str, str] = dict(data.get("hashes") or {})
         self.entries: set[str] = set(data.get("entries") or [])
@@ -80,22 +75,15 @@ class CrawlState:
         self.watermarks[name] = utc_text(started)
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(
-                {
-                    "validators": self.validators,
-                    "hashes": self.hashes,
-                    "entries": sorted(self.entries),
-                    "last_success": self.watermarks,
-                },
-                indent=1,
-                sort_keys=True,
-            ),
-            "utf-8",
+        _write_json(
+            self.path,
+            {
+                "validators": self.validators,
+                "hashes": self.hashes,
+                "entries": sorted(self.entries),
+                "last_success": self.watermarks,
+            },
         )
-        os.replace(tmp, self.path)  # atomic: a crash never leaves half a state file
 
 
 class NameCache:
@@ -106,23 +94,30 @@ class NameCache:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        data: dict[str, Any] = {}
-        if self.path.is_file():
-            try:
-                data = json.loads(self.path.read_text("utf-8"))
-            except (OSError, ValueError):
-                data = {}  # a damaged cache only costs asking the people again
-        names = data.get("names") if isinstance(data, dict) else None
-        retry = data.get("retry") if isinstance(data, dict) else None
+        data = _read_json(self.path)  # a damaged cache only costs asking the people again
+        names, retry = data.get("names"), data.get("retry")
         self.names: dict[str, str] = {
             str(k): v for k, v in (names.items() if isinstance(names, dict) else ()) if isinstance(v, str) and v
         }
         self.retry: set[str] = {u for u in (retry if isinstance(retry, list) else ()) if isinstance(u, str)}
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps({"names": self.names, "retry": sorted(self.retry)}, indent=1, sort_keys=True), "utf-8"
-        )
-        os.replace(tmp, self.path)
+        _write_json(self.path, {"names": self.names, "retry": sorted(self.retry)})
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; empty when the file is missing, unreadable or not an object."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), "utf-8")
+    os.replace(tmp, path)  # atomic: a crash never leaves half a file
