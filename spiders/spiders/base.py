@@ -212,18 +212,27 @@ class PolicySpider(scrapy.Spider):
         meta = response.meta
         if meta.get("role") == "watched":
             self.index_answered(meta["index"])  # a watch list answers with its pages
-        if self.state.unchanged(response.url, response.body):
-            self.crawler.stats.inc_value("policytrack/not_modified")
-            self._done(meta)
-            return
-        try:
-            items = parse(meta["kind"], response.body, response.url)
-        except ParseError as e:
-            self.fail(response.url, str(e), parent=meta.get("parent", ""), index=meta.get("index", ""))
+        items = self.page_items(response)
+        if items is None:
             return
         yield from items
         self.state.remember_content(response.url, response.body)
         self._done(meta)
+
+    def page_items(self, response) -> list | None:
+        """The items of a fetched page of ``meta["kind"]``; None when its content is the one the
+        last run stored (counted, its feed entries marked seen) or it does not parse (a failure,
+        said as one)."""
+        meta = response.meta
+        if self.state.unchanged(response.url, response.body):
+            self.crawler.stats.inc_value("policytrack/not_modified")
+            self._done(meta)
+            return None
+        try:
+            return parse(meta["kind"], response.body, response.url)
+        except ParseError as e:
+            self.fail(response.url, str(e), parent=meta.get("parent", ""), index=meta.get("index", ""))
+            return None
 
     def _done(self, meta: dict) -> None:
         """Mark seen every feed entry that was waiting for this page (survives redirects: the

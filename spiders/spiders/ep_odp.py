@@ -43,7 +43,6 @@ from policytrack.model import Procedure
 
 from ..errors import ParseError
 from ..logs import describe
-from ..parsers import parse
 from ..parsers.ep_odp import parse_person, unnamed_people, with_names
 from ..parsers.ep_odp_feed import API, parse_atom, parse_meeting_list
 from ..replay.handler import NotRecorded
@@ -185,14 +184,8 @@ class EpOdpSpider(PolicySpider):
         is read again once they have answered."""
         self.fetched(response)
         meta = response.meta
-        if self.state.unchanged(response.url, response.body):
-            self.crawler.stats.inc_value("policytrack/not_modified")
-            self._done(meta)
-            return
-        try:
-            items = parse(meta["kind"], response.body, response.url)
-        except ParseError as e:
-            self.fail(response.url, str(e), parent=meta.get("parent", ""), index=meta.get("index", ""))
+        items = self.page_items(response)
+        if items is None:
             return
         people = unnamed_people([i for i in items if isinstance(i, Procedure)])
         unknown = [p for p in people if p not in self.people.names and p not in self.unnamed]
