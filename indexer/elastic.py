@@ -348,28 +348,24 @@ class ElasticBackend(Backend):
             if keep_stamp:
                 query["bool"]["must_not"] = [{"term": {"stamp": keep_stamp}}]
             stale += self._matching_ids(index, query, "finding old sections")
-        if not stale:
-            return
-        acts = ({"_op_type": "delete", "_index": index, "_id": i} for i in stale)
+        if stale:
+            self._delete_docs(index, stale, "old sections")
+
+    def _delete_docs(self, index: str, ids: list[str], what: str) -> None:
+        """Delete documents by id with ``_bulk`` (one already gone is no error), then refresh."""
+        acts = ({"_op_type": "delete", "_index": index, "_id": i} for i in ids)
         try:
             for success, info in helpers.streaming_bulk(self.es, acts, chunk_size=CHUNK, raise_on_error=False):
                 if not success and next(iter(info.values())).get("status") != 404:
-                    raise IndexerError(f"Elasticsearch at {self.url} could not delete old sections: {info}")
+                    raise IndexerError(f"Elasticsearch at {self.url} could not delete {what}: {info}")
         except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
-            raise self._fail(e, "deleting old sections") from None
+            raise self._fail(e, f"deleting {what}") from None
         self._call("refreshing", self.es.indices.refresh, index=index)
 
     def delete(self, ids: Iterable[str]) -> None:
         target = self.ensure_index()
         ids = list(ids)
-        acts = ({"_op_type": "delete", "_index": target, "_id": i} for i in ids)
-        try:
-            for success, info in helpers.streaming_bulk(self.es, acts, chunk_size=CHUNK, raise_on_error=False):
-                if not success and next(iter(info.values())).get("status") != 404:
-                    raise IndexerError(f"Elasticsearch at {self.url} could not delete: {info}")
-        except (elasticsearch.ApiError, elasticsearch.TransportError) as e:
-            raise self._fail(e, "deleting") from None
-        self._call("refreshing", self.es.indices.refresh, index=target)
+        self._delete_docs(target, ids, "items")
         self._drop_sections(target, ids)
 
     # -- reading

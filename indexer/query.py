@@ -85,24 +85,23 @@ class MatchAll:
 Node = Text | Filter | And | Or | Not | MatchAll
 
 
-def has_text(node: Node) -> bool:
-    if isinstance(node, Text):
+def _holds(node: Node, leaf: type) -> bool:
+    """Whether the tree has a leaf of this type anywhere (below NOT too)."""
+    if isinstance(node, leaf):
         return True
     if isinstance(node, (And, Or)):
-        return any(has_text(c) for c in node.children)
+        return any(_holds(c, leaf) for c in node.children)
     if isinstance(node, Not):
-        return has_text(node.child)
+        return _holds(node.child, leaf)
     return False
+
+
+def has_text(node: Node) -> bool:
+    return _holds(node, Text)
 
 
 def _has_filter(node: Node) -> bool:
-    if isinstance(node, Filter):
-        return True
-    if isinstance(node, (And, Or)):
-        return any(_has_filter(c) for c in node.children)
-    if isinstance(node, Not):
-        return _has_filter(node.child)
-    return False
+    return _holds(node, Filter)
 
 
 def words_part(node: Node) -> Node | None:
