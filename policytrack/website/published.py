@@ -173,20 +173,20 @@ class Published:
         self.stamps[item.id] = Stamp.of(rec)
 
     def drop(self, rec: StoredItem) -> None:
-        item = rec.item
-        if isinstance(item, Procedure):
-            self.procedures.pop(item.reference, None)
-        self.facts.pop(item.id, None)
-        self.stamps.pop(item.id, None)
-        self.skipped.pop(item.id, None)
+        """An item no longer tracked."""
+        self._forget(rec.item.id)
+        self.skipped.pop(rec.item.id, None)
 
     def skip(self, item_id: str, error: Exception) -> None:
         """A row that is no valid item: out of the published items, named by the build."""
-        if item_id.startswith("proc:"):
+        self._forget(item_id)
+        self.skipped[item_id] = str(error)
+
+    def _forget(self, item_id: str) -> None:
+        if item_id.startswith("proc:"):  # a procedure's id is "proc:" and its reference
             self.procedures.pop(item_id.removeprefix("proc:"), None)
         self.facts.pop(item_id, None)
         self.stamps.pop(item_id, None)
-        self.skipped[item_id] = str(error)
 
     def sort(self) -> None:
         self.procedures = dict(sorted(self.procedures.items()))
