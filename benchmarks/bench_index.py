@@ -377,9 +377,13 @@ def _child(n: int, seed: int, path: str, index: bool) -> None:
 
 
 def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
+    """A size in kB from /proc/self/status (0: not there)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
     return 0
 
 
@@ -406,13 +410,8 @@ class _AnonPeak(threading.Thread):
 def _peak_rss_mb() -> float:
     """This process's peak RSS. Not ru_maxrss: Linux carries that over fork+exec, so a child
     would report its parent's peak; VmHWM belongs to the new address space."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _status_kb("VmHWM")
+    return peak / 1024 if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_memory(sizes: list[int], seed: int, tmp: Path) -> Table:
