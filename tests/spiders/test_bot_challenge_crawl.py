@@ -17,7 +17,7 @@ from policytrack.store import Store
 from spiders.replay import manifest
 from spiders.summary import crawl
 
-# Hand-made, in the shape of AWS WAF challenge pages (../shared/fixtures/real/SOURCES.md, facts).
+# Hand-made, in the shape of AWS WAF challenge pages (tests/fixtures/real/SOURCES.md, facts).
 CHALLENGE = (
     b'<!DOCTYPE html><html lang="en"><head><title></title><script>window.gokuProps = {"key":"AQID"};</script>'
     b'<script src="https://example.token.awswaf.com/challenge.js"></script></head>'

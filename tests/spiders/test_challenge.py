@@ -10,7 +10,7 @@ import pytest
 
 from spiders.challenge import BlockedHosts, challenge_reason
 
-# Hand-made, in the shape of AWS WAF challenge pages (see ../shared/fixtures/real/SOURCES.md, facts).
+# Hand-made, in the shape of AWS WAF challenge pages (see tests/fixtures/real/SOURCES.md, facts).
 CHALLENGE = (
     b'<!DOCTYPE html><html lang="en"><head><title></title>'
     b'<script>window.awsWafCookieDomainList = [];window.gokuProps = {"key":"AQID"};</script>'
